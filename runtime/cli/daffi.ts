@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// `daffi controller [--host H] [--port P] [--unix-sock-path D] [--process-name N] [--quiet]`: a stand-alone controller.
+import { parseArgs } from "node:util";
+import { Global } from "../global/Global";
+
+const usage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME] [--quiet]
+
+Runs a stand-alone controller until SIGINT or SIGTERM.
+With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      "unix-sock-path": { type: "string" },
+      "process-name": { type: "string" },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help || positionals[0] !== "controller" || positionals.length !== 1) {
+    process.stdout.write(`${usage}\n`);
+    return values.help ? 0 : 2;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  const g = await Global.start({
+    initController: true,
+    initNode: false,
+    host: values.host,
+    port,
+    unixSockPath: values["unix-sock-path"],
+    processName: values["process-name"],
+    logLevel: values.quiet ? "silent" : undefined,
+  });
+  const stop = () => void g.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  await g.join();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`daffi: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

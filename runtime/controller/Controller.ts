@@ -1,0 +1,114 @@
+// The controller: a gRPC server that admits nodes and hands their frames to the Router.
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as grpc from "@grpc/grpc-js";
+import { ConfigurationError } from "../errors/DaffiError";
+import type { Logger } from "../log/Logger";
+import { type Address, describeAddress, grpcTarget } from "../wire/address";
+import type { ReceivedFrame } from "../wire/Frame";
+import { FrameWriter } from "../wire/FrameWriter";
+import { type Batch, DaffiService } from "../wire/protocol";
+import { channelOptions } from "../wire/channelOptions";
+import { NodeSession } from "./NodeSession";
+import { Router } from "./Router";
+
+type ConnectStream = grpc.ServerDuplexStream<ReceivedFrame[], Batch>;
+
+export class Controller {
+  readonly router: Router;
+  private server?: grpc.Server;
+  private readonly streams = new Set<ConnectStream>();
+  /** The address actually bound: the port is filled in when 0 was asked. */
+  address: Address;
+
+  constructor(
+    address: Address,
+    private readonly processName: string,
+    private readonly log: Logger,
+  ) {
+    this.address = address;
+    this.router = new Router(processName, log);
+  }
+
+  async start(): Promise<void> {
+    if (this.address.kind === "unix") await prepareSocketFolder(this.address.folder, this.address.socketPath);
+    const server = new grpc.Server(channelOptions);
+    server.addService(DaffiService, { connect: (stream: ConnectStream) => this.accept(stream) });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(grpcTarget(this.address), grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(new ConfigurationError(`controller cannot listen on ${describeAddress(this.address)}: ${error.message}`)) : resolve(bound),
+      ),
+    );
+    if (this.address.kind === "tcp") this.address = { ...this.address, port };
+    this.server = server;
+    this.log.info(
+      `Controller has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(this.address)}`,
+    );
+  }
+
+  /** Ends every node's stream, then closes the server (forcibly after `graceMs`). */
+  async stop(graceMs = 2000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    for (const stream of this.streams) stream.end();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    if (this.address.kind === "unix") fs.rmSync(this.address.socketPath, { force: true });
+    this.log.info("Controller stopped.");
+  }
+
+  private accept(stream: ConnectStream): void {
+    this.streams.add(stream);
+    const writer = new FrameWriter(stream);
+    const session = new NodeSession(writer, () => stream.end(), stream.getPeer());
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      writer.close();
+      this.streams.delete(stream);
+      this.router.leave(session);
+    };
+    stream.on("data", (frames: ReceivedFrame[]) => {
+      for (const frame of frames) {
+        try {
+          this.router.handle(session, frame);
+        } catch (error) {
+          this.log.warn(`Dropped a frame from '${session.name || session.peer}' that could not be handled: ${String(error)}`);
+        }
+      }
+    });
+    stream.on("end", () => {
+      close();
+      stream.end();
+    });
+    stream.on("error", close);
+    stream.on("close", close);
+    stream.on("cancelled", close);
+  }
+}
+
+/** Creates the socket folder; removes a socket file left by a controller that died, refuses a live one. */
+async function prepareSocketFolder(folder: string, socketPath: string): Promise<void> {
+  fs.mkdirSync(folder, { recursive: true });
+  if (!fs.existsSync(socketPath)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(socketPath);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (alive) throw new ConfigurationError(`a controller already listens on ${socketPath} (give this one another unixSockPath)`);
+  fs.rmSync(socketPath, { force: true });
+}

@@ -1,0 +1,36 @@
+// The controller's side of one node's stream: its name, callbacks and the calls it is part of.
+import type { Frame } from "../wire/Frame";
+import type { FrameWriter } from "../wire/FrameWriter";
+
+/** A call in flight: who asked, under which id, and who runs it. */
+export interface Route {
+  readonly caller: NodeSession;
+  readonly callId: number;
+  readonly executor: NodeSession;
+}
+
+export class NodeSession {
+  /** Set by HELLO; empty until the node is admitted. */
+  name = "";
+  callbacks: string[] = [];
+  /** Calls this node made that are still running elsewhere, by the node's call id. */
+  readonly outgoing = new Map<number, Route>();
+  /** Calls this node is running for others. */
+  readonly executing = new Set<Route>();
+
+  constructor(
+    private readonly writer: FrameWriter,
+    /** Ends the stream from the controller's side. */
+    readonly close: () => void,
+    /** For logs: where the node connects from. */
+    readonly peer: string,
+  ) {}
+
+  get admitted(): boolean {
+    return this.name !== "";
+  }
+
+  send(frame: Frame): void {
+    this.writer.send(frame);
+  }
+}

@@ -1,0 +1,180 @@
+// Routes frames between node sessions: admission, the callback registry, calls and their answers.
+import type { Logger } from "../log/Logger";
+import { encode, decode } from "../wire/codec";
+import type { ReceivedFrame } from "../wire/Frame";
+import { Kind, Mode } from "../wire/Kind";
+import type { WireError } from "../errors/wireError";
+import type { ErrorCode } from "../errors/DaffiError";
+import type { RegistrySnapshot } from "../registry/RegistryView";
+import { NodeSession, type Route } from "./NodeSession";
+
+export class Router {
+  private readonly sessions = new Map<string, NodeSession>();
+  private readonly providers = new Map<string, NodeSession[]>();
+  private readonly registryListeners = new Set<() => void>();
+
+  constructor(
+    private readonly controllerName: string,
+    private readonly log: Logger,
+  ) {}
+
+  snapshot(): RegistrySnapshot {
+    const callbacks: Record<string, string[]> = {};
+    for (const [name, sessions] of this.providers) callbacks[name] = sessions.map((session) => session.name);
+    return { processes: [...this.sessions.keys()], callbacks };
+  }
+
+  onRegistryChange(listener: () => void): () => void {
+    this.registryListeners.add(listener);
+    return () => this.registryListeners.delete(listener);
+  }
+
+  handle(session: NodeSession, frame: ReceivedFrame): void {
+    if (!session.admitted) {
+      if (frame.kind === Kind.HELLO) this.admit(session, frame);
+      else this.refuse(session, "PROTOCOL", `expected HELLO as the first frame, got kind ${frame.kind}`);
+      return;
+    }
+    switch (frame.kind) {
+      case Kind.CALL:
+        return this.routeCall(session, frame);
+      case Kind.RESULT:
+      case Kind.ERROR:
+        return this.routeAnswer(session, frame);
+      case Kind.CANCEL:
+        return this.routeCancel(session, frame);
+      case Kind.REGISTER:
+        session.callbacks = callbackNames(decode(frame.payload));
+        return this.registryChanged();
+      case Kind.PING:
+        return session.send({ kind: Kind.PONG, callId: frame.callId });
+      case Kind.PONG:
+        return;
+      default:
+        this.log.warn(`Ignored frame of unknown kind ${frame.kind} from '${session.name}'`);
+    }
+  }
+
+  /** The session's stream ended: fail the calls it was running, cancel the ones it made. */
+  leave(session: NodeSession): void {
+    if (!session.admitted || this.sessions.get(session.name) !== session) return;
+    this.sessions.delete(session.name);
+    for (const route of session.executing) {
+      route.caller.outgoing.delete(route.callId);
+      this.sendError(route.caller, route.callId, session.name, "NODE_DISCONNECTED", `process '${session.name}' disconnected while running the call`);
+    }
+    session.executing.clear();
+    for (const route of session.outgoing.values()) {
+      route.executor.executing.delete(route);
+      route.executor.send({ kind: Kind.CANCEL, callId: route.callId, source: session.name });
+    }
+    session.outgoing.clear();
+    this.log.info(`Node '${session.name}' has been disconnected`);
+    this.registryChanged();
+  }
+
+  /** Every admitted session, for shutdown. */
+  all(): NodeSession[] {
+    return [...this.sessions.values()];
+  }
+
+  private admit(session: NodeSession, frame: ReceivedFrame): void {
+    const name = frame.name;
+    if (!name) return this.refuse(session, "PROTOCOL", "HELLO without a process name");
+    if (this.sessions.has(name)) {
+      return this.refuse(session, "PROCESS_NAME_IN_USE", `process name '${name}' is already used by a connected node`);
+    }
+    let callbacks: string[];
+    try {
+      callbacks = callbackNames(decode(frame.payload));
+    } catch {
+      return this.refuse(session, "PROTOCOL", "HELLO payload is not valid CBOR");
+    }
+    session.name = name;
+    session.callbacks = callbacks;
+    this.sessions.set(name, session);
+    session.send({ kind: Kind.WELCOME, name: this.controllerName });
+    this.log.info(`Node '${name}' has been connected to Controller`);
+    this.registryChanged();
+  }
+
+  private refuse(session: NodeSession, code: ErrorCode, message: string): void {
+    this.log.warn(`Refused a node from ${session.peer}: ${message}`);
+    this.sendError(session, 0, this.controllerName, code, message);
+    session.close();
+  }
+
+  private routeCall(caller: NodeSession, frame: ReceivedFrame): void {
+    const executor = this.pickExecutor(caller, frame);
+    if (!executor) return;
+    const forwarded = { ...frame, source: caller.name };
+    if (frame.mode === Mode.NO_RETURN) {
+      executor.send(forwarded);
+      caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, source: executor.name });
+      return;
+    }
+    const previous = caller.outgoing.get(frame.callId);
+    if (previous) previous.executor.executing.delete(previous);
+    const route: Route = { caller, callId: frame.callId, executor };
+    caller.outgoing.set(frame.callId, route);
+    executor.executing.add(route);
+    executor.send(forwarded);
+  }
+
+  private pickExecutor(caller: NodeSession, frame: ReceivedFrame): NodeSession | undefined {
+    if (frame.target) {
+      const pinned = this.sessions.get(frame.target);
+      if (pinned) return pinned;
+      this.sendError(caller, frame.callId, this.controllerName, "NODE_DISCONNECTED", `process '${frame.target}' is not connected`);
+      return undefined;
+    }
+    const candidates = this.providers.get(frame.name);
+    if (!candidates || candidates.length === 0) {
+      this.sendError(caller, frame.callId, this.controllerName, "CALLBACK_NOT_FOUND", `no connected process has a callback named '${frame.name}'`);
+      return undefined;
+    }
+    return candidates.length === 1 ? candidates[0] : candidates[Math.floor(Math.random() * candidates.length)];
+  }
+
+  private routeAnswer(executor: NodeSession, frame: ReceivedFrame): void {
+    const caller = this.sessions.get(frame.target);
+    const route = caller?.outgoing.get(frame.callId);
+    // No route: the caller left, cancelled, or timed out. Its answer has nobody to go to.
+    if (!caller || !route || route.executor !== executor) return;
+    caller.outgoing.delete(frame.callId);
+    executor.executing.delete(route);
+    caller.send({ ...frame, source: executor.name });
+  }
+
+  private routeCancel(caller: NodeSession, frame: ReceivedFrame): void {
+    const route = caller.outgoing.get(frame.callId);
+    if (!route) return;
+    caller.outgoing.delete(frame.callId);
+    route.executor.executing.delete(route);
+    route.executor.send({ kind: Kind.CANCEL, callId: frame.callId, source: caller.name });
+  }
+
+  private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string): void {
+    const error: WireError = { code, name: code, message };
+    to.send({ kind: Kind.ERROR, callId, source, target: to.name, payload: encode(error) });
+  }
+
+  private registryChanged(): void {
+    this.providers.clear();
+    for (const session of this.sessions.values()) {
+      for (const name of session.callbacks) {
+        const list = this.providers.get(name);
+        if (list) list.push(session);
+        else this.providers.set(name, [session]);
+      }
+    }
+    const payload = encode(this.snapshot());
+    for (const session of this.sessions.values()) session.send({ kind: Kind.REGISTRY, payload });
+    for (const listener of this.registryListeners) listener();
+  }
+}
+
+function callbackNames(payload: unknown): string[] {
+  const callbacks = (payload as { callbacks?: unknown } | undefined)?.callbacks;
+  return Array.isArray(callbacks) ? callbacks.filter((name): name is string => typeof name === "string") : [];
+}

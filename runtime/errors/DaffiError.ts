@@ -1,0 +1,104 @@
+// The error hierarchy: one base with a stable code, one subclass per code.
+
+export type ErrorCode =
+  | "REMOTE"
+  | "VALIDATION"
+  | "CALLBACK_NOT_FOUND"
+  | "TIMEOUT"
+  | "NODE_DISCONNECTED"
+  | "TRANSFER_NOT_ALLOWED"
+  | "STOPPED"
+  | "PROCESS_NAME_IN_USE"
+  | "PROTOCOL"
+  | "CONFIGURATION";
+
+export class DaffiError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The remote callback threw. Carries the remote error's name, message and stack. */
+export class RemoteError extends DaffiError {
+  /** Name of the error class thrown remotely (e.g. "TypeError"). */
+  readonly remoteName: string;
+  readonly remoteStack?: string;
+  /** Process whose callback threw. */
+  readonly processName: string;
+  constructor(message: string, details: { remoteName: string; remoteStack?: string; processName: string }) {
+    super("REMOTE", message);
+    this.remoteName = details.remoteName;
+    this.remoteStack = details.remoteStack;
+    this.processName = details.processName;
+  }
+}
+
+/** Arguments or a result do not match the declared types. */
+export class ValidationError extends DaffiError {
+  readonly path: string;
+  readonly expected: string;
+  readonly value: unknown;
+  constructor(message: string, details: { path: string; expected: string; value: unknown }) {
+    super("VALIDATION", message);
+    this.path = details.path;
+    this.expected = details.expected;
+    this.value = details.value;
+  }
+}
+
+/** No connected node has a callback of that name (raised at once, not after a timeout). */
+export class CallbackNotFoundError extends DaffiError {
+  constructor(message: string) {
+    super("CALLBACK_NOT_FOUND", message);
+  }
+}
+
+export class TimeoutError extends DaffiError {
+  constructor(message: string) {
+    super("TIMEOUT", message);
+  }
+}
+
+/** The node running the call (or the controller between us) went away before answering. */
+export class NodeDisconnectedError extends DaffiError {
+  constructor(message: string) {
+    super("NODE_DISCONNECTED", message);
+  }
+}
+
+export class TransferNotAllowedError extends DaffiError {
+  constructor(message: string) {
+    super("TRANSFER_NOT_ALLOWED", message);
+  }
+}
+
+/** The Global was stopped: pending and new calls fail with this. */
+export class StoppedError extends DaffiError {
+  constructor(message: string) {
+    super("STOPPED", message);
+  }
+}
+
+/** Another connected node already uses this process name. */
+export class ProcessNameInUseError extends DaffiError {
+  constructor(message: string) {
+    super("PROCESS_NAME_IN_USE", message);
+  }
+}
+
+/** The peer broke the protocol (bad frame, bad payload). */
+export class ProtocolError extends DaffiError {
+  constructor(message: string) {
+    super("PROTOCOL", message);
+  }
+}
+
+/** Options or arguments given to daffi itself are wrong. */
+export class ConfigurationError extends DaffiError {
+  constructor(message: string) {
+    super("CONFIGURATION", message);
+  }
+}

@@ -1,0 +1,178 @@
+// Global: the entry point. Starts a controller, a node or both, and carries out remote calls.
+import { randomBytes } from "node:crypto";
+import type { Invoker } from "../call/Invoker";
+import type { FGOptions, Modifier } from "../call/modifiers";
+import { Controller } from "../controller/Controller";
+import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
+import { defaultLogLevel, Logger } from "../log/Logger";
+import { Node } from "../node/Node";
+import { localCallbacks } from "../registry/CallbackRegistry";
+import { RegistryView } from "../registry/RegistryView";
+import { type Address, resolveAddress } from "../wire/address";
+import { Mode } from "../wire/Kind";
+import { type CallProxy, callProxy } from "./callProxy";
+import { checkOptions, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
+
+export class Global implements AsyncDisposable {
+  readonly processName: string;
+  /** `g.call.name(...args)`: an untyped remote call (fetchers are the typed way). */
+  readonly call: CallProxy;
+  private readonly controller?: Controller;
+  private readonly node?: Node;
+  private readonly log: Logger;
+  private readonly ready: Promise<void>;
+  private readonly stopped: Promise<void>;
+  private markStopped!: () => void;
+  private stopping?: Promise<void>;
+  private address: Address;
+
+  /** Starts in the background; calls wait until the node is connected. Prefer `await Global.start(...)`. */
+  constructor(options: GlobalOptions = {}) {
+    checkOptions(options);
+    this.processName = options.processName ?? `0x${randomBytes(4).toString("hex")}`;
+    this.address = resolveAddress(options);
+    const level = options.logLevel ?? defaultLogLevel();
+    this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level);
+    if (options.initController) this.controller = new Controller(this.address, this.processName, new Logger("controller", this.processName, level));
+    if (options.initNode ?? true) {
+      this.node = new Node(this.processName, localCallbacks, new Logger("node", this.processName, level), {
+        connected: () => this.runHook(options.onNodeConnect, "onNodeConnect"),
+        disconnected: () => this.runHook(options.onNodeDisconnect, "onNodeDisconnect"),
+      });
+    }
+    this.call = callProxy(this.invoker);
+    this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    this.ready = this.startComponents(options);
+    // A background start that fails stops the Global; `Global.start` and `join` report the error.
+    this.ready.catch((error: unknown) => {
+      this.log.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
+      void this.stop();
+    });
+  }
+
+  /** Creates a Global and resolves once its controller listens and its node is connected. */
+  static async start(options: GlobalOptions = {}): Promise<Global> {
+    const g = new Global(options);
+    await g.ready;
+    return g;
+  }
+
+  get isController(): boolean {
+    return this.controller !== undefined;
+  }
+
+  /** TCP host in use, undefined on a UNIX socket. */
+  get host(): string | undefined {
+    return this.address.kind === "tcp" ? this.address.host : undefined;
+  }
+
+  /** TCP port in use (the one the controller bound when 0 was asked), undefined on a UNIX socket. */
+  get port(): number | undefined {
+    return this.address.kind === "tcp" ? this.address.port : undefined;
+  }
+
+  /** Folder of the UNIX socket in use, undefined on TCP. */
+  get unixSockPath(): string | undefined {
+    return this.address.kind === "unix" ? this.address.folder : undefined;
+  }
+
+  /** Callback name → names of the processes exposing it, as last announced by the controller. */
+  get registeredCallbacks(): Record<string, string[]> {
+    return this.view().registeredCallbacks();
+  }
+
+  /** Resolves when a process of that name is connected; TimeoutError after `timeout` seconds. */
+  async waitProcess(name: string, options: { timeout?: number } = {}): Promise<void> {
+    const view = this.liveView();
+    await view.waitUntil(() => view.hasProcess(name), `process '${name}'`, options.timeout);
+  }
+
+  /** Resolves when some connected process exposes that callback; TimeoutError after `timeout` seconds. */
+  async waitFunction(name: string, options: { timeout?: number } = {}): Promise<void> {
+    const view = this.liveView();
+    await view.waitUntil(() => view.hasCallback(name), `callback '${name}'`, options.timeout);
+  }
+
+  /** Resolves when the Global is stopped (rejects if it failed to start). */
+  async join(): Promise<void> {
+    await Promise.all([this.ready, this.stopped]);
+  }
+
+  /** Stops the node (pending calls fail with StoppedError), then the controller. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.node?.stop();
+      await this.controller?.stop();
+      this.controllerView?.abandon(new StoppedError("the Global was stopped"));
+      this.markStopped();
+    })();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private readonly invoker: Invoker = {
+    invoke: (name: string, args: unknown[], modifier: Modifier) => {
+      if (!this.node) throw new ConfigurationError(`cannot call '${name}': this process runs no node (initNode: false)`);
+      switch (modifier.kind) {
+        case "FG":
+          return this.node.call(name, args, { mode: Mode.FG, timeout: (modifier.options as FGOptions).timeout });
+        default:
+          throw new ConfigurationError(`unknown execution modifier '${modifier.kind}'`);
+      }
+    },
+  };
+
+  private async startComponents(options: GlobalOptions): Promise<void> {
+    if (this.controller) {
+      await this.controller.start();
+      this.address = this.controller.address;
+      this.controller.router.onRegistryChange(() => this.controllerView?.update(this.controller!.router.snapshot()));
+    }
+    if (this.node) await this.connectNode(options.connectTimeout);
+    this.runHook(options.onInit, "onInit");
+  }
+
+  private async connectNode(timeoutSeconds?: number): Promise<void> {
+    const connecting = this.node!.start(this.address);
+    if (timeoutSeconds === undefined) return connecting;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`no controller answered within ${timeoutSeconds}s`)), timeoutSeconds * 1000);
+    });
+    try {
+      await Promise.race([connecting, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private controllerView?: RegistryView;
+
+  /** The node's view of the system; a controller-only process reads its own router. */
+  private view(): RegistryView {
+    if (this.node) return this.node.registry;
+    if (!this.controllerView) {
+      this.controllerView = new RegistryView();
+      this.controllerView.update(this.controller!.router.snapshot());
+    }
+    return this.controllerView;
+  }
+
+  private liveView(): RegistryView {
+    if (this.stopping) throw new StoppedError("the Global is stopped");
+    return this.view();
+  }
+
+  private runHook(hook: LifecycleHook | undefined, name: string): void {
+    if (!hook) return;
+    try {
+      const result = hook(this, this.processName);
+      if (result instanceof Promise) result.catch((error: unknown) => this.log.error(`${name} failed: ${String(error)}`));
+    } catch (error) {
+      this.log.error(`${name} failed: ${String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Options of Global, checked once so that a typo fails fast with a clear message.
+import { ConfigurationError } from "../errors/DaffiError";
+import type { LogLevel } from "../log/Logger";
+import type { Global } from "./Global";
+
+export type LifecycleHook = (g: Global, processName: string) => unknown;
+
+export interface GlobalOptions {
+  /** Name other processes see this one by; default a random "0x…" id. */
+  processName?: string;
+  /** Run a controller in this process (default false). */
+  initController?: boolean;
+  /** Run a node in this process (default true). */
+  initNode?: boolean;
+  /** TCP host; with neither host nor port a UNIX socket is used. */
+  host?: string;
+  /** TCP port; 0 or absent with a host = a random free port (see `g.port`). */
+  port?: number;
+  /** Folder of the UNIX socket (`<folder>/.sock`); default `<os.tmpdir()>/daffi`. */
+  unixSockPath?: string;
+  /** Seconds `Global.start` waits for the controller before TimeoutError; default: no limit. */
+  connectTimeout?: number;
+  /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
+  logLevel?: LogLevel;
+  /** Runs once, when the Global is ready. */
+  onInit?: LifecycleHook;
+  /** Runs on each (re)connection of this node to the controller. */
+  onNodeConnect?: LifecycleHook;
+  /** Runs each time this node loses the controller. */
+  onNodeDisconnect?: LifecycleHook;
+}
+
+const known = new Set<string>([
+  "processName",
+  "initController",
+  "initNode",
+  "host",
+  "port",
+  "unixSockPath",
+  "connectTimeout",
+  "logLevel",
+  "onInit",
+  "onNodeConnect",
+  "onNodeDisconnect",
+]);
+
+export function checkOptions(options: GlobalOptions): void {
+  if (typeof options !== "object" || options === null) throw new ConfigurationError("Global options must be an object");
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new ConfigurationError(`unknown Global option '${key}'`);
+  }
+  const { processName, host, port, unixSockPath, initController, initNode } = options;
+  if (processName !== undefined && (typeof processName !== "string" || processName.length === 0)) {
+    throw new ConfigurationError("processName must be a non-empty string");
+  }
+  if (host !== undefined && (typeof host !== "string" || host.length === 0)) throw new ConfigurationError("host must be a non-empty string");
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new ConfigurationError(`port must be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  if (unixSockPath !== undefined && (typeof unixSockPath !== "string" || unixSockPath.length === 0)) {
+    throw new ConfigurationError("unixSockPath must be a folder path");
+  }
+  if (unixSockPath !== undefined && (host !== undefined || port !== undefined)) {
+    throw new ConfigurationError("give either unixSockPath or host/port, not both");
+  }
+  if ((initController ?? false) === false && (initNode ?? true) === false) {
+    throw new ConfigurationError("initController and initNode are both false: nothing to start");
+  }
+  for (const hook of ["onInit", "onNodeConnect", "onNodeDisconnect"] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== "function") throw new ConfigurationError(`${hook} must be a function`);
+  }
+}

@@ -1,0 +1,26 @@
+// The public API of daffi.
+export { Global } from "./global/Global";
+export type { GlobalOptions, LifecycleHook } from "./global/GlobalOptions";
+export type { CallProxy } from "./global/callProxy";
+export { RemoteCall } from "./call/RemoteCall";
+export { FG } from "./call/modifiers";
+export type { FGOptions, Modifier, ModifierFactory } from "./call/modifiers";
+export { Callback } from "./registry/Callback";
+export { callback } from "./registry/callbackFunction";
+export { local, alias } from "./registry/decorators";
+export type { ClassMetadata, MethodMetadata, Validator, ValidationOutcome } from "./registry/metadata";
+export type { LogLevel } from "./log/Logger";
+export {
+  DaffiError,
+  RemoteError,
+  ValidationError,
+  CallbackNotFoundError,
+  TimeoutError,
+  NodeDisconnectedError,
+  TransferNotAllowedError,
+  StoppedError,
+  ProcessNameInUseError,
+  ProtocolError,
+  ConfigurationError,
+} from "./errors/DaffiError";
+export type { ErrorCode } from "./errors/DaffiError";

@@ -1,0 +1,213 @@
+// The node: one stream to the controller; sends calls, runs incoming ones, reconnects when the stream drops.
+import * as grpc from "@grpc/grpc-js";
+import { NodeDisconnectedError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
+import { fromWireError, type WireError } from "../errors/wireError";
+import type { Logger } from "../log/Logger";
+import type { CallbackRegistry } from "../registry/CallbackRegistry";
+import { RegistryView, type RegistrySnapshot } from "../registry/RegistryView";
+import { type Address, describeAddress, grpcTarget } from "../wire/address";
+import { channelOptions } from "../wire/channelOptions";
+import { decode, encode } from "../wire/codec";
+import type { Frame, ReceivedFrame } from "../wire/Frame";
+import { FrameWriter } from "../wire/FrameWriter";
+import { Kind, type Mode } from "../wire/Kind";
+import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
+import { CallExecutor } from "./CallExecutor";
+import { type PendingCall, PendingCalls } from "./PendingCalls";
+
+export interface CallOptions {
+  mode: Mode;
+  /** Seconds to wait for the answer; undefined = no limit. */
+  timeout?: number;
+  /** Pin the call to this process instead of letting the controller pick a provider. */
+  target?: string;
+}
+
+export interface NodeEvents {
+  connected(): void;
+  disconnected(): void;
+}
+
+const PROTOCOL_VERSION = 1;
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 2000;
+
+export class Node {
+  readonly registry = new RegistryView();
+  private client?: grpc.Client;
+  private readonly pending = new PendingCalls();
+  private readonly executor: CallExecutor;
+  private stream?: grpc.ClientDuplexStream<Batch, ReceivedFrame[]>;
+  private writer?: FrameWriter;
+  private connected = false;
+  private stopped = false;
+  private attempts = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private firstConnection: { resolve(): void; reject(error: Error): void } | undefined;
+
+  constructor(
+    private readonly processName: string,
+    private readonly callbacks: CallbackRegistry,
+    private readonly log: Logger,
+    private readonly events: NodeEvents,
+  ) {
+    this.executor = new CallExecutor(callbacks, (frame) => this.writer?.send(frame), log);
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Connects (retrying until the controller answers); resolves at the first WELCOME. */
+  start(address: Address): Promise<void> {
+    if (this.stopped) return Promise.reject(new StoppedError("the node was stopped before it started"));
+    this.client = new grpc.Client(grpcTarget(address), grpc.credentials.createInsecure(), channelOptions);
+    this.log.info(
+      `Node has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(address)}`,
+    );
+    this.unsubscribe = this.callbacks.onChange(() => {
+      if (this.connected) this.writer?.send({ kind: Kind.REGISTER, payload: encode({ callbacks: this.callbacks.names() }) });
+    });
+    return new Promise<void>((resolve, reject) => {
+      this.firstConnection = { resolve, reject };
+      this.open();
+    });
+  }
+
+  call(name: string, args: unknown[], options: CallOptions): Promise<unknown> {
+    if (this.stopped) return Promise.reject(new StoppedError(`cannot call '${name}': the node is stopped`));
+    let payload: Buffer;
+    try {
+      payload = encode(args);
+    } catch (error) {
+      return Promise.reject(new ProtocolError(`arguments of '${name}' cannot be encoded as CBOR: ${String(error)}`));
+    }
+    return new Promise((resolve, reject) => {
+      const id = this.pending.allocate();
+      const timeoutMs = options.timeout === undefined ? 0 : Math.max(1, Math.round(options.timeout * 1000));
+      const frame: Frame = { kind: Kind.CALL, callId: id, name, mode: options.mode, payload, target: options.target, timeoutMs };
+      const call: PendingCall = { id, frame, resolve, reject, sent: false };
+      if (timeoutMs > 0) call.timer = setTimeout(() => this.timeOut(id, name, options.timeout as number), timeoutMs);
+      this.pending.add(call);
+      if (this.connected) this.transmit(call);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.unsubscribe?.();
+    this.pending.rejectAll(() => new StoppedError("the node was stopped before the answer came"));
+    this.registry.abandon(new StoppedError("the node was stopped"));
+    this.firstConnection?.reject(new StoppedError("the node was stopped before it connected"));
+    this.writer?.close();
+    this.stream?.end();
+    this.stream?.cancel();
+    this.client?.close();
+    this.log.info("Node stopped.");
+  }
+
+  private transmit(call: PendingCall): void {
+    call.sent = true;
+    this.writer?.send(call.frame);
+  }
+
+  private timeOut(id: number, name: string, seconds: number): void {
+    const call = this.pending.take(id);
+    if (!call) return;
+    if (call.sent && this.connected) this.writer?.send({ kind: Kind.CANCEL, callId: id });
+    call.reject(new TimeoutError(`'${name}' did not answer within ${seconds}s`));
+  }
+
+  private open(): void {
+    if (!this.client || this.stopped) return;
+    const stream = this.client.makeBidiStreamRequest<Batch, ReceivedFrame[]>("/daffi.Daffi/Connect", encodeBatch, decodeBatch);
+    const writer = new FrameWriter(stream);
+    this.stream = stream;
+    this.writer = writer;
+    let closed = false;
+    const close = (error?: Error) => {
+      if (closed) return;
+      closed = true;
+      this.onStreamClosed(writer, error);
+    };
+    stream.on("data", (frames: ReceivedFrame[]) => {
+      for (const frame of frames) this.onFrame(frame);
+    });
+    stream.on("error", close);
+    stream.on("end", () => close());
+    stream.on("close", () => close());
+    writer.send({ kind: Kind.HELLO, name: this.processName, payload: encode({ protocol: PROTOCOL_VERSION, callbacks: this.callbacks.names() }) });
+  }
+
+  private onFrame(frame: ReceivedFrame): void {
+    switch (frame.kind) {
+      case Kind.CALL:
+        return this.executor.run(frame);
+      case Kind.RESULT:
+      case Kind.ACCEPTED:
+        return this.settle(frame);
+      case Kind.ERROR:
+        return frame.callId === 0 ? this.refused(frame) : this.settle(frame);
+      case Kind.REGISTRY:
+        return this.registry.update(decode<RegistrySnapshot>(frame.payload));
+      case Kind.WELCOME:
+        return this.welcomed();
+      case Kind.PING:
+        return this.writer?.send({ kind: Kind.PONG, callId: frame.callId });
+      case Kind.CANCEL:
+      case Kind.PONG:
+        return;
+      default:
+        this.log.warn(`Ignored frame of unknown kind ${frame.kind}`);
+    }
+  }
+
+  private settle(frame: ReceivedFrame): void {
+    const call = this.pending.take(frame.callId);
+    if (!call) return;
+    try {
+      if (frame.kind === Kind.ERROR) call.reject(fromWireError(decode<WireError>(frame.payload), frame.source));
+      else call.resolve(decode(frame.payload));
+    } catch (error) {
+      call.reject(new ProtocolError(`the answer of '${frame.source}' could not be decoded: ${String(error)}`));
+    }
+  }
+
+  private welcomed(): void {
+    this.connected = true;
+    this.attempts = 0;
+    this.log.info(`Node '${this.processName}' has been connected to Controller`);
+    for (const call of this.pending.unsent()) this.transmit(call);
+    this.firstConnection?.resolve();
+    this.firstConnection = undefined;
+    this.events.connected();
+  }
+
+  /** The controller refused this node (e.g. its name is taken): no retry, the error is final. */
+  private refused(frame: ReceivedFrame): void {
+    const error = fromWireError(decode<WireError>(frame.payload), frame.source);
+    this.log.error(`Controller refused this node: ${error.message}`);
+    this.stopped = true;
+    this.pending.rejectAll(() => error);
+    this.firstConnection?.reject(error);
+    this.firstConnection = undefined;
+  }
+
+  private onStreamClosed(writer: FrameWriter, error?: Error): void {
+    writer.close();
+    const wasConnected = this.connected;
+    this.connected = false;
+    this.pending.rejectSent(() => new NodeDisconnectedError("the connection to the controller was lost before the answer came"));
+    if (wasConnected && !this.stopped) {
+      this.log.warn(`Node '${this.processName}' lost the connection to Controller${error ? `: ${error.message}` : ""}`);
+      this.events.disconnected();
+    }
+    if (this.stopped) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+    this.attempts = Math.min(this.attempts + 1, 16);
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+}

@@ -1,0 +1,59 @@
+// The caller's table of its calls in flight, by call id.
+import type { Frame } from "../wire/Frame";
+
+export interface PendingCall {
+  readonly id: number;
+  readonly frame: Frame;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer?: NodeJS.Timeout;
+  /** True once the CALL frame went out on the current stream. */
+  sent: boolean;
+}
+
+const MAX_ID = 0xffff_ffff;
+
+export class PendingCalls {
+  private readonly calls = new Map<number, PendingCall>();
+  private nextId = 1;
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** A free id (uint32, never 0). */
+  allocate(): number {
+    do {
+      this.nextId = this.nextId >= MAX_ID ? 1 : this.nextId + 1;
+    } while (this.calls.has(this.nextId));
+    return this.nextId;
+  }
+
+  add(call: PendingCall): void {
+    this.calls.set(call.id, call);
+  }
+
+  /** Removes the call and its timer; undefined when it is already settled. */
+  take(id: number): PendingCall | undefined {
+    const call = this.calls.get(id);
+    if (!call) return undefined;
+    this.calls.delete(id);
+    if (call.timer) clearTimeout(call.timer);
+    return call;
+  }
+
+  unsent(): PendingCall[] {
+    return [...this.calls.values()].filter((call) => !call.sent);
+  }
+
+  /** Fails the calls that went out (their answer can no longer come); unsent ones keep waiting. */
+  rejectSent(error: () => Error): void {
+    for (const call of [...this.calls.values()]) {
+      if (call.sent) this.take(call.id)?.reject(error());
+    }
+  }
+
+  rejectAll(error: () => Error): void {
+    for (const id of [...this.calls.keys()]) this.take(id)?.reject(error());
+  }
+}

@@ -1,0 +1,47 @@
+// The callbacks this process exposes, by remote name; the node announces them to the controller.
+import { ConfigurationError } from "../errors/DaffiError";
+
+export interface CallbackEntry {
+  readonly name: string;
+  readonly fn: (...args: unknown[]) => unknown;
+  /** `this` for the call: the Callback instance for methods, undefined for functions. */
+  readonly target: object | undefined;
+  /** Where it comes from, for error messages: "function sum" or "class Calculator". */
+  readonly origin: string;
+}
+
+export class CallbackRegistry {
+  private readonly entries = new Map<string, CallbackEntry>();
+  private readonly listeners = new Set<() => void>();
+
+  get(name: string): CallbackEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Adds entries all at once: either every name is free, or nothing is added. */
+  add(entries: CallbackEntry[]): void {
+    for (const entry of entries) {
+      const existing = this.entries.get(entry.name);
+      if (existing && existing.fn !== entry.fn) {
+        throw new ConfigurationError(
+          `callback '${entry.name}' of ${entry.origin} clashes with '${entry.name}' of ${existing.origin}: a process exposes one callback per name (use @alias to rename one)`,
+        );
+      }
+    }
+    for (const entry of entries) this.entries.set(entry.name, entry);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Called after every change; returns a function that unsubscribes. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** The process-wide registry: callbacks are declared at import time, before any Global exists. */
+export const localCallbacks = new CallbackRegistry();

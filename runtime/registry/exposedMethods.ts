@@ -1,0 +1,37 @@
+// Which methods of a Callback instance are callbacks: from transformer metadata, else found at run time.
+import { ALIAS, LOCAL, type Marked } from "./marks";
+import type { ClassMetadata } from "./metadata";
+
+export interface ExposedMethod {
+  remoteName: string;
+  fn: (...args: unknown[]) => unknown;
+}
+
+/**
+ * Walks the prototypes from the instance's class up to `stopAt`. For a class the transformer saw,
+ * its metadata lists exactly the exposed methods (TypeScript `private`/`protected` excluded).
+ * For a class compiled without it, every function-valued own property is a callback except the
+ * constructor, `_names`, getters and setters, and `@local` methods.
+ */
+export function exposedMethods(instance: object, stopAt: object, metadataOf: (cls: Function) => ClassMetadata | undefined): ExposedMethod[] {
+  const methods: ExposedMethod[] = [];
+  const seen = new Set<string>();
+  for (let proto = Object.getPrototypeOf(instance) as object | null; proto && proto !== stopAt; proto = Object.getPrototypeOf(proto) as object | null) {
+    const metadata = metadataOf((proto as { constructor: Function }).constructor);
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const value = Object.getOwnPropertyDescriptor(proto, key)?.value as unknown;
+      if (key === "constructor" || typeof value !== "function") continue;
+      const marked = value as Marked;
+      if (marked[LOCAL]) continue;
+      if (metadata) {
+        const declared = metadata.methods.find((method) => method.name === key);
+        if (declared) methods.push({ remoteName: marked[ALIAS] ?? declared.remoteName, fn: value as ExposedMethod["fn"] });
+      } else if (!key.startsWith("_")) {
+        methods.push({ remoteName: marked[ALIAS] ?? key, fn: value as ExposedMethod["fn"] });
+      }
+    }
+  }
+  return methods;
+}

@@ -1,0 +1,28 @@
+// Frame kinds and call modes, mirroring the enums of proto/daffi.proto (a test checks they agree).
+
+export const Kind = {
+  HELLO: 1,
+  WELCOME: 2,
+  REGISTER: 3,
+  REGISTRY: 4,
+  CALL: 5,
+  RESULT: 6,
+  ERROR: 7,
+  CANCEL: 8,
+  ACCEPTED: 9,
+  STREAM_ITEM: 10,
+  STREAM_END: 11,
+  CREDIT: 12,
+  PING: 13,
+  PONG: 14,
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+export const Mode = {
+  FG: 0,
+  BG: 1,
+  NO_RETURN: 2,
+  BROADCAST: 3,
+  PERIOD: 4,
+} as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];

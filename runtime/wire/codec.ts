@@ -1,0 +1,20 @@
+// CBOR encoding of payloads (arguments, results, errors, control data) with cbor-x.
+
+// cbor-x is an ES module package whose CommonJS build TypeScript cannot see through its
+// exports map from a CommonJS file, so the types are taken from the ESM entry explicitly.
+type CborX = typeof import("cbor-x", { with: { "resolution-mode": "import" } });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Encoder } = require("cbor-x") as CborX;
+
+// Plain CBOR (no cbor-x records) so other implementations can read it; Map, Set,
+// Date, typed arrays, bigint, undefined and null all keep their identity.
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: true });
+
+export function encode(value: unknown): Buffer {
+  return encoder.encode(value);
+}
+
+export function decode<T = unknown>(bytes: Uint8Array): T {
+  if (bytes.byteLength === 0) return undefined as T;
+  return encoder.decode(bytes) as T;
+}
