@@ -3,8 +3,9 @@ export { Global } from "./global/Global";
 export type { GlobalOptions, LifecycleHook } from "./global/GlobalOptions";
 export type { CallProxy } from "./global/callProxy";
 export { RemoteCall } from "./call/RemoteCall";
-export { FG } from "./call/modifiers";
-export type { FGOptions, Modifier, ModifierFactory } from "./call/modifiers";
+export { FG, BG, NO_RETURN } from "./call/modifiers";
+export type { FGOptions, BGOptions, NoReturnOptions, Modifier, ModifierFactory } from "./call/modifiers";
+export { AsyncResult } from "./call/AsyncResult";
 export { Callback } from "./registry/Callback";
 export { callback } from "./registry/callbackFunction";
 export { local, alias } from "./registry/decorators";
@@ -19,6 +20,7 @@ export {
   NodeDisconnectedError,
   TransferNotAllowedError,
   StoppedError,
+  CancelledError,
   ProcessNameInUseError,
   ProtocolError,
   ConfigurationError,

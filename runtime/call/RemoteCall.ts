@@ -1,6 +1,7 @@
 // `g.call.name(...args)`: a lazy call; awaiting it runs it in the foreground, methods pick another modifier.
 import type { Invoker } from "./Invoker";
-import { FG, type FGOptions, type Modifier } from "./modifiers";
+import type { AsyncResult } from "./AsyncResult";
+import { BG, type BGOptions, FG, type FGOptions, type Modifier, NO_RETURN, type NoReturnOptions } from "./modifiers";
 
 export class RemoteCall<R = unknown> implements PromiseLike<R> {
   private foreground?: Promise<R>;
@@ -19,6 +20,16 @@ export class RemoteCall<R = unknown> implements PromiseLike<R> {
 
   fg(options?: FGOptions): Promise<R> {
     return this.invoker.invoke(this.name, this.args, FG(options)) as Promise<R>;
+  }
+
+  /** Background: returns at once; the result comes through `get()`. */
+  bg(options?: BGOptions): AsyncResult<R> {
+    return this.invoker.invoke(this.name, this.args, BG(options)) as AsyncResult<R>;
+  }
+
+  /** Fire and forget: resolves once the controller accepted the call. */
+  noReturn(options?: NoReturnOptions): Promise<void> {
+    return this.invoker.invoke(this.name, this.args, NO_RETURN(options)) as Promise<void>;
   }
 
   /** Runs the call under any modifier; the result's type follows the modifier. */

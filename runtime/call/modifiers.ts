@@ -6,6 +6,18 @@ export interface FGOptions {
   timeout?: number;
 }
 
+export interface BGOptions {
+  /** Seconds to wait for the result (from sending) before TimeoutError. */
+  timeout?: number;
+  /** Seconds to wait before sending the call. */
+  eta?: number;
+}
+
+export interface NoReturnOptions {
+  /** Seconds to wait before sending the call. */
+  eta?: number;
+}
+
 export interface Modifier<K extends string = string, O = unknown> {
   readonly kind: K;
   readonly options: O;
@@ -13,20 +25,26 @@ export interface Modifier<K extends string = string, O = unknown> {
 
 export type ModifierFactory<K extends string, O> = Modifier<K, O> & ((options?: O) => Modifier<K, O>);
 
-export function checkSeconds(value: unknown, what: string): number | undefined {
+/** A positive number of seconds, or undefined. */
+export function checkSeconds(value: unknown, what: string, allowZero = false): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigurationError(`${what} must be a positive number of seconds, got ${String(value)}`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new ConfigurationError(`${what} must be a ${allowZero ? "non-negative" : "positive"} number of seconds, got ${String(value)}`);
   }
   return value;
 }
 
-function modifierFactory<K extends string, O extends object>(kind: K, check: (options: O) => O): ModifierFactory<K, O> {
+function modifierFactory<K extends string, O extends object>(kind: K, allowed: Array<keyof O & string>, check: (options: O) => O): ModifierFactory<K, O> {
   const factory = (options?: O): Modifier<K, O> => {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
       throw new ConfigurationError(`${kind}(options) takes an options object, got ${String(options)}`);
     }
-    return Object.freeze({ kind, options: check(options ?? ({} as O)) });
+    for (const key of Object.keys(options ?? {})) {
+      if (!allowed.includes(key as keyof O & string)) {
+        throw new ConfigurationError(`${kind} has no option '${key}' (options: ${allowed.join(", ") || "none"})`);
+      }
+    }
+    return Object.freeze({ kind, options: Object.freeze(check(options ?? ({} as O))) });
   };
   return Object.defineProperties(factory, {
     kind: { value: kind, enumerable: true },
@@ -35,6 +53,15 @@ function modifierFactory<K extends string, O extends object>(kind: K, check: (op
 }
 
 /** Foreground: the call resolves to the callback's result (the default). */
-export const FG = modifierFactory<"FG", FGOptions>("FG", (options) => ({ timeout: checkSeconds(options.timeout, "FG timeout") }));
+export const FG = modifierFactory<"FG", FGOptions>("FG", ["timeout"], (o) => ({ timeout: checkSeconds(o.timeout, "FG timeout") }));
 
-export type AnyModifier = Modifier<"FG", FGOptions>;
+/** Background: the call returns an AsyncResult at once. */
+export const BG = modifierFactory<"BG", BGOptions>("BG", ["timeout", "eta"], (o) => ({
+  timeout: checkSeconds(o.timeout, "BG timeout"),
+  eta: checkSeconds(o.eta, "BG eta", true),
+}));
+
+/** Fire and forget: resolves once the controller accepted the call; no result comes back. */
+export const NO_RETURN = modifierFactory<"NO_RETURN", NoReturnOptions>("NO_RETURN", ["eta"], (o) => ({
+  eta: checkSeconds(o.eta, "NO_RETURN eta", true),
+}));

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "NODE_DISCONNECTED"
   | "TRANSFER_NOT_ALLOWED"
   | "STOPPED"
+  | "CANCELLED"
   | "PROCESS_NAME_IN_USE"
   | "PROTOCOL"
   | "CONFIGURATION";
@@ -79,6 +80,13 @@ export class TransferNotAllowedError extends DaffiError {
 export class StoppedError extends DaffiError {
   constructor(message: string) {
     super("STOPPED", message);
+  }
+}
+
+/** The caller cancelled the call (AsyncResult.cancel()). */
+export class CancelledError extends DaffiError {
+  constructor(message: string) {
+    super("CANCELLED", message);
   }
 }
 

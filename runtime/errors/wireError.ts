@@ -1,6 +1,7 @@
 // Errors cross the wire as { code, name, message, stack, data } and are rebuilt here as the same class.
 import {
   CallbackNotFoundError,
+  CancelledError,
   ConfigurationError,
   DaffiError,
   type ErrorCode,
@@ -56,6 +57,8 @@ export function fromWireError(wire: WireError, processName: string): DaffiError 
       return new TransferNotAllowedError(message);
     case "STOPPED":
       return new StoppedError(message);
+    case "CANCELLED":
+      return new CancelledError(message);
     case "PROCESS_NAME_IN_USE":
       return new ProcessNameInUseError(message);
     case "CONFIGURATION":

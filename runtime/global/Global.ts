@@ -1,7 +1,8 @@
 // Global: the entry point. Starts a controller, a node or both, and carries out remote calls.
 import { randomBytes } from "node:crypto";
 import type { Invoker } from "../call/Invoker";
-import type { FGOptions, Modifier } from "../call/modifiers";
+import { carryOut } from "../call/carryOut";
+import type { Modifier } from "../call/modifiers";
 import { Controller } from "../controller/Controller";
 import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { defaultLogLevel, Logger } from "../log/Logger";
@@ -9,7 +10,6 @@ import { Node } from "../node/Node";
 import { localCallbacks } from "../registry/CallbackRegistry";
 import { RegistryView } from "../registry/RegistryView";
 import { type Address, resolveAddress } from "../wire/address";
-import { Mode } from "../wire/Kind";
 import { type CallProxy, callProxy } from "./callProxy";
 import { checkOptions, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
 
@@ -116,12 +116,7 @@ export class Global implements AsyncDisposable {
   private readonly invoker: Invoker = {
     invoke: (name: string, args: unknown[], modifier: Modifier) => {
       if (!this.node) throw new ConfigurationError(`cannot call '${name}': this process runs no node (initNode: false)`);
-      switch (modifier.kind) {
-        case "FG":
-          return this.node.call(name, args, { mode: Mode.FG, timeout: (modifier.options as FGOptions).timeout });
-        default:
-          throw new ConfigurationError(`unknown execution modifier '${modifier.kind}'`);
-      }
+      return carryOut(this.node, name, args, modifier);
     },
   };
 

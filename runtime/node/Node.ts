@@ -1,6 +1,6 @@
 // The node: one stream to the controller; sends calls, runs incoming ones, reconnects when the stream drops.
 import * as grpc from "@grpc/grpc-js";
-import { NodeDisconnectedError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
+import { CancelledError, NodeDisconnectedError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { fromWireError, type WireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
@@ -21,6 +21,8 @@ export interface CallOptions {
   timeout?: number;
   /** Pin the call to this process instead of letting the controller pick a provider. */
   target?: string;
+  /** Aborting it cancels the call: CANCEL goes to the executing node, the promise rejects with CancelledError. */
+  signal?: AbortSignal;
 }
 
 export interface NodeEvents {
@@ -77,6 +79,7 @@ export class Node {
 
   call(name: string, args: unknown[], options: CallOptions): Promise<unknown> {
     if (this.stopped) return Promise.reject(new StoppedError(`cannot call '${name}': the node is stopped`));
+    if (options.signal?.aborted) return Promise.reject(new CancelledError(`the call to '${name}' was cancelled`));
     let payload: Buffer;
     try {
       payload = encode(args);
@@ -88,7 +91,20 @@ export class Node {
       const timeoutMs = options.timeout === undefined ? 0 : Math.max(1, Math.round(options.timeout * 1000));
       const frame: Frame = { kind: Kind.CALL, callId: id, name, mode: options.mode, payload, target: options.target, timeoutMs };
       const call: PendingCall = { id, frame, resolve, reject, sent: false };
-      if (timeoutMs > 0) call.timer = setTimeout(() => this.timeOut(id, name, options.timeout as number), timeoutMs);
+      if (timeoutMs > 0) call.timer = setTimeout(() => this.abandon(id, new TimeoutError(`'${name}' did not answer within ${options.timeout}s`)), timeoutMs);
+      const signal = options.signal;
+      if (signal) {
+        const onAbort = () => this.abandon(id, new CancelledError(`the call to '${name}' was cancelled`));
+        signal.addEventListener("abort", onAbort, { once: true });
+        call.resolve = (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        };
+        call.reject = (error) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        };
+      }
       this.pending.add(call);
       if (this.connected) this.transmit(call);
     });
@@ -114,11 +130,12 @@ export class Node {
     this.writer?.send(call.frame);
   }
 
-  private timeOut(id: number, name: string, seconds: number): void {
+  /** The caller gives up (timeout, cancel): the executing node is told, the promise rejects. */
+  private abandon(id: number, error: Error): void {
     const call = this.pending.take(id);
     if (!call) return;
     if (call.sent && this.connected) this.writer?.send({ kind: Kind.CANCEL, callId: id });
-    call.reject(new TimeoutError(`'${name}' did not answer within ${seconds}s`));
+    call.reject(error);
   }
 
   private open(): void {

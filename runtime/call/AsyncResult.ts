@@ -1,0 +1,42 @@
+// The handle a BG call returns: the result later, whether it is done, and a way to cancel it.
+import { TimeoutError } from "../errors/DaffiError";
+
+export class AsyncResult<R> {
+  private settled = false;
+  private readonly abort = new AbortController();
+  private readonly result: Promise<R>;
+
+  /** `run` starts the call; aborting its signal cancels it. */
+  constructor(
+    readonly name: string,
+    run: (signal: AbortSignal) => Promise<R>,
+  ) {
+    this.result = run(this.abort.signal);
+    const settle = () => {
+      this.settled = true;
+    };
+    // A BG result nobody asks for must not become an unhandled rejection; get() still reports it.
+    this.result.then(settle, settle);
+  }
+
+  /** True once the result (or the error) has arrived. */
+  get done(): boolean {
+    return this.settled;
+  }
+
+  /** The result; with `timeout` (s), TimeoutError if it is not there by then (the call itself goes on). */
+  get(options: { timeout?: number } = {}): Promise<R> {
+    const { timeout } = options;
+    if (timeout === undefined || this.settled) return this.result;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`the result of '${this.name}' was not there within ${timeout}s`)), timeout * 1000);
+    });
+    return Promise.race([this.result, expired]).finally(() => clearTimeout(timer));
+  }
+
+  /** Cancels the call: the remote side is told, get() rejects with CancelledError. No effect once done. */
+  cancel(): void {
+    if (!this.settled) this.abort.abort();
+  }
+}
