@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const port = values.port === undefined ? undefined : Number(values.port);
-  const g = await Global.start({
+  const g = new Global({
     initController: true,
     initNode: false,
     host: values.host,
@@ -35,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     processName: values["process-name"],
     logLevel: values.quiet ? "silent" : undefined,
   });
+  // Handlers go in before the start completes, so that a signal during start still stops cleanly.
   const stop = () => void g.stop();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

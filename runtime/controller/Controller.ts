@@ -30,7 +30,14 @@ export class Controller {
     this.router = new Router(processName, log);
   }
 
-  async start(): Promise<void> {
+  private starting?: Promise<void>;
+
+  start(): Promise<void> {
+    this.starting ??= this.listen();
+    return this.starting;
+  }
+
+  private async listen(): Promise<void> {
     if (this.address.kind === "unix") await prepareSocketFolder(this.address.folder, this.address.socketPath);
     const server = new grpc.Server(channelOptions);
     server.addService(DaffiService, { connect: (stream: ConnectStream) => this.accept(stream) });
@@ -48,6 +55,8 @@ export class Controller {
 
   /** Ends every node's stream, then closes the server (forcibly after `graceMs`). */
   async stop(graceMs = 2000): Promise<void> {
+    // A stop during start waits for the bind, so that no listening server is left behind.
+    await this.starting?.catch(() => undefined);
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -69,7 +78,11 @@ export class Controller {
   private accept(stream: ConnectStream): void {
     this.streams.add(stream);
     const writer = new FrameWriter(stream);
-    const session = new NodeSession(writer, () => stream.end(), stream.getPeer());
+    const endStream = () => {
+      writer.close(); // flushes what is queued (e.g. the ERROR of a refusal) before the end
+      stream.end();
+    };
+    const session = new NodeSession(writer, endStream, stream.getPeer());
     let closed = false;
     const close = () => {
       if (closed) return;

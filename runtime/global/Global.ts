@@ -45,6 +45,7 @@ export class Global implements AsyncDisposable {
     this.ready = this.startComponents(options);
     // A background start that fails stops the Global; `Global.start` and `join` report the error.
     this.ready.catch((error: unknown) => {
+      if (this.stopping) return; // stopped while starting: nothing went wrong
       this.log.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
       void this.stop();
     });

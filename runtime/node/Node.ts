@@ -43,6 +43,8 @@ export class Node {
   private writer?: FrameWriter;
   private connected = false;
   private stopped = false;
+  /** Set when the controller refused this node: final, no more retries. */
+  private refusal?: Error;
   private attempts = 0;
   private retryTimer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
@@ -79,6 +81,7 @@ export class Node {
 
   call(name: string, args: unknown[], options: CallOptions): Promise<unknown> {
     if (this.stopped) return Promise.reject(new StoppedError(`cannot call '${name}': the node is stopped`));
+    if (this.refusal) return Promise.reject(this.refusal);
     if (options.signal?.aborted) return Promise.reject(new CancelledError(`the call to '${name}' was cancelled`));
     let payload: Buffer;
     try {
@@ -207,7 +210,7 @@ export class Node {
   private refused(frame: ReceivedFrame): void {
     const error = fromWireError(decode<WireError>(frame.payload), frame.source);
     this.log.error(`Controller refused this node: ${error.message}`);
-    this.stopped = true;
+    this.refusal = error;
     this.pending.rejectAll(() => error);
     this.firstConnection?.reject(error);
     this.firstConnection = undefined;
@@ -222,7 +225,7 @@ export class Node {
       this.log.warn(`Node '${this.processName}' lost the connection to Controller${error ? `: ${error.message}` : ""}`);
       this.events.disconnected();
     }
-    if (this.stopped) return;
+    if (this.stopped || this.refusal) return;
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts = Math.min(this.attempts + 1, 16);
     this.retryTimer = setTimeout(() => this.open(), delay);

@@ -14,7 +14,8 @@ export function encode(value: unknown): Buffer {
   return encoder.encode(value);
 }
 
-export function decode<T = unknown>(bytes: Uint8Array): T {
-  if (bytes.byteLength === 0) return undefined as T;
+/** An absent payload (protobuf's default for bytes is an empty array) decodes as undefined. */
+export function decode<T = unknown>(bytes: Uint8Array | undefined): T {
+  if (!bytes || bytes.length === 0) return undefined as T;
   return encoder.decode(bytes) as T;
 }

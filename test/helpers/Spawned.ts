@@ -95,6 +95,12 @@ export class Spawned {
     return this.exit !== undefined;
   }
 
+  /** Waits for a clean exit (code 0); otherwise fails with the process's output. */
+  async succeeds(timeoutMs = 10_000): Promise<void> {
+    const exit = await this.waitForExit(timeoutMs);
+    if (exit.code !== 0) throw new Error(`${this.label} exited with ${JSON.stringify(exit)}\n${this.output()}`);
+  }
+
   kill(signal: NodeJS.Signals = "SIGTERM"): void {
     if (!this.exit) this.child.kill(signal);
   }

@@ -1,0 +1,53 @@
+// The spec's examples, run as they are, in separate processes.
+import { afterEach, describe, expect, it } from "@jest/globals";
+import { killAll, Spawned } from "./helpers/Spawned";
+import { freePort } from "./helpers/system";
+
+afterEach(killAll);
+
+describe("getting started (03-readme-v1): process1 and process2", () => {
+  it("proc1 calls func1/func2 of proc2 and proc2 calls func3 of proc1 in the background", async () => {
+    const env = { DAFFI_HOST: "localhost", DAFFI_PORT: String(await freePort()) };
+    const process1 = Spawned.script("examples/getting-started/process1.js", env);
+    await process1.waitForLine(/Controller has been started successfully/);
+    const process2 = Spawned.script("examples/getting-started/process2.js", env);
+
+    await process1.succeeds(30_000);
+    expect(process1.stdout.filter((line) => line === "Calculated delta = 7")).toHaveLength(10);
+    expect(process2.stdout.filter((line) => line === "Calculated sum is 10")).toHaveLength(5);
+    expect(process2.stdout.filter((line) => line === "Func2 has been triggered!")).toHaveLength(10);
+    // proc2 joins forever, as in the spec: it is still running, retrying the controller.
+    expect(process2.exitedEarly()).toBe(false);
+  });
+});
+
+describe("basic example (04-readme-v2): shopping service and shopper, function form", () => {
+  it("the shopper changes the service's list and reads it back", async () => {
+    const env = { DAFFI_HOST: "localhost", DAFFI_PORT: String(await freePort()) };
+    const service = Spawned.script("examples/shopping/shopping-service.js", env);
+    await service.waitForLine(/node\[.*\] \| Node '.*' has been connected to Controller/);
+    const shopper = Spawned.script("examples/shopping/shopper.js", env);
+
+    await shopper.succeeds();
+    expect(shopper.stdout).toEqual([
+      "current shoping list items:",
+      "[]",
+      "adding 'orange' to shopping list and getting updated list from remote",
+      "[ 'orange' ]",
+      "adding 'milk' to shopping list and getting updated list from remote",
+      "[ 'orange', 'milk' ]",
+      "cleaning shopping list and geting updated list from remote",
+      "[]",
+    ]);
+    expect(shopper.stderr.join("\n")).toMatch(/INFO: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| node\[0x[0-9a-f]{8}\] \| Node stopped\./);
+  });
+});
+
+describe("the demo (npm run demo)", () => {
+  it("starts a controller and two nodes on the default UNIX socket; calls go both ways", async () => {
+    const demo = Spawned.script("examples/demo/run.js");
+    await demo.succeeds(30_000);
+    expect(demo.stdout).toEqual(expect.arrayContaining(["[alice] alice -> bob add(2, 3) = 5", "[alice] alice -> bob average([1, 2, 3, 4]) = 2.5", "demo finished: calls went both ways"]));
+    expect(demo.stdout.some((line) => line.startsWith('[bob] bob -> alice greet("bob") = Hello, bob!'))).toBe(true);
+  });
+});
