@@ -14,13 +14,13 @@ const instances = new WeakMap<Function, object>();
  * @daffiKind callback-class
  */
 export class Callback {
-  /** Let daffi create the single instance as soon as the class is defined. */
-  static autoInit?: boolean;
+  // `static autoInit = true` is read from the subclass; it is not declared here, so that the
+  // subclass's field needs no `override` under noImplicitOverride.
 
   constructor() {
     const cls = new.target;
     if (instances.has(cls)) {
-      const how = Object.hasOwn(cls, "autoInit") && cls.autoInit ? " (daffi created it because of `static autoInit = true`)" : "";
+      const how = autoInit(cls) ? " (daffi created it because of `static autoInit = true`)" : "";
       throw new ConfigurationError(`${cls.name} already has its instance${how}: a Callback class has one instance per process`);
     }
     const methods = exposedMethods(this, Callback.prototype, (owner) => classMetadata.get(owner));
@@ -31,6 +31,11 @@ export class Callback {
   /** Called by the transformer from a static block at the end of every subclass. */
   static [DEFINE](this: typeof Callback, metadata?: ClassMetadata): void {
     if (metadata) classMetadata.set(this, metadata);
-    if (Object.hasOwn(this, "autoInit") && this.autoInit && !instances.has(this)) new this();
+    if (autoInit(this) && !instances.has(this)) new this();
   }
+}
+
+/** The class's own `static autoInit` (not inherited: a subclass of an autoInit class decides for itself). */
+function autoInit(cls: Function): boolean {
+  return Object.hasOwn(cls, "autoInit") && (cls as { autoInit?: unknown }).autoInit === true;
 }
