@@ -9,7 +9,12 @@ export { AsyncResult } from "./call/AsyncResult";
 export { Callback } from "./registry/Callback";
 export { callback } from "./registry/callbackFunction";
 export { local, alias } from "./registry/decorators";
-export type { ClassMetadata, MethodMetadata, Validator, ValidationOutcome } from "./registry/metadata";
+export { Fetcher } from "./fetcher/Fetcher";
+export { fetcher } from "./fetcher/fetcherFunction";
+export { args } from "./fetcher/args";
+export type { Args } from "./fetcher/args";
+export type { FetcherConstructor, Promisified, Remote, WithModifier } from "./fetcher/types";
+export type { ClassMetadata, MethodMetadata, FunctionMetadata, Validator, ValidationOutcome } from "./registry/metadata";
 export type { LogLevel } from "./log/Logger";
 export {
   DaffiError,

@@ -1,27 +1,46 @@
-// Builds the code the transformer adds: a static block handing the class metadata to the daffi base class.
+// Builds the code the transformer adds: metadata literals, and the static block handing them to the daffi base class.
 import ts from "typescript";
 import type { MethodInfo } from "./methodMetadata";
+import type { ValidatorWriter } from "./typiaValidators";
 
-/** `{ methods: [{ name, remoteName, params, bodyless }, …] }` */
-export function metadataLiteral(factory: ts.NodeFactory, methods: MethodInfo[]): ts.ObjectLiteralExpression {
-  const methodLiterals = methods.map((method) =>
-    factory.createObjectLiteralExpression([
-      factory.createPropertyAssignment("name", factory.createStringLiteral(method.name)),
-      factory.createPropertyAssignment("remoteName", factory.createStringLiteral(method.remoteName)),
-      factory.createPropertyAssignment("params", factory.createArrayLiteralExpression(method.params.map((param) => factory.createStringLiteral(param)))),
-      factory.createPropertyAssignment("bodyless", method.bodyless ? factory.createTrue() : factory.createFalse()),
-    ]),
+const symbolFor = (factory: ts.NodeFactory, key: string) =>
+  factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier("Symbol"), "for"), undefined, [factory.createStringLiteral(key)]);
+
+const bool = (factory: ts.NodeFactory, value: boolean) => (value ? factory.createTrue() : factory.createFalse());
+
+/** `{ name, remoteName, params, rest, bodyless, stream, args: [validators], result }` */
+export function methodLiteral(factory: ts.NodeFactory, method: MethodInfo, validators: ValidatorWriter, withResult: boolean): ts.ObjectLiteralExpression {
+  const properties = [
+    factory.createPropertyAssignment("name", factory.createStringLiteral(method.name)),
+    factory.createPropertyAssignment("remoteName", factory.createStringLiteral(method.remoteName)),
+    factory.createPropertyAssignment("params", factory.createArrayLiteralExpression(method.params.map((param) => factory.createStringLiteral(param)))),
+    factory.createPropertyAssignment("rest", bool(factory, method.rest)),
+    factory.createPropertyAssignment("bodyless", bool(factory, method.bodyless)),
+    factory.createPropertyAssignment("stream", bool(factory, method.stream)),
+    factory.createPropertyAssignment("args", factory.createArrayLiteralExpression(method.paramTypes.map((type) => validators.write(type)), true)),
+  ];
+  if (withResult && method.resultType) properties.push(factory.createPropertyAssignment("result", validators.write(method.resultType)));
+  return factory.createObjectLiteralExpression(properties, true);
+}
+
+/** `{ methods: [...] }` for a class. */
+export function classLiteral(factory: ts.NodeFactory, methods: ts.ObjectLiteralExpression[]): ts.ObjectLiteralExpression {
+  return factory.createObjectLiteralExpression([factory.createPropertyAssignment("methods", factory.createArrayLiteralExpression(methods, true))], true);
+}
+
+/** `{ [Symbol.for("daffi.metadata")]: true, method: {...} }`, appended to callback()/fetcher() calls. */
+export function functionLiteral(factory: ts.NodeFactory, method: ts.ObjectLiteralExpression): ts.ObjectLiteralExpression {
+  return factory.createObjectLiteralExpression(
+    [
+      factory.createPropertyAssignment(factory.createComputedPropertyName(symbolFor(factory, "daffi.metadata")), factory.createTrue()),
+      factory.createPropertyAssignment("method", method),
+    ],
+    true,
   );
-  return factory.createObjectLiteralExpression([factory.createPropertyAssignment("methods", factory.createArrayLiteralExpression(methodLiterals, true))], true);
 }
 
 /** `static { super[Symbol.for("daffi.define")](metadata); }`: runs when the class is defined, with `this` = the class. */
 export function defineStaticBlock(factory: ts.NodeFactory, metadata: ts.Expression): ts.ClassStaticBlockDeclaration {
-  const symbolFor = factory.createCallExpression(
-    factory.createPropertyAccessExpression(factory.createIdentifier("Symbol"), "for"),
-    undefined,
-    [factory.createStringLiteral("daffi.define")],
-  );
-  const call = factory.createCallExpression(factory.createElementAccessExpression(factory.createSuper(), symbolFor), undefined, [metadata]);
+  const call = factory.createCallExpression(factory.createElementAccessExpression(factory.createSuper(), symbolFor(factory, "daffi.define")), undefined, [metadata]);
   return factory.createClassStaticBlockDeclaration(factory.createBlock([factory.createExpressionStatement(call)], true));
 }

@@ -1,29 +1,91 @@
-// The daffi transformer (ts-patch, `"plugins": [{ "transform": "daffi/transformer" }]`).
-// For every class extending daffi's Callback it records which methods are callbacks, under which
-// names, and adds a static block that registers the class (and creates it when `autoInit` is set).
+// The daffi transformer (ts-patch: `"plugins": [{ "transform": "daffi/transformer" }]`, compiled with tspc).
+// For every Callback/Fetcher class and every callback()/fetcher() call it records the remote methods
+// (names, @alias, parameters, body-less or not) with typia validators of their parameters and results,
+// and hands them to the runtime: a static block for classes, an extra argument for the functions.
 import ts from "typescript";
-import { extendsDaffiClass } from "./daffiKind";
-import { defineStaticBlock, metadataLiteral } from "./emit";
-import { methodInfo, type MethodInfo } from "./methodMetadata";
+import { daffiKindOf, extendsDaffiClass, resolveDeclaration } from "./daffiKind";
+import { classLiteral, defineStaticBlock, functionLiteral, methodLiteral } from "./emit";
+import { interfaceMethods, type MethodInfo, memberInfo, signatureInfo } from "./methodMetadata";
+import { validatorWriter } from "./typiaValidators";
 
-export default function daffiTransformer(program: ts.Program): ts.TransformerFactory<ts.SourceFile> {
+export interface DaffiTransformerConfig {
+  /** Refuse properties an object type does not declare (typia's validateEquals). Default false. */
+  exact?: boolean;
+}
+
+interface Extras {
+  addDiagnostic?: (diagnostic: ts.Diagnostic) => number;
+}
+
+export default function daffiTransformer(program: ts.Program, config: DaffiTransformerConfig = {}, extras: Extras = {}): ts.TransformerFactory<ts.SourceFile> {
   const checker = program.getTypeChecker();
-  return (context) => {
+  const addDiagnostic = (diagnostic: ts.Diagnostic) => void extras.addDiagnostic?.(diagnostic);
+  return (context) => (sourceFile) => {
+    if (sourceFile.isDeclarationFile) return sourceFile;
     const { factory } = context;
+    const validators = validatorWriter(program, context, config.exact === true, addDiagnostic);
+
+    const classMethods = (node: ts.ClassLikeDeclaration, forFetcher: boolean): MethodInfo[] => {
+      const members = node.members.map((member) => memberInfo(checker, member, forFetcher)).filter((info): info is MethodInfo => info !== undefined);
+      if (!forFetcher) return members;
+      const heritage = node.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
+      const api = daffiKindOf(resolveDeclaration(checker, heritage!.expression)) === "fetcher-class" ? heritage?.typeArguments?.[0] : undefined;
+      const own = new Set(node.members.map((member) => (member.name && ts.isIdentifier(member.name) ? member.name.text : "")));
+      const inherited = api ? interfaceMethods(checker, api).filter((method) => !own.has(method.name)) : [];
+      return [...members, ...inherited];
+    };
+
+    const withDefineBlock = (original: ts.ClassLikeDeclaration, members: ts.NodeArray<ts.ClassElement>, forFetcher: boolean): ts.ClassElement[] => {
+      const literals = classMethods(original, forFetcher).map((method) => methodLiteral(factory, method, validators, forFetcher));
+      return [...members, defineStaticBlock(factory, classLiteral(factory, literals))];
+    };
+
+    const kindOfClass = (node: ts.ClassLikeDeclaration): "callback" | "fetcher" | undefined => {
+      if (extendsDaffiClass(checker, node, "callback-class")) return "callback";
+      if (extendsDaffiClass(checker, node, "fetcher-class")) return "fetcher";
+      return undefined;
+    };
+
+    const functionCall = (node: ts.CallExpression, visited: ts.CallExpression): ts.CallExpression | undefined => {
+      const kind = daffiKindOf(resolveDeclaration(checker, node.expression));
+      if (kind === "callback-function") {
+        const fn = node.arguments[node.arguments.length - 1];
+        const signature = fn && node.arguments.length <= 2 ? checker.getTypeAtLocation(fn).getCallSignatures()[0] : undefined;
+        if (!signature) return undefined;
+        const method = signatureInfo(checker, signature, fn!, "");
+        return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, [...visited.arguments, functionLiteral(factory, methodLiteral(factory, method, validators, false))]);
+      }
+      if (kind === "fetcher-function") {
+        const typeArgument = node.typeArguments?.[0];
+        const signature = typeArgument ? checker.getTypeFromTypeNode(typeArgument).getCallSignatures()[0] : undefined;
+        if (!signature || node.arguments.length > 2) return undefined;
+        const method = signatureInfo(checker, signature, typeArgument!, "");
+        const given = node.arguments.length === 1 ? [...visited.arguments, factory.createIdentifier("undefined")] : [...visited.arguments];
+        return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, [...given, functionLiteral(factory, methodLiteral(factory, method, validators, true))]);
+      }
+      return undefined;
+    };
+
     const visit = (node: ts.Node): ts.Node => {
       const visited = ts.visitEachChild(node, visit, context);
-      if (ts.isClassDeclaration(visited) && ts.isClassDeclaration(node) && extendsDaffiClass(checker, node, "callback-class")) {
-        return factory.updateClassDeclaration(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, withDefineBlock(node, visited.members));
+      if (ts.isClassDeclaration(node) && ts.isClassDeclaration(visited)) {
+        const kind = kindOfClass(node);
+        if (kind) {
+          return factory.updateClassDeclaration(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, withDefineBlock(node, visited.members, kind === "fetcher"));
+        }
       }
-      if (ts.isClassExpression(visited) && ts.isClassExpression(node) && extendsDaffiClass(checker, node, "callback-class")) {
-        return factory.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, withDefineBlock(node, visited.members));
+      if (ts.isClassExpression(node) && ts.isClassExpression(visited)) {
+        const kind = kindOfClass(node);
+        if (kind) {
+          return factory.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, withDefineBlock(node, visited.members, kind === "fetcher"));
+        }
       }
+      if (ts.isCallExpression(node) && ts.isCallExpression(visited)) return functionCall(node, visited) ?? visited;
       return visited;
     };
-    const withDefineBlock = (original: ts.ClassLikeDeclaration, members: ts.NodeArray<ts.ClassElement>): ts.ClassElement[] => {
-      const methods = original.members.map((member) => methodInfo(checker, member)).filter((info): info is MethodInfo => info !== undefined);
-      return [...members, defineStaticBlock(factory, metadataLiteral(factory, methods))];
-    };
-    return (sourceFile) => (sourceFile.isDeclarationFile ? sourceFile : (ts.visitNode(sourceFile, visit) as ts.SourceFile));
+
+    const transformed = ts.visitNode(sourceFile, visit) as ts.SourceFile;
+    const imports = validators.imports();
+    return imports.length === 0 ? transformed : factory.updateSourceFile(transformed, [...imports, ...transformed.statements]);
   };
 }

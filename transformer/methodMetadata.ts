@@ -1,4 +1,4 @@
-// Reads a class member and tells whether it is exposed/fetched, under which remote name, with which parameters.
+// Reads the remote methods of a class, a shared interface or a function: names, parameters, types.
 import ts from "typescript";
 import { daffiKindOf, resolveDeclaration } from "./daffiKind";
 
@@ -6,20 +6,47 @@ export interface MethodInfo {
   name: string;
   remoteName: string;
   params: string[];
+  paramTypes: ts.Type[];
+  rest: boolean;
   bodyless: boolean;
-  declaration: ts.MethodDeclaration;
+  stream: boolean;
+  /** The awaited result type (for fetchers); undefined for streams. */
+  resultType?: ts.Type;
 }
 
-/** Public instance methods only: not static, private, protected, `#x`, `_x`, `@local`, nor accessors. */
-export function methodInfo(checker: ts.TypeChecker, member: ts.ClassElement): MethodInfo | undefined {
-  if (!ts.isMethodDeclaration(member)) return undefined;
-  if (!ts.isIdentifier(member.name) && !ts.isStringLiteral(member.name)) return undefined;
-  const name = member.name.text;
-  if (name.startsWith("_")) return undefined;
+const STREAM = /^(AsyncIterable|AsyncIterableIterator|AsyncGenerator|Generator|IterableIterator)</;
+
+/** What a call signature says: parameter names and types, rest, result. */
+export function signatureInfo(checker: ts.TypeChecker, signature: ts.Signature, at: ts.Node, name: string): MethodInfo {
+  const parameters = signature.getParameters();
+  const declarations = parameters.map((symbol) => symbol.valueDeclaration as ts.ParameterDeclaration | undefined);
+  const returnType = checker.getReturnTypeOfSignature(signature);
+  const stream = STREAM.test(checker.typeToString(returnType));
+  return {
+    name,
+    remoteName: name,
+    params: parameters.map((symbol) => symbol.name),
+    paramTypes: parameters.map((symbol) => checker.getTypeOfSymbolAtLocation(symbol, at)),
+    rest: declarations.length > 0 && declarations[declarations.length - 1]?.dotDotDotToken !== undefined,
+    bodyless: true,
+    stream,
+    resultType: stream ? undefined : (checker.getAwaitedType(returnType) ?? returnType),
+  };
+}
+
+/** Public instance members only: not static, private, protected, `#x`, `_x`, `@local`, nor accessors or fields. */
+function isPublicMember(member: ts.ClassElement): member is ts.MethodDeclaration | ts.PropertyDeclaration {
+  if (!ts.isMethodDeclaration(member) && !ts.isPropertyDeclaration(member)) return false;
+  if (!ts.isIdentifier(member.name) && !ts.isStringLiteral(member.name)) return false;
+  if (member.name.text.startsWith("_")) return false;
   const flags = ts.getCombinedModifierFlags(member);
-  if (flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected | ts.ModifierFlags.Static | ts.ModifierFlags.Abstract)) return undefined;
+  return !(flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected | ts.ModifierFlags.Static | ts.ModifierFlags.Abstract));
+}
+
+/** `@local` makes it local; `@alias("x")` renames it. Undefined when local. */
+function remoteNameOf(checker: ts.TypeChecker, member: ts.ClassElement, name: string): string | undefined {
   let remoteName = name;
-  for (const decorator of ts.getDecorators(member) ?? []) {
+  for (const decorator of ts.getDecorators(member as ts.HasDecorators) ?? []) {
     const expression = decorator.expression;
     const callee = ts.isCallExpression(expression) ? expression.expression : expression;
     const kind = daffiKindOf(resolveDeclaration(checker, callee));
@@ -29,6 +56,36 @@ export function methodInfo(checker: ts.TypeChecker, member: ts.ClassElement): Me
       if (first && ts.isStringLiteralLike(first)) remoteName = first.text;
     }
   }
-  const params = member.parameters.map((parameter) => (ts.isIdentifier(parameter.name) ? parameter.name.text : "arg"));
-  return { name, remoteName, params, bodyless: !member.body || member.body.statements.length === 0, declaration: member };
+  return remoteName;
+}
+
+/**
+ * A class member that is a remote method: a method (callbacks and fetchers), or for fetchers a
+ * `declare name: (...) => R` property (a proxy).
+ */
+export function memberInfo(checker: ts.TypeChecker, member: ts.ClassElement, forFetcher: boolean): MethodInfo | undefined {
+  if (!isPublicMember(member)) return undefined;
+  const name = (member.name as ts.Identifier | ts.StringLiteral).text;
+  const remoteName = remoteNameOf(checker, member, name);
+  if (remoteName === undefined) return undefined;
+  if (ts.isMethodDeclaration(member)) {
+    const signature = checker.getSignatureFromDeclaration(member);
+    if (!signature) return undefined;
+    const bodyless = !member.body || member.body.statements.length === 0;
+    return { ...signatureInfo(checker, signature, member, name), remoteName, bodyless };
+  }
+  if (!forFetcher || member.initializer) return undefined;
+  const signature = checker.getTypeAtLocation(member).getCallSignatures()[0];
+  return signature && { ...signatureInfo(checker, signature, member, name), remoteName };
+}
+
+/** The methods of `Fetcher<Api>`'s type argument. */
+export function interfaceMethods(checker: ts.TypeChecker, typeNode: ts.TypeNode): MethodInfo[] {
+  const type = checker.getTypeFromTypeNode(typeNode);
+  const methods: MethodInfo[] = [];
+  for (const property of checker.getPropertiesOfType(type)) {
+    const signature = checker.getTypeOfSymbolAtLocation(property, typeNode).getCallSignatures()[0];
+    if (signature && !property.name.startsWith("_") && !property.name.startsWith("__@")) methods.push(signatureInfo(checker, signature, typeNode, property.name));
+  }
+  return methods;
 }

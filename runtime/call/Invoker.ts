@@ -1,6 +1,7 @@
-// What a RemoteCall needs from the Global: a way to carry out one call under a modifier.
+// What a RemoteCall or a fetcher needs from a Global: a way to carry out one call under a modifier.
 import type { Modifier } from "./modifiers";
 
 export interface Invoker {
-  invoke(name: string, args: unknown[], modifier: Modifier): unknown;
+  /** `checkResult` (from fetcher metadata) validates the result before the caller sees it. */
+  invoke(name: string, args: unknown[], modifier: Modifier, checkResult?: (value: unknown) => unknown): unknown;
 }

@@ -6,15 +6,17 @@ import { AsyncResult } from "./AsyncResult";
 import { delay } from "./delay";
 import type { BGOptions, FGOptions, Modifier, NoReturnOptions } from "./modifiers";
 
-export function carryOut(node: Node, name: string, args: unknown[], modifier: Modifier): unknown {
+const asIs = (value: unknown) => value;
+
+export function carryOut(node: Node, name: string, args: unknown[], modifier: Modifier, checkResult: (value: unknown) => unknown = asIs): unknown {
   switch (modifier.kind) {
     case "FG":
-      return node.call(name, args, { mode: Mode.FG, timeout: (modifier.options as FGOptions).timeout });
+      return node.call(name, args, { mode: Mode.FG, timeout: (modifier.options as FGOptions).timeout }).then(checkResult);
     case "BG": {
       const { timeout, eta } = modifier.options as BGOptions;
       return new AsyncResult(name, async (signal) => {
         await delay(eta, signal);
-        return node.call(name, args, { mode: Mode.BG, timeout, signal });
+        return checkResult(await node.call(name, args, { mode: Mode.BG, timeout, signal }));
       });
     }
     case "NO_RETURN": {

@@ -2,7 +2,6 @@
 import { randomBytes } from "node:crypto";
 import type { Invoker } from "../call/Invoker";
 import { carryOut } from "../call/carryOut";
-import type { Modifier } from "../call/modifiers";
 import { Controller } from "../controller/Controller";
 import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { defaultLogLevel, Logger } from "../log/Logger";
@@ -10,6 +9,7 @@ import { Node } from "../node/Node";
 import { localCallbacks } from "../registry/CallbackRegistry";
 import { RegistryView } from "../registry/RegistryView";
 import { type Address, resolveAddress } from "../wire/address";
+import { activate, deactivate } from "./activeGlobals";
 import { type CallProxy, callProxy } from "./callProxy";
 import { checkOptions, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
 
@@ -41,6 +41,7 @@ export class Global implements AsyncDisposable {
       });
     }
     this.call = callProxy(this.invoker);
+    if (this.node) activate(this.invoker);
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.ready = this.startComponents(options);
     // A background start that fails stops the Global; `Global.start` and `join` report the error.
@@ -102,6 +103,7 @@ export class Global implements AsyncDisposable {
   /** Stops the node (pending calls fail with StoppedError), then the controller. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      deactivate(this.invoker);
       await this.node?.stop();
       await this.controller?.stop();
       this.controllerView?.abandon(new StoppedError("the Global was stopped"));
@@ -115,9 +117,9 @@ export class Global implements AsyncDisposable {
   }
 
   private readonly invoker: Invoker = {
-    invoke: (name: string, args: unknown[], modifier: Modifier) => {
+    invoke: (name, args, modifier, checkResult) => {
       if (!this.node) throw new ConfigurationError(`cannot call '${name}': this process runs no node (initNode: false)`);
-      return carryOut(this.node, name, args, modifier);
+      return carryOut(this.node, name, args, modifier, checkResult);
     },
   };
 

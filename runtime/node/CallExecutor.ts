@@ -6,6 +6,7 @@ import type { CallbackRegistry } from "../registry/CallbackRegistry";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
+import { checkArguments } from "../validation/validate";
 
 export class CallExecutor {
   constructor(
@@ -26,6 +27,8 @@ export class CallExecutor {
     if (!Array.isArray(args)) {
       return this.fail(frame, new ValidationError(`arguments of '${frame.name}' must be an array`, { path: "$input", expected: "Array", value: args }), true);
     }
+    const invalid = entry.metadata && checkArguments(entry.metadata, args);
+    if (invalid) return this.fail(frame, invalid, true);
     let result: unknown;
     try {
       result = entry.fn.apply(entry.target, args);
@@ -58,7 +61,14 @@ export class CallExecutor {
       this.log.warn(`Callback '${frame.name}' called by '${frame.source}' (NO_RETURN) failed: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    this.send({ kind: Kind.ERROR, callId: frame.callId, target: frame.source, payload: encode(toWireError(error, raisedByDaffi)) });
+    const wire = toWireError(error, raisedByDaffi);
+    let payload: Buffer;
+    try {
+      payload = encode(wire);
+    } catch {
+      payload = encode({ ...wire, data: undefined }); // data the codec cannot carry is left out, the error still goes back
+    }
+    this.send({ kind: Kind.ERROR, callId: frame.callId, target: frame.source, payload });
   }
 }
 

@@ -4,6 +4,7 @@ import { localCallbacks } from "./CallbackRegistry";
 import { exposedMethods } from "./exposedMethods";
 import { DEFINE } from "./marks";
 import type { ClassMetadata } from "./metadata";
+import { warnUntransformed } from "./untransformed";
 
 const classMetadata = new WeakMap<Function, ClassMetadata>();
 const instances = new WeakMap<Function, object>();
@@ -23,8 +24,9 @@ export class Callback {
       const how = autoInit(cls) ? " (daffi created it because of `static autoInit = true`)" : "";
       throw new ConfigurationError(`${cls.name} already has its instance${how}: a Callback class has one instance per process`);
     }
+    if (!classMetadata.has(cls)) warnUntransformed(`Callback class ${cls.name}`);
     const methods = exposedMethods(this, Callback.prototype, (owner) => classMetadata.get(owner));
-    localCallbacks.add(methods.map(({ remoteName, fn }) => ({ name: remoteName, fn, target: this, origin: `class ${cls.name}` })));
+    localCallbacks.add(methods.map(({ remoteName, fn, metadata }) => ({ name: remoteName, fn, target: this, origin: `class ${cls.name}`, metadata })));
     instances.set(cls, this);
   }
 

@@ -1,5 +1,6 @@
 // The callbacks this process exposes, by remote name; the node announces them to the controller.
 import { ConfigurationError } from "../errors/DaffiError";
+import type { MethodMetadata } from "./metadata";
 
 export interface CallbackEntry {
   readonly name: string;
@@ -8,6 +9,8 @@ export interface CallbackEntry {
   readonly target: object | undefined;
   /** Where it comes from, for error messages: "function sum" or "class Calculator". */
   readonly origin: string;
+  /** From the transformer: the validators of the arguments. */
+  readonly metadata?: MethodMetadata;
 }
 
 export class CallbackRegistry {

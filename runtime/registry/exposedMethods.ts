@@ -1,10 +1,11 @@
 // Which methods of a Callback instance are callbacks: from transformer metadata, else found at run time.
 import { ALIAS, LOCAL, type Marked } from "./marks";
-import type { ClassMetadata } from "./metadata";
+import type { ClassMetadata, MethodMetadata } from "./metadata";
 
 export interface ExposedMethod {
   remoteName: string;
   fn: (...args: unknown[]) => unknown;
+  metadata?: MethodMetadata;
 }
 
 /**
@@ -27,7 +28,7 @@ export function exposedMethods(instance: object, stopAt: object, metadataOf: (cl
       if (marked[LOCAL]) continue;
       if (metadata) {
         const declared = metadata.methods.find((method) => method.name === key);
-        if (declared) methods.push({ remoteName: marked[ALIAS] ?? declared.remoteName, fn: value as ExposedMethod["fn"] });
+        if (declared) methods.push({ remoteName: marked[ALIAS] ?? declared.remoteName, fn: value as ExposedMethod["fn"], metadata: declared });
       } else if (!key.startsWith("_")) {
         methods.push({ remoteName: marked[ALIAS] ?? key, fn: value as ExposedMethod["fn"] });
       }

@@ -1,6 +1,6 @@
 // What the daffi transformer records about a Callback/Fetcher class or a callback()/fetcher() function.
 
-/** Result of a typia validator: the first failure is reported as a ValidationError. */
+/** Result of a typia validator (typia's IValidation): the first error becomes a ValidationError. */
 export interface ValidationOutcome {
   success: boolean;
   errors?: Array<{ path: string; expected: string; value: unknown }>;
@@ -8,19 +8,37 @@ export interface ValidationOutcome {
 export type Validator = (input: unknown) => ValidationOutcome;
 
 export interface MethodMetadata {
-  /** Property name in the class (or function name). */
+  /** Property name in the class (or the function's name). */
   name: string;
   /** Name used on the wire (differs with @alias). */
   remoteName: string;
-  /** Declared parameter names, for error messages and docs. */
+  /** Declared parameter names. */
   params: string[];
-  /** True when a fetcher method has no body (a proxy). */
+  /** True when the last parameter is a rest parameter (`...items`). */
+  rest?: boolean;
+  /** True when a fetcher method has no body (a proxy: its own arguments are sent). */
   bodyless?: boolean;
-  validateArgs?: Validator;
-  validateResult?: Validator;
+  /** True when the result is a stream (AsyncIterable / generator). */
+  stream?: boolean;
+  /** One typia validator per parameter (null: not checked); for a rest parameter it checks the array of the rest. */
+  args?: Array<Validator | null>;
+  /** typia validator of the awaited result (fetchers only). */
+  result?: Validator | null;
 }
 
 export interface ClassMetadata {
   /** Exactly the methods that are exposed (callbacks) or fetched (fetchers), exclusions applied. */
   methods: MethodMetadata[];
+}
+
+/** The marker on the metadata object the transformer appends to `callback(...)` and `fetcher(...)` calls. */
+export const METADATA = Symbol.for("daffi.metadata");
+
+export interface FunctionMetadata {
+  [METADATA]: true;
+  method: MethodMetadata;
+}
+
+export function isFunctionMetadata(value: unknown): value is FunctionMetadata {
+  return typeof value === "object" && value !== null && (value as FunctionMetadata)[METADATA] === true;
 }

@@ -1,0 +1,26 @@
+// The types of fetchers: each remote method returns a Promise of the result (or an AsyncIterable for a stream).
+import type { AsyncResult } from "../call/AsyncResult";
+import type { Modifier } from "../call/modifiers";
+
+/** `.with(modifier)`: the same remote method under another execution modifier, for one call. */
+export interface WithModifier<A extends unknown[], R> {
+  with(modifier: Modifier<"FG">): (...args: A) => Promise<R>;
+  with(modifier: Modifier<"BG">): (...args: A) => AsyncResult<R>;
+  with(modifier: Modifier<"NO_RETURN">): (...args: A) => Promise<void>;
+  with(modifier: Modifier): (...args: A) => unknown;
+}
+
+/** The remote counterpart of a function type of the shared interface. */
+export type Remote<F> = F extends (...args: infer A) => infer R
+  ? R extends AsyncIterable<infer T>
+    ? ((...args: A) => AsyncIterable<T>) & WithModifier<A, T>
+    : ((...args: A) => Promise<Awaited<R>>) & WithModifier<A, Awaited<R>>
+  : never;
+
+/** Every method of the interface T as a remote method. */
+export type Promisified<T> = { [K in keyof T]: Remote<T[K]> };
+
+/** `class X extends Fetcher<Api> {}`: the generic construct signature gives X every method of Api. */
+export interface FetcherConstructor {
+  new <T extends object = {}>(): Promisified<T>;
+}

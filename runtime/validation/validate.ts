@@ -1,0 +1,56 @@
+// Checks a call's arguments and results against the transformer's typia validators.
+import { ValidationError } from "../errors/DaffiError";
+import type { MethodMetadata, ValidationOutcome } from "../registry/metadata";
+
+function describe(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof Date) return `Date(${value.toISOString()})`;
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : `an object (${value.constructor?.name ?? "Object"})`;
+}
+
+function failure(what: string, path: string, expected: string, value: unknown): ValidationError {
+  return new ValidationError(`${what}: ${path} should be ${expected}, got ${describe(value)}`, { path, expected, value });
+}
+
+/** typia reports paths from `$input`; rebase them on the argument's own position. */
+function firstError(outcome: ValidationOutcome, rebase: (path: string) => string): { path: string; expected: string; value: unknown } {
+  const error = outcome.errors?.[0] ?? { path: "$input", expected: "a valid value", value: undefined };
+  return { ...error, path: rebase(error.path) };
+}
+
+/** The first problem with `args` for this method, or undefined when they fit (or nothing is known). */
+export function checkArguments(method: MethodMetadata, args: unknown[]): ValidationError | undefined {
+  const validators = method.args;
+  if (!validators) return undefined;
+  const what = `invalid arguments for '${method.remoteName}'`;
+  const fixed = method.rest ? validators.length - 1 : validators.length;
+  if (!method.rest && args.length > fixed) {
+    return failure(what, "$input", `at most ${fixed} argument${fixed === 1 ? "" : "s"}`, args.length);
+  }
+  for (let i = 0; i < fixed; i++) {
+    const outcome = validators[i]?.(args[i]);
+    if (outcome && !outcome.success) {
+      const error = firstError(outcome, (path) => path.replace(/^\$input/, `$input[${i}]`));
+      return failure(what, error.path, error.expected, error.value);
+    }
+  }
+  const restValidator = method.rest ? validators[fixed] : undefined;
+  const outcome = restValidator?.(args.slice(fixed));
+  if (outcome && !outcome.success) {
+    const error = firstError(outcome, (path) => path.replace(/^\$input\[(\d+)\]/, (_, index: string) => `$input[${Number(index) + fixed}]`));
+    return failure(what, error.path, error.expected, error.value);
+  }
+  return undefined;
+}
+
+/** Throws ValidationError when the result does not fit the declared return type. */
+export function checkResult<R>(method: MethodMetadata, value: R): R {
+  const outcome = method.result?.(value);
+  if (outcome && !outcome.success) {
+    const error = firstError(outcome, (path) => path.replace(/^\$input/, "$result"));
+    throw failure(`the result of '${method.remoteName}' does not match its declared type`, error.path, error.expected, error.value);
+  }
+  return value;
+}
