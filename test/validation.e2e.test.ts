@@ -104,3 +104,21 @@ describe("validated calls", () => {
     expect(error).toMatchObject({ path: "$result", expected: "number", value: "not a number" });
   });
 });
+
+describe("code compiled without the transformer", () => {
+  afterAll(killAll);
+
+  it("still calls (body-less methods found from the source), validates nothing, and warns once naming the plugin", async () => {
+    const { connection } = await startController("unix");
+    const service = Spawned.script("test/plain/service.js", connection.env);
+    await service.waitForLine(/^READY$/);
+    const client = Spawned.script("test/plain/client.js", connection.env);
+    await client.succeeds();
+    expect(client.stdout).toEqual(["3", "12", "exposed: plain tsc does not know TypeScript's private", "6"]);
+    for (const process of [service, client]) {
+      const warnings = process.stderr.filter((line) => line.includes("compiled without the daffi transformer"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^WARNING: .* \| node\[pid \d+\] \| .*"plugins": \[\{ "transform": "daffi\/transformer" \}\]/);
+    }
+  });
+});

@@ -1,0 +1,50 @@
+// Compiles small TypeScript sources in memory with the daffi transformer, and loads the output.
+import * as path from "node:path";
+import ts from "typescript";
+import daffiTransformer, { type DaffiTransformerConfig } from "../../transformer";
+
+/** The repository root: sources placed here resolve `daffi` to this package. */
+export const REPO = path.join(__dirname, "..", "..", "..");
+
+const options: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.Node16,
+  moduleResolution: ts.ModuleResolutionKind.Node16,
+  strict: true,
+  skipLibCheck: true,
+  types: ["node"],
+  outDir: path.join(REPO, "virtual-out"),
+  rootDir: REPO,
+};
+
+export interface Compiled {
+  js: string;
+  diagnostics: string[];
+}
+
+/** `files`: name → source, the first is the entry; all live in a virtual folder of the repository. */
+export function compile(files: Record<string, string>, config: DaffiTransformerConfig = {}): Compiled {
+  const folder = path.join(REPO, "test", "virtual");
+  const virtual = new Map(Object.entries(files).map(([name, text]) => [path.join(folder, name), text]));
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile, directoryExists } = host;
+  host.getSourceFile = (name, language, ...rest) =>
+    virtual.has(name) ? ts.createSourceFile(name, virtual.get(name)!, language, true) : getSourceFile.call(host, name, language, ...rest);
+  host.fileExists = (name) => virtual.has(name) || fileExists.call(host, name);
+  host.readFile = (name) => virtual.get(name) ?? readFile.call(host, name);
+  host.directoryExists = (name) => name === folder || (directoryExists?.call(host, name) ?? true);
+  const entry = [...virtual.keys()][0]!;
+  const program = ts.createProgram([...virtual.keys()], options, host);
+  const outputs = new Map<string, string>();
+  program.emit(undefined, (name, text) => outputs.set(path.basename(name), text), undefined, false, { before: [daffiTransformer(program, config)] });
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  return { js: outputs.get(path.basename(entry).replace(/\.ts$/, ".js")) ?? "", diagnostics };
+}
+
+/** Runs compiled CommonJS with some modules replaced (e.g. "daffi" by a recorder); returns its exports. */
+export function load(js: string, replaced: Record<string, unknown>): Record<string, unknown> {
+  const module = { exports: {} as Record<string, unknown> };
+  const requireReplaced = (id: string): unknown => (id in replaced ? replaced[id] : require(id));
+  new Function("require", "module", "exports", js)(requireReplaced, module, module.exports);
+  return module.exports;
+}

@@ -1,0 +1,178 @@
+// The transformer on small sources: what it records for each class and function form, and the validators it writes.
+import { describe, expect, it } from "@jest/globals";
+import type { ClassMetadata, MethodMetadata, ValidationOutcome } from "../runtime";
+import { compile, load } from "./helpers/compile";
+
+const DEFINE = Symbol.for("daffi.define");
+const METADATA = Symbol.for("daffi.metadata");
+
+/** A stand-in for the runtime that records what the emitted code hands over. */
+function recorder() {
+  const defined = new Map<string, ClassMetadata>();
+  const base = () =>
+    class {
+      static [DEFINE](this: Function, metadata: ClassMetadata) {
+        defined.set(this.name, metadata);
+      }
+    };
+  const passThrough = (...values: unknown[]) => values;
+  const daffi = {
+    Callback: base(),
+    Fetcher: base(),
+    callback: passThrough,
+    fetcher: passThrough,
+    args: passThrough,
+    local: (method: unknown) => method,
+    alias: () => (method: unknown) => method,
+    BG: { kind: "BG" },
+  };
+  return { daffi, defined };
+}
+
+function run(source: string, extraFiles: Record<string, string> = {}, config = {}) {
+  const { js, diagnostics } = compile({ "case.ts": source, ...extraFiles }, config);
+  expect(diagnostics).toEqual([]);
+  const { daffi, defined } = recorder();
+  const exports = load(js, { daffi, "./reexport": load(compile({ "reexport.ts": extraFiles["reexport.ts"] ?? "export {};" }).js, { daffi }) });
+  const method = (cls: string, name: string): MethodMetadata => {
+    const found = defined.get(cls)?.methods.find((m) => m.name === name);
+    if (!found) throw new Error(`no metadata for ${cls}.${name}; have ${JSON.stringify([...defined.keys()])}`);
+    return found;
+  };
+  return { js, exports, defined, method };
+}
+
+const names = (metadata: ClassMetadata | undefined) => metadata?.methods.map((m) => `${m.name}->${m.remoteName}`).sort();
+const ok = (outcome: ValidationOutcome | undefined) => outcome?.success;
+
+describe("Callback classes", () => {
+  it("records public methods only, with @alias names, parameter names and rest", () => {
+    const { defined, method } = run(`
+      import { Callback, alias, local } from "daffi";
+      export class Calc extends Callback {
+        static autoInit = true;
+        field = 1;
+        sum(a: number, ...more: number[]): number { return a + more.length; }
+        async fib(n: number): Promise<number> { return n; }
+        @alias("product") multiply(a: number, b: number) { return a * b; }
+        @local helper() {}
+        _under() {}
+        private hidden() {}
+        protected inner() {}
+        #secret() {}
+        get g() { return this.#secret.length + this.hidden.length + this.inner.length; }
+        static s() {}
+        constructor() { super(); }
+      }`);
+    expect(names(defined.get("Calc"))).toEqual(["fib->fib", "multiply->product", "sum->sum"]);
+    expect(method("Calc", "sum")).toMatchObject({ params: ["a", "more"], rest: true, stream: false });
+    expect(method("Calc", "multiply").rest).toBe(false);
+  });
+
+  it("finds daffi's Callback through aliased imports, namespace imports, re-exports and subclasses", () => {
+    const { defined } = run(
+      `
+      import { Callback as Base } from "daffi";
+      import * as d from "daffi";
+      import { Reexported } from "./reexport";
+      export class A extends Base { a() {} }
+      export class B extends d.Callback { b() {} }
+      export class C extends A { c() {} }
+      export class D extends Reexported { d() {} }
+      class Callback { e() {} }
+      export class E extends Callback { e2() {} }`,
+      { "reexport.ts": `export { Callback as Reexported } from "daffi";` },
+    );
+    expect([...defined.keys()].sort()).toEqual(["A", "B", "C", "D"]);
+    expect(names(defined.get("C"))).toEqual(["c->c"]);
+  });
+
+  it("writes validators for each parameter: nested interfaces, unions, optional, Date, Map, Uint8Array, bigint", () => {
+    const { method } = run(`
+      import { Callback } from "daffi";
+      interface Item { name: string; price: number; tags?: string[]; owner: { id: bigint } }
+      export class Svc extends Callback {
+        put(item: Item, when: Date, stock: Map<string, number>, data: Uint8Array, mode: "a" | "b" | 3, note?: string) {}
+        pick<T>(value: T, n: number) {}
+      }`);
+    const [item, when, stock, data, mode, note] = method("Svc", "put").args!;
+    expect(ok(item!({ name: "x", price: 1, owner: { id: 1n } }))).toBe(true);
+    expect(item!({ name: "x", price: 1, owner: { id: 1 } }).errors?.[0]).toMatchObject({ path: "$input.owner.id", expected: "bigint" });
+    expect(item!({ name: "x", price: 1, tags: [1], owner: { id: 1n } }).errors?.[0]).toMatchObject({ path: "$input.tags[0]", expected: "string" });
+    expect([ok(when!(new Date())), ok(when!("2020"))]).toEqual([true, false]);
+    expect([ok(stock!(new Map([["a", 1]]))), ok(stock!({}))]).toEqual([true, false]);
+    expect([ok(data!(new Uint8Array())), ok(data!([1]))]).toEqual([true, false]);
+    expect([ok(mode!("a")), ok(mode!(3)), ok(mode!("c"))]).toEqual([true, true, false]);
+    expect([ok(note!(undefined)), ok(note!("n")), ok(note!(1))]).toEqual([true, true, false]);
+    const [generic, count] = method("Svc", "pick").args!;
+    expect(generic).toBeNull(); // a type parameter cannot be checked at run time
+    expect(ok(count!(1))).toBe(true);
+  });
+
+  it("accepts extra properties by default, refuses them with { exact: true }", () => {
+    const source = `
+      import { Callback } from "daffi";
+      interface Point { x: number; y: number }
+      export class Geo extends Callback { move(p: Point) {} }`;
+    const loose = run(source).method("Geo", "move").args![0]!;
+    const exact = run(source, {}, { exact: true }).method("Geo", "move").args![0]!;
+    expect(ok(loose({ x: 1, y: 2, z: 3 }))).toBe(true);
+    expect(exact({ x: 1, y: 2, z: 3 }).errors?.[0]).toMatchObject({ path: "$input.z" });
+  });
+});
+
+describe("Fetcher classes", () => {
+  it("records every method of Fetcher<Api>, declared proxies and methods with a body, with result validators", () => {
+    const { defined, method } = run(`
+      import { Fetcher, alias, args, local } from "daffi";
+      interface Api { sum(...n: number[]): number; fib(n: number): Promise<number>; range(end: number): AsyncIterable<number>; name: string }
+      export class Client extends Fetcher<Api> {
+        declare extra: (a: string) => Promise<boolean>;
+        @alias("sum") doubled(a: number, b: number): Promise<number> { return args(a * 2, b * 2); }
+        next(n: number): Promise<number> { return args(n + 1); }
+        @local helper() {}
+        _private() {}
+      }`);
+    expect(names(defined.get("Client"))).toEqual(["doubled->sum", "extra->extra", "fib->fib", "next->next", "range->range", "sum->sum"]);
+    expect(method("Client", "sum")).toMatchObject({ bodyless: true, rest: true, stream: false });
+    expect(method("Client", "doubled")).toMatchObject({ bodyless: false, params: ["a", "b"] });
+    expect(method("Client", "range")).toMatchObject({ stream: true });
+    expect(method("Client", "range").result).toBeUndefined();
+    expect([ok(method("Client", "fib").result!(1)), ok(method("Client", "fib").result!("1"))]).toEqual([true, false]);
+    expect([ok(method("Client", "next").args![0]!(1)), ok(method("Client", "next").args![0]!("1"))]).toEqual([true, false]);
+    expect([ok(method("Client", "extra").result!(true)), ok(method("Client", "extra").args![0]!(5))]).toEqual([true, false]);
+  });
+});
+
+describe("callback() and fetcher()", () => {
+  it("append the metadata of the function's signature", () => {
+    const { exports } = run(`
+      import { callback, fetcher, BG } from "daffi";
+      export const a = callback(function add(x: number, y: number) { return x + y; });
+      export const b = callback("named", (s: string) => s);
+      export const c = fetcher<(n: number) => string>("remote");
+      export const d = fetcher<(n: number) => string>("remote", BG);`);
+    const meta = (value: unknown) => (value as unknown[])[(value as unknown[]).length - 1] as { [METADATA]: true; method: MethodMetadata };
+    expect(meta(exports.a)[METADATA]).toBe(true);
+    expect(meta(exports.a).method.params).toEqual(["x", "y"]);
+    expect(ok(meta(exports.a).method.args![1]!("1"))).toBe(false);
+    expect((exports.b as unknown[])[0]).toBe("named");
+    expect(ok(meta(exports.b).method.args![0]!("s"))).toBe(true);
+    expect((exports.c as unknown[])[1]).toBeUndefined(); // the modifier slot is kept
+    expect([ok(meta(exports.c).method.result!("r")), ok(meta(exports.c).method.result!(1))]).toEqual([true, false]);
+    expect((exports.d as unknown[])[1]).toEqual({ kind: "BG" });
+  });
+});
+
+describe("type checking at the call site", () => {
+  it("a string where a fetcher declares a number is a compile error", () => {
+    const { diagnostics } = compile({
+      "case.ts": `
+        import { Fetcher } from "daffi";
+        interface Api { sum(a: number, b: number): number }
+        class Client extends Fetcher<Api> {}
+        void new Client().sum(1, "2");`,
+    });
+    expect(diagnostics).toEqual([expect.stringMatching(/^TS2345: Argument of type 'string' is not assignable to parameter of type 'number'/)]);
+  });
+});
