@@ -3,7 +3,7 @@ import type { Invoker } from "./Invoker";
 import type { AsyncResult } from "./AsyncResult";
 import { BG, type BGOptions, FG, type FGOptions, type Modifier, NO_RETURN, type NoReturnOptions } from "./modifiers";
 
-export class RemoteCall<R = unknown> implements PromiseLike<R> {
+export class RemoteCall<R = unknown> implements PromiseLike<R>, AsyncIterable<R extends Iterable<infer T> ? T : unknown> {
   private foreground?: Promise<R>;
 
   constructor(
@@ -30,6 +30,11 @@ export class RemoteCall<R = unknown> implements PromiseLike<R> {
   /** Fire and forget: resolves once the controller accepted the call. */
   noReturn(options?: NoReturnOptions): Promise<void> {
     return this.invoker.invoke(this.name, this.args, NO_RETURN(options)) as Promise<void>;
+  }
+
+  /** `for await (const item of g.call.range(3))`: reads the stream of a generator callback. */
+  [Symbol.asyncIterator](): AsyncIterator<R extends Iterable<infer T> ? T : unknown> {
+    return (this.invoker.read(this.name, this.args) as AsyncIterable<R extends Iterable<infer T> ? T : unknown>)[Symbol.asyncIterator]();
   }
 
   /** Runs the call under any modifier; the result's type follows the modifier. */

@@ -40,9 +40,14 @@ export class Router {
         return this.routeCall(session, frame);
       case Kind.RESULT:
       case Kind.ERROR:
-        return this.routeAnswer(session, frame);
+        return this.routeToCaller(session, frame, true);
       case Kind.CANCEL:
-        return this.routeCancel(session, frame);
+        return this.routeToExecutor(session, frame, true);
+      case Kind.STREAM_ITEM:
+      case Kind.STREAM_END:
+      case Kind.CREDIT:
+        // Frames of the executing node name the caller as target; the caller's own name no target.
+        return frame.target ? this.routeToCaller(session, frame, frame.kind === Kind.STREAM_END) : this.routeToExecutor(session, frame, false);
       case Kind.REGISTER:
         session.callbacks = callbackNames(decode(frame.payload));
         return this.registryChanged();
@@ -136,22 +141,28 @@ export class Router {
     return candidates.length === 1 ? candidates[0] : candidates[Math.floor(Math.random() * candidates.length)];
   }
 
-  private routeAnswer(executor: NodeSession, frame: ReceivedFrame): void {
+  /** A frame of the executing node for the caller; `final` ends the call's route. */
+  private routeToCaller(executor: NodeSession, frame: ReceivedFrame, final: boolean): void {
     const caller = this.sessions.get(frame.target);
     const route = caller?.outgoing.get(frame.callId);
     // No route: the caller left, cancelled, or timed out. Its answer has nobody to go to.
     if (!caller || !route || route.executor !== executor) return;
-    caller.outgoing.delete(frame.callId);
-    executor.executing.delete(route);
+    if (final) {
+      caller.outgoing.delete(frame.callId);
+      executor.executing.delete(route);
+    }
     caller.send({ ...frame, source: executor.name });
   }
 
-  private routeCancel(caller: NodeSession, frame: ReceivedFrame): void {
+  /** A frame of the caller for the node running its call; `final` ends the call's route. */
+  private routeToExecutor(caller: NodeSession, frame: ReceivedFrame, final: boolean): void {
     const route = caller.outgoing.get(frame.callId);
     if (!route) return;
-    caller.outgoing.delete(frame.callId);
-    route.executor.executing.delete(route);
-    route.executor.send({ kind: Kind.CANCEL, callId: frame.callId, source: caller.name });
+    if (final) {
+      caller.outgoing.delete(frame.callId);
+      route.executor.executing.delete(route);
+    }
+    route.executor.send({ ...frame, source: caller.name });
   }
 
   private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string): void {

@@ -7,6 +7,7 @@ import { warnUntransformed } from "../registry/untransformed";
 import { argsValues } from "./args";
 import { hasEmptyBody } from "./bodyless";
 import { type RemoteMethod, remoteMethod } from "./remoteMethod";
+import { isIterator } from "../call/iteration";
 import type { FetcherConstructor } from "./types";
 
 const classMetadata = new WeakMap<Function, ClassMetadata>();
@@ -84,9 +85,10 @@ function resolve(cls: Function, target: object, property: string, receiver: obje
     modifier: classModifier(cls),
     prepare: (args) => {
       const result = (body as (...a: unknown[]) => unknown).apply(receiver, args);
+      if (isIterator(result)) return { items: result };
       const values = argsValues(result);
-      if (values) return values;
-      if (result === undefined && bodyless) return args;
+      if (values) return { args: values };
+      if (result === undefined && bodyless) return { args };
       throw new ConfigurationError(
         `fetcher method '${property}' of ${cls.name} has a body, so it must return args(...) with the arguments to send (an empty body sends its own arguments)`,
       );

@@ -1,5 +1,6 @@
 // A fetcher's remote method: validates, prepares the arguments, and calls through the current Global.
 import { AsyncResult } from "../call/AsyncResult";
+import { ConfigurationError } from "../errors/DaffiError";
 import type { Modifier } from "../call/modifiers";
 import { currentInvoker } from "../global/activeGlobals";
 import type { MethodMetadata } from "../registry/metadata";
@@ -8,11 +9,13 @@ import { checkArguments, checkResult } from "../validation/validate";
 export interface RemoteMethodPlan {
   remoteName: string;
   metadata?: MethodMetadata;
-  /** For a method with a body: runs it and returns the arguments to send. */
-  prepare?: (args: unknown[]) => unknown[];
+  /** For a method with a body: runs it and returns the arguments to send, or the items to stream. */
+  prepare?: (args: unknown[]) => Prepared;
   /** The modifier when none is given with `.with()`. */
   modifier: () => Modifier;
 }
+
+export type Prepared = { args: unknown[] } | { items: Iterable<unknown> | AsyncIterable<unknown> };
 
 export interface RemoteMethod {
   (...args: unknown[]): unknown;
@@ -31,8 +34,14 @@ export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
     try {
       const invalid = metadata && checkArguments(metadata, args);
       if (invalid) return failed(remoteName, modifier, invalid);
-      const sent = plan.prepare ? plan.prepare(args) : args;
-      return currentInvoker().invoke(remoteName, sent, modifier, check);
+      const prepared = plan.prepare ? plan.prepare(args) : { args };
+      const invoker = currentInvoker();
+      if ("items" in prepared) {
+        if (modifier.kind !== "FG") throw new ConfigurationError(`'${remoteName}' streams its arguments: only FG applies, not ${modifier.kind}`);
+        return invoker.write(remoteName, prepared.items);
+      }
+      if (metadata?.stream) return invoker.read(remoteName, prepared.args);
+      return invoker.invoke(remoteName, prepared.args, modifier, check);
     } catch (error) {
       return failed(remoteName, modifier, error);
     }

@@ -10,9 +10,9 @@ export interface WithModifier<A extends unknown[], R> {
   with(modifier: Modifier): (...args: A) => unknown;
 }
 
-/** The remote counterpart of a function type of the shared interface. */
+/** The remote counterpart of a function type of the shared interface: generators become AsyncIterables. */
 export type Remote<F> = F extends (...args: infer A) => infer R
-  ? R extends AsyncIterable<infer T>
+  ? R extends AsyncIterable<infer T> | Iterator<infer T>
     ? ((...args: A) => AsyncIterable<T>) & WithModifier<A, T>
     : ((...args: A) => Promise<Awaited<R>>) & WithModifier<A, Awaited<R>>
   : never;

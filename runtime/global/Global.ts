@@ -2,6 +2,8 @@
 import { randomBytes } from "node:crypto";
 import type { Invoker } from "../call/Invoker";
 import { carryOut } from "../call/carryOut";
+import { StreamReader } from "../call/StreamReader";
+import { writeStream } from "../call/writeStream";
 import { Controller } from "../controller/Controller";
 import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { defaultLogLevel, Logger } from "../log/Logger";
@@ -117,11 +119,15 @@ export class Global implements AsyncDisposable {
   }
 
   private readonly invoker: Invoker = {
-    invoke: (name, args, modifier, checkResult) => {
-      if (!this.node) throw new ConfigurationError(`cannot call '${name}': this process runs no node (initNode: false)`);
-      return carryOut(this.node, name, args, modifier, checkResult);
-    },
+    invoke: (name, args, modifier, checkResult) => carryOut(this.callingNode(name), name, args, modifier, checkResult),
+    read: (name, args) => new StreamReader(this.callingNode(name), name, args),
+    write: (name, items) => writeStream(this.callingNode(name), name, items),
   };
+
+  private callingNode(name: string): Node {
+    if (!this.node) throw new ConfigurationError(`cannot call '${name}': this process runs no node (initNode: false)`);
+    return this.node;
+  }
 
   private async startComponents(options: GlobalOptions): Promise<void> {
     if (this.controller) {

@@ -1,14 +1,20 @@
-// Runs the calls that arrive at this node and answers each with RESULT or ERROR.
+// Runs the calls that arrive at this node and answers each with RESULT or ERROR (or a stream of items).
 import { CallbackNotFoundError, ConfigurationError, ProtocolError, ValidationError } from "../errors/DaffiError";
 import { toWireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
+import { checkArguments } from "../validation/validate";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
-import { checkArguments } from "../validation/validate";
+import { InboundStream } from "./InboundStream";
+import { isIterator } from "../call/iteration";
+import { collect, OutboundStream } from "./OutboundStream";
 
 export class CallExecutor {
+  /** Streaming calls in progress, by caller and call id. */
+  private readonly streams = new Map<string, InboundStream | OutboundStream>();
+
   constructor(
     private readonly registry: CallbackRegistry,
     private readonly send: (frame: Frame) => void,
@@ -18,6 +24,11 @@ export class CallExecutor {
   run(frame: ReceivedFrame): void {
     const entry = this.registry.get(frame.name);
     if (!entry) return this.fail(frame, new CallbackNotFoundError(`this process has no callback named '${frame.name}'`), true);
+    if (frame.itemStream) {
+      const key = streamKey(frame);
+      this.streams.set(key, new InboundStream(entry, frame, this.send, () => this.streams.delete(key)));
+      return;
+    }
     let args: unknown;
     try {
       args = decode(frame.payload);
@@ -35,6 +46,7 @@ export class CallExecutor {
     } catch (error) {
       return this.fail(frame, error, false);
     }
+    if (isIterator(result)) return this.stream(frame, result);
     if (isPromiseLike(result)) {
       result.then(
         (value) => this.succeed(frame, value),
@@ -43,6 +55,38 @@ export class CallExecutor {
     } else {
       this.succeed(frame, result);
     }
+  }
+
+  /** CANCEL, stream items and credit sent by the caller of a call this node runs. */
+  onCallerFrame(frame: ReceivedFrame): void {
+    const stream = this.streams.get(streamKey(frame));
+    if (!stream) return;
+    if (frame.kind === Kind.CANCEL) {
+      this.streams.delete(streamKey(frame));
+      return stream.cancel();
+    }
+    if (stream instanceof OutboundStream) {
+      if (frame.kind === Kind.CREDIT) stream.grant(frame.credit);
+    } else if (frame.kind === Kind.STREAM_ITEM) {
+      stream.item(frame.payload);
+    } else if (frame.kind === Kind.STREAM_END) {
+      stream.end();
+    }
+  }
+
+  /** A generator callback: items go out as the caller grants credit; a caller that asked for no stream gets an array. */
+  private stream(frame: ReceivedFrame, iterator: Iterator<unknown> | AsyncIterator<unknown>): void {
+    if (frame.credit === 0) {
+      collect(iterator).then(
+        (items) => this.succeed(frame, items),
+        (error: unknown) => this.fail(frame, error, false),
+      );
+      return;
+    }
+    const key = streamKey(frame);
+    const outbound = new OutboundStream(iterator, frame, this.send);
+    this.streams.set(key, outbound);
+    void outbound.run().finally(() => this.streams.delete(key));
   }
 
   private succeed(frame: ReceivedFrame, value: unknown): void {
@@ -70,6 +114,10 @@ export class CallExecutor {
     }
     this.send({ kind: Kind.ERROR, callId: frame.callId, target: frame.source, payload });
   }
+}
+
+function streamKey(frame: ReceivedFrame): string {
+  return `${frame.source}\u0000${frame.callId}`;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -14,6 +14,7 @@ import { Kind, type Mode } from "../wire/Kind";
 import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
 import { CallExecutor } from "./CallExecutor";
 import { type PendingCall, PendingCalls } from "./PendingCalls";
+import type { StreamSink } from "./StreamSink";
 
 export interface CallOptions {
   mode: Mode;
@@ -23,6 +24,18 @@ export interface CallOptions {
   target?: string;
   /** Aborting it cancels the call: CANCEL goes to the executing node, the promise rejects with CancelledError. */
   signal?: AbortSignal;
+  /** A stream reader: the first credit granted to the executing node (it may then send that many items). */
+  credit?: number;
+  /** The arguments follow as STREAM_ITEMs (args is then empty). */
+  itemStream?: boolean;
+  /** Receives the stream frames of this call (items, end, credit). */
+  sink?: StreamSink;
+}
+
+export interface OpenCall {
+  readonly id: number;
+  /** Settles with the result (a stream: when it ends), or the error. */
+  readonly done: Promise<unknown>;
 }
 
 export interface NodeEvents {
@@ -75,25 +88,41 @@ export class Node {
     });
     return new Promise<void>((resolve, reject) => {
       this.firstConnection = { resolve, reject };
-      this.open();
+      this.connectStream();
     });
   }
 
   call(name: string, args: unknown[], options: CallOptions): Promise<unknown> {
-    if (this.stopped) return Promise.reject(new StoppedError(`cannot call '${name}': the node is stopped`));
-    if (this.refusal) return Promise.reject(this.refusal);
-    if (options.signal?.aborted) return Promise.reject(new CancelledError(`the call to '${name}' was cancelled`));
+    return this.open(name, args, options).done;
+  }
+
+  /** Sends a call; the id lets the caller send more frames on it (stream items, credit). */
+  open(name: string, args: unknown[], options: CallOptions): OpenCall {
+    const refused = (error: Error): OpenCall => ({ id: 0, done: Promise.reject(error) });
+    if (this.stopped) return refused(new StoppedError(`cannot call '${name}': the node is stopped`));
+    if (this.refusal) return refused(this.refusal);
+    if (options.signal?.aborted) return refused(new CancelledError(`the call to '${name}' was cancelled`));
     let payload: Buffer;
     try {
       payload = encode(args);
     } catch (error) {
-      return Promise.reject(new ProtocolError(`arguments of '${name}' cannot be encoded as CBOR: ${String(error)}`));
+      return refused(new ProtocolError(`arguments of '${name}' cannot be encoded as CBOR: ${String(error)}`));
     }
-    return new Promise((resolve, reject) => {
-      const id = this.pending.allocate();
+    const id = this.pending.allocate();
+    const done = new Promise((resolve, reject) => {
       const timeoutMs = options.timeout === undefined ? 0 : Math.max(1, Math.round(options.timeout * 1000));
-      const frame: Frame = { kind: Kind.CALL, callId: id, name, mode: options.mode, payload, target: options.target, timeoutMs };
-      const call: PendingCall = { id, frame, resolve, reject, sent: false };
+      const frame: Frame = {
+        kind: Kind.CALL,
+        callId: id,
+        name,
+        mode: options.mode,
+        payload,
+        target: options.target,
+        timeoutMs,
+        credit: options.credit,
+        itemStream: options.itemStream,
+      };
+      const call: PendingCall = { id, frame, resolve, reject, sent: false, sink: options.sink };
       if (timeoutMs > 0) call.timer = setTimeout(() => this.abandon(id, new TimeoutError(`'${name}' did not answer within ${options.timeout}s`)), timeoutMs);
       const signal = options.signal;
       if (signal) {
@@ -111,6 +140,12 @@ export class Node {
       this.pending.add(call);
       if (this.connected) this.transmit(call);
     });
+    return { id, done };
+  }
+
+  /** Another frame of a call in flight (stream item, end, credit); dropped once the call is over. */
+  sendOnCall(id: number, frame: Frame): void {
+    if (this.pending.get(id)?.sent && this.connected) this.writer?.send({ ...frame, callId: id });
   }
 
   async stop(): Promise<void> {
@@ -133,15 +168,15 @@ export class Node {
     this.writer?.send(call.frame);
   }
 
-  /** The caller gives up (timeout, cancel): the executing node is told, the promise rejects. */
-  private abandon(id: number, error: Error): void {
+  /** The caller gives up (timeout, cancel, break): the executing node is told, the promise rejects. */
+  abandon(id: number, error: Error): void {
     const call = this.pending.take(id);
     if (!call) return;
     if (call.sent && this.connected) this.writer?.send({ kind: Kind.CANCEL, callId: id });
     call.reject(error);
   }
 
-  private open(): void {
+  private connectStream(): void {
     if (!this.client || this.stopped) return;
     const stream = this.client.makeBidiStreamRequest<Batch, ReceivedFrame[]>("/daffi.Daffi/Connect", encodeBatch, decodeBatch);
     const writer = new FrameWriter(stream);
@@ -169,6 +204,11 @@ export class Node {
       case Kind.RESULT:
       case Kind.ACCEPTED:
         return this.settle(frame);
+      case Kind.STREAM_ITEM:
+      case Kind.STREAM_END:
+      case Kind.CREDIT:
+        // With a target the frame answers one of our calls; without, it belongs to a call we run.
+        return frame.target ? this.onStreamFrame(frame) : this.executor.onCallerFrame(frame);
       case Kind.ERROR:
         return frame.callId === 0 ? this.refused(frame) : this.settle(frame);
       case Kind.REGISTRY:
@@ -178,6 +218,7 @@ export class Node {
       case Kind.PING:
         return this.writer?.send({ kind: Kind.PONG, callId: frame.callId });
       case Kind.CANCEL:
+        return this.executor.onCallerFrame(frame);
       case Kind.PONG:
         return;
       default:
@@ -193,6 +234,18 @@ export class Node {
       else call.resolve(decode(frame.payload));
     } catch (error) {
       call.reject(new ProtocolError(`the answer of '${frame.source}' could not be decoded: ${String(error)}`));
+    }
+  }
+
+  private onStreamFrame(frame: ReceivedFrame): void {
+    if (frame.kind === Kind.STREAM_END) return this.settle(frame);
+    const sink = this.pending.get(frame.callId)?.sink;
+    if (!sink) return;
+    if (frame.kind === Kind.CREDIT) return sink.credit(frame.credit);
+    try {
+      sink.item(decode(frame.payload));
+    } catch (error) {
+      this.abandon(frame.callId, new ProtocolError(`a stream item from '${frame.source}' could not be decoded: ${String(error)}`));
     }
   }
 
@@ -228,6 +281,6 @@ export class Node {
     if (this.stopped || this.refusal) return;
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts = Math.min(this.attempts + 1, 16);
-    this.retryTimer = setTimeout(() => this.open(), delay);
+    this.retryTimer = setTimeout(() => this.connectStream(), delay);
   }
 }

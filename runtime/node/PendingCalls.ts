@@ -1,5 +1,6 @@
 // The caller's table of its calls in flight, by call id.
 import type { Frame } from "../wire/Frame";
+import type { StreamSink } from "./StreamSink";
 
 export interface PendingCall {
   readonly id: number;
@@ -9,6 +10,8 @@ export interface PendingCall {
   timer?: NodeJS.Timeout;
   /** True once the CALL frame went out on the current stream. */
   sent: boolean;
+  /** For streaming calls: where items and credit go. */
+  sink?: StreamSink;
 }
 
 const MAX_ID = 0xffff_ffff;
@@ -27,6 +30,10 @@ export class PendingCalls {
       this.nextId = this.nextId >= MAX_ID ? 1 : this.nextId + 1;
     } while (this.calls.has(this.nextId));
     return this.nextId;
+  }
+
+  get(id: number): PendingCall | undefined {
+    return this.calls.get(id);
   }
 
   add(call: PendingCall): void {

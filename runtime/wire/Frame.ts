@@ -11,6 +11,7 @@ export interface Frame {
   payload?: Uint8Array;
   credit?: number;
   timeoutMs?: number;
+  itemStream?: boolean;
 }
 
 /** A frame as decoded from the wire: protobuf fills every absent field with its default. */

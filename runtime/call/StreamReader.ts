@@ -1,0 +1,74 @@
+// A stream from a generator callback, read with `for await`: credit is granted as items are consumed.
+import { CancelledError } from "../errors/DaffiError";
+import type { Node } from "../node/Node";
+import { STREAM_WINDOW } from "../node/StreamSink";
+import { Kind, Mode } from "../wire/Kind";
+
+export class StreamReader<T> implements AsyncIterable<T> {
+  constructor(
+    private readonly node: Node,
+    private readonly name: string,
+    private readonly args: unknown[],
+  ) {}
+
+  /** Each iteration is one call; nothing is sent before it starts. */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const buffered: T[] = [];
+    let over = false;
+    let failure: unknown;
+    let consumed = 0;
+    let wake: (() => void) | undefined;
+    const call = this.node.open(this.name, this.args, {
+      mode: Mode.FG,
+      credit: STREAM_WINDOW,
+      sink: {
+        item: (value) => {
+          buffered.push(value as T);
+          wake?.();
+        },
+        credit: () => undefined,
+      },
+    });
+    call.done.then(
+      () => {
+        over = true;
+        wake?.();
+      },
+      (error: unknown) => {
+        failure ??= error;
+        over = true;
+        wake?.();
+      },
+    );
+    const close = (): void => {
+      if (!over) this.node.abandon(call.id, new CancelledError(`the reader of '${this.name}' stopped`));
+      over = true;
+      failure = undefined;
+      buffered.length = 0;
+    };
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        while (buffered.length === 0 && !over) await new Promise<void>((resolve) => (wake = resolve));
+        if (buffered.length > 0) {
+          const value = buffered.shift() as T;
+          if (++consumed >= STREAM_WINDOW / 2 && !over) {
+            this.node.sendOnCall(call.id, { kind: Kind.CREDIT, credit: consumed });
+            consumed = 0;
+          }
+          return { value, done: false };
+        }
+        if (failure !== undefined) {
+          const error = failure;
+          failure = undefined;
+          throw error;
+        }
+        return { value: undefined, done: true };
+      },
+      // `break` out of `for await`: the remote generator is told to stop (its `finally` runs).
+      return: async (): Promise<IteratorResult<T>> => {
+        close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}

@@ -1,0 +1,44 @@
+// A stream to a callback: each item (an `args(...)`) is sent as the executing node grants credit; resolves when all ran.
+import { argsValues } from "../fetcher/args";
+import type { Node } from "../node/Node";
+import { encode } from "../wire/codec";
+import { Kind, Mode } from "../wire/Kind";
+
+export async function writeStream(node: Node, name: string, items: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
+  let credit = 0;
+  let failed = false;
+  let wake: (() => void) | undefined;
+  const call = node.open(name, [], {
+    mode: Mode.FG,
+    itemStream: true,
+    sink: {
+      item: () => undefined,
+      credit: (count) => {
+        credit += count;
+        wake?.();
+      },
+    },
+  });
+  const done = call.done.then(
+    () => undefined,
+    (error: unknown) => {
+      failed = true;
+      wake?.();
+      throw error;
+    },
+  );
+  done.catch(() => undefined); // observed below; this keeps an early failure from being unhandled meanwhile
+  try {
+    for await (const item of items) {
+      while (credit <= 0 && !failed) await new Promise<void>((resolve) => (wake = resolve));
+      if (failed) break; // the callback failed: stop producing (the generator's `finally` runs)
+      credit--;
+      node.sendOnCall(call.id, { kind: Kind.STREAM_ITEM, payload: encode(argsValues(item) ?? [item]) });
+    }
+  } catch (error) {
+    node.abandon(call.id, error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+  if (!failed) node.sendOnCall(call.id, { kind: Kind.STREAM_END });
+  await done;
+}

@@ -1,0 +1,92 @@
+// The executing node's side of a streaming fetcher: runs the callback once per arriving item, in order.
+import { decode, encode } from "../wire/codec";
+import type { Frame, ReceivedFrame } from "../wire/Frame";
+import { Kind } from "../wire/Kind";
+import type { CallbackEntry } from "../registry/CallbackRegistry";
+import { checkArguments } from "../validation/validate";
+import { toWireError } from "../errors/wireError";
+import { ProtocolError, ValidationError } from "../errors/DaffiError";
+import { STREAM_WINDOW } from "./StreamSink";
+
+export class InboundStream {
+  private readonly queue: unknown[][] = [];
+  private ended = false;
+  private over = false;
+  private running = false;
+  private processed = 0;
+  private sinceGrant = 0;
+
+  constructor(
+    private readonly entry: CallbackEntry,
+    private readonly call: ReceivedFrame,
+    private readonly send: (frame: Frame) => void,
+    private readonly onOver: () => void,
+  ) {
+    this.grant(STREAM_WINDOW);
+  }
+
+  item(payload: Uint8Array): void {
+    if (this.over) return;
+    let args: unknown;
+    try {
+      args = decode(payload);
+    } catch (error) {
+      return this.fail(new ProtocolError(`a stream item for '${this.call.name}' is not valid CBOR: ${String(error)}`), true);
+    }
+    if (!Array.isArray(args)) return this.fail(new ValidationError("each stream item must be an argument array", { path: "$input", expected: "Array", value: args }), true);
+    this.queue.push(args);
+    void this.drain();
+  }
+
+  end(): void {
+    this.ended = true;
+    void this.drain();
+  }
+
+  cancel(): void {
+    this.finish();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running || this.over) return;
+    this.running = true;
+    while (this.queue.length > 0 && !this.over) {
+      const args = this.queue.shift()!;
+      const invalid = this.entry.metadata && checkArguments(this.entry.metadata, args);
+      if (invalid) return this.fail(invalid, true);
+      try {
+        await this.entry.fn.apply(this.entry.target, args);
+      } catch (error) {
+        return this.fail(error, false);
+      }
+      this.processed++;
+      if (++this.sinceGrant >= STREAM_WINDOW / 2) {
+        this.grant(this.sinceGrant);
+        this.sinceGrant = 0;
+      }
+    }
+    this.running = false;
+    if (this.ended && !this.over) {
+      this.send({ kind: Kind.RESULT, callId: this.call.callId, target: this.call.source, payload: encode(this.processed) });
+      this.finish();
+    }
+  }
+
+  private grant(count: number): void {
+    this.send({ kind: Kind.CREDIT, callId: this.call.callId, target: this.call.source, credit: count });
+  }
+
+  /** The first failure ends the call: the caller stops its stream; later items are dropped. */
+  private fail(error: unknown, raisedByDaffi: boolean): void {
+    if (this.over) return;
+    this.send({ kind: Kind.ERROR, callId: this.call.callId, target: this.call.source, payload: encode(toWireError(error, raisedByDaffi)) });
+    this.finish();
+  }
+
+  private finish(): void {
+    this.over = true;
+    this.running = false;
+    this.queue.length = 0;
+    this.onOver();
+  }
+}
