@@ -5,15 +5,22 @@ import { freePort } from "./helpers/system";
 
 afterEach(killAll);
 
-/** Starts `<folder>/calculator-service`, then runs the client to its end; returns both. */
-async function runPair(folder: string): Promise<{ service: Spawned; client: Spawned }> {
+/** Starts `<folder>/<service>`, then runs the client to its end; returns both. */
+async function runPair(folder: string, service_ = "calculator-service", client_ = "calculator-client"): Promise<{ service: Spawned; client: Spawned }> {
   const env = { DAFFI_HOST: "localhost", DAFFI_PORT: String(await freePort()) };
-  const service = Spawned.script(`examples/${folder}/calculator-service.js`, env);
+  const service = Spawned.script(`examples/${folder}/${service_}.js`, env);
   await service.waitForLine(/node\[.*\] \| Node '.*' has been connected to Controller/);
-  const client = Spawned.script(`examples/${folder}/calculator-client.js`, env);
+  const client = Spawned.script(`examples/${folder}/${client_}.js`, env);
   await client.succeeds();
   return { service, client };
 }
+
+describe("1.1 basic example (class based approach)", () => {
+  it("the shopper reads and changes the service's list, streaming two items at once", async () => {
+    const { client } = await runPair("shopping-class", "shopping-service", "shopper");
+    expect(client.stdout).toEqual(["[]", "[ 'orange' ]", "[ 'orange', 'bread', 'cheese' ]", "[]"]);
+  });
+});
 
 describe("2.1 basic example", () => {
   it("a Fetcher<Calculator> client calls the CalculatorService", async () => {
@@ -42,6 +49,21 @@ describe("2.4 private methods", () => {
 describe("2.5 aliased methods", () => {
   it("points two fetcher methods at one callback", async () => {
     expect((await runPair("aliases")).client.stdout).toEqual(["3", "6"]);
+  });
+});
+
+describe("2.7 stream from fetcher to callback", () => {
+  it("the callback runs once per item, in order", async () => {
+    const { service, client } = await runPair("stream-to-callback", "stream-service", "stream-client");
+    expect(client.stdout).toEqual(["100 items, first 0, last 99"]);
+    expect(service.stdout).toEqual([0, 25, 50, 75].map((i) => `Received item: ${i} from process: streamer client`));
+  });
+});
+
+describe("2.8 stream from callback to fetcher", () => {
+  it("the fetcher iterates what the generator callback yields", async () => {
+    const { client } = await runPair("stream-to-fetcher", "stream-service", "stream-client");
+    expect(client.stdout).toEqual(["received 1000 items, sum 499500", "0", "1", "2"]);
   });
 });
 
