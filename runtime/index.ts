@@ -3,9 +3,11 @@ export { Global } from "./global/Global";
 export type { GlobalOptions, LifecycleHook } from "./global/GlobalOptions";
 export type { CallProxy } from "./global/callProxy";
 export { RemoteCall } from "./call/RemoteCall";
-export { FG, BG, NO_RETURN } from "./call/modifiers";
-export type { FGOptions, BGOptions, NoReturnOptions, Modifier, ModifierFactory } from "./call/modifiers";
+export { FG, BG, NO_RETURN, PERIOD, BROADCAST } from "./call/modifiers";
+export type { FGOptions, BGOptions, NoReturnOptions, PeriodOptions, BroadcastOptions, Modifier, ModifierFactory } from "./call/modifiers";
 export { AsyncResult } from "./call/AsyncResult";
+export { ScheduledTask } from "./call/ScheduledTask";
+export type { BroadcastResult } from "./call/BroadcastCollector";
 export { Callback } from "./registry/Callback";
 export { callback } from "./registry/callbackFunction";
 export { local, alias } from "./registry/decorators";
@@ -26,6 +28,7 @@ export {
   TransferNotAllowedError,
   StoppedError,
   CancelledError,
+  ScheduledTaskNotFoundError,
   ProcessNameInUseError,
   ProtocolError,
   ConfigurationError,

@@ -1,7 +1,21 @@
 // `g.call.name(...args)`: a lazy call; awaiting it runs it in the foreground, methods pick another modifier.
 import type { Invoker } from "./Invoker";
 import type { AsyncResult } from "./AsyncResult";
-import { BG, type BGOptions, FG, type FGOptions, type Modifier, NO_RETURN, type NoReturnOptions } from "./modifiers";
+import type { BroadcastResult } from "./BroadcastCollector";
+import {
+  BG,
+  type BGOptions,
+  BROADCAST,
+  type BroadcastOptions,
+  FG,
+  type FGOptions,
+  type Modifier,
+  NO_RETURN,
+  type NoReturnOptions,
+  PERIOD,
+  type PeriodOptions,
+} from "./modifiers";
+import type { ScheduledTask } from "./ScheduledTask";
 
 export class RemoteCall<R = unknown> implements PromiseLike<R>, AsyncIterable<R extends Iterable<infer T> ? T : unknown> {
   private foreground?: Promise<R>;
@@ -30,6 +44,18 @@ export class RemoteCall<R = unknown> implements PromiseLike<R>, AsyncIterable<R 
   /** Fire and forget: resolves once the controller accepted the call. */
   noReturn(options?: NoReturnOptions): Promise<void> {
     return this.invoker.invoke(this.name, this.args, NO_RETURN(options)) as Promise<void>;
+  }
+
+  /** Scheduled on the executing node: `{ atTime }` or `{ interval }`. */
+  period(options: PeriodOptions): Promise<ScheduledTask> {
+    return this.invoker.invoke(this.name, this.args, PERIOD(options)) as Promise<ScheduledTask>;
+  }
+
+  /** On every node that has the callback; with `returnResult`, `{ [processName]: result | error }`. */
+  broadcast(options: BroadcastOptions & { returnResult: true }): Promise<BroadcastResult<R>>;
+  broadcast(options?: BroadcastOptions): Promise<BroadcastResult<R> | undefined>;
+  broadcast(options?: BroadcastOptions): Promise<BroadcastResult<R> | undefined> {
+    return this.invoker.invoke(this.name, this.args, BROADCAST(options)) as Promise<BroadcastResult<R> | undefined>;
   }
 
   /** `for await (const item of g.call.range(3))`: reads the stream of a generator callback. */

@@ -3,8 +3,11 @@ import { ConfigurationError } from "../errors/DaffiError";
 import type { Node } from "../node/Node";
 import { Mode } from "../wire/Kind";
 import { AsyncResult } from "./AsyncResult";
+import { BroadcastCollector } from "./BroadcastCollector";
 import { delay } from "./delay";
-import type { BGOptions, FGOptions, Modifier, NoReturnOptions } from "./modifiers";
+import type { BGOptions, BroadcastOptions, FGOptions, Modifier, NoReturnOptions, PeriodOptions } from "./modifiers";
+import { parseInterval } from "./parseInterval";
+import { ScheduledTask } from "./ScheduledTask";
 
 const asIs = (value: unknown) => value;
 
@@ -23,7 +26,45 @@ export function carryOut(node: Node, name: string, args: unknown[], modifier: Mo
       const { eta } = modifier.options as NoReturnOptions;
       return delay(eta).then(() => node.call(name, args, { mode: Mode.NO_RETURN }).then(() => undefined));
     }
+    case "BROADCAST":
+      return broadcast(node, name, args, modifier.options as BroadcastOptions, checkResult);
+    case "PERIOD":
+      return period(node, name, args, modifier.options as PeriodOptions);
     default:
       throw new ConfigurationError(`unknown execution modifier '${String(modifier.kind)}'`);
   }
+}
+
+async function broadcast(node: Node, name: string, args: unknown[], options: BroadcastOptions, checkResult: (value: unknown) => unknown): Promise<unknown> {
+  await delay(options.eta);
+  if (!options.returnResult) {
+    await node.call(name, args, { mode: Mode.BROADCAST });
+    return undefined;
+  }
+  const answers = (await node.call(name, args, { mode: Mode.BROADCAST, timeout: options.timeout, broadcast: new BroadcastCollector() })) as Record<string, unknown>;
+  // Each process's result is checked on its own: a bad one becomes that process's error entry.
+  for (const [process, value] of Object.entries(answers)) {
+    if (value instanceof Error) continue;
+    try {
+      answers[process] = checkResult(value);
+    } catch (error) {
+      answers[process] = error;
+    }
+  }
+  return answers;
+}
+
+async function period(node: Node, name: string, args: unknown[], options: PeriodOptions): Promise<ScheduledTask> {
+  let schedule: { atTime?: number[]; intervalMs?: number };
+  if (options.interval !== undefined) {
+    schedule = { intervalMs: parseInterval(options.interval) };
+  } else {
+    const now = Date.now();
+    const atTime = options.atTime as number[];
+    const past = atTime.find((time) => time <= now);
+    if (past !== undefined) throw new ConfigurationError(`PERIOD atTime ${new Date(past).toISOString()} is not in the future`);
+    schedule = { atTime };
+  }
+  const { id, process } = (await node.call(name, args, { mode: Mode.PERIOD, schedule })) as { id: string; process: string };
+  return new ScheduledTask(node, id, process);
 }

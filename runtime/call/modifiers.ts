@@ -1,5 +1,6 @@
 // Execution modifiers: how a remote call is carried out. Usable bare (`FG`) or configured (`FG({ timeout: 5 })`).
 import { ConfigurationError } from "../errors/DaffiError";
+import { parseInterval } from "./parseInterval";
 
 export interface FGOptions {
   /** Seconds to wait for the result before TimeoutError. */
@@ -16,6 +17,22 @@ export interface BGOptions {
 export interface NoReturnOptions {
   /** Seconds to wait before sending the call. */
   eta?: number;
+}
+
+export interface PeriodOptions {
+  /** When to run: a Date, epoch milliseconds, or several; each in the future. */
+  atTime?: Date | number | Array<Date | number>;
+  /** Run every interval: seconds, or "5s", "1m24s", "1.2 minutes", "500ms". */
+  interval?: number | string;
+}
+
+export interface BroadcastOptions {
+  /** Seconds to wait for the answers; missing ones become TimeoutError entries. */
+  timeout?: number;
+  /** Seconds to wait before sending the call. */
+  eta?: number;
+  /** Resolve to `{ [processName]: result | error }` once every process answered; else resolve once sent. */
+  returnResult?: boolean;
 }
 
 export interface Modifier<K extends string = string, O = unknown> {
@@ -60,6 +77,29 @@ export const BG = modifierFactory<"BG", BGOptions>("BG", ["timeout", "eta"], (o)
   timeout: checkSeconds(o.timeout, "BG timeout"),
   eta: checkSeconds(o.eta, "BG eta", true),
 }));
+
+/** Every provider runs the call; with `returnResult`, a record of their results by process name. */
+export const BROADCAST = modifierFactory<"BROADCAST", BroadcastOptions>("BROADCAST", ["timeout", "eta", "returnResult"], (o) => {
+  if (o.returnResult !== undefined && typeof o.returnResult !== "boolean") throw new ConfigurationError("BROADCAST returnResult must be a boolean");
+  return { timeout: checkSeconds(o.timeout, "BROADCAST timeout"), eta: checkSeconds(o.eta, "BROADCAST eta", true), returnResult: o.returnResult ?? false };
+});
+
+/** Scheduled on the executing node: at given times or every interval; resolves to a ScheduledTask. */
+export const PERIOD = modifierFactory<"PERIOD", PeriodOptions>("PERIOD", ["atTime", "interval"], (o) => {
+  if ((o.atTime === undefined) === (o.interval === undefined)) {
+    throw new ConfigurationError("PERIOD takes exactly one of atTime or interval");
+  }
+  if (o.interval !== undefined) {
+    parseInterval(o.interval);
+    return { interval: o.interval };
+  }
+  const times = (Array.isArray(o.atTime) ? o.atTime : [o.atTime]).map((time) => (time instanceof Date ? time.getTime() : time));
+  if (times.length === 0) throw new ConfigurationError("PERIOD atTime is an empty list");
+  for (const time of times) {
+    if (typeof time !== "number" || !Number.isFinite(time)) throw new ConfigurationError(`PERIOD atTime must be Dates or epoch milliseconds, got ${String(time)}`);
+  }
+  return { atTime: times as number[] };
+});
 
 /** Fire and forget: resolves once the controller accepted the call; no result comes back. */
 export const NO_RETURN = modifierFactory<"NO_RETURN", NoReturnOptions>("NO_RETURN", ["eta"], (o) => ({

@@ -2,11 +2,12 @@
 import type { Frame } from "../wire/Frame";
 import type { FrameWriter } from "../wire/FrameWriter";
 
-/** A call in flight: who asked, under which id, and who runs it. */
+/** A call in flight: who asked, under which id, and who runs it (several nodes for a broadcast). */
 export interface Route {
   readonly caller: NodeSession;
   readonly callId: number;
-  readonly executor: NodeSession;
+  /** The nodes that have not answered yet; the route ends when none is left. */
+  readonly executors: Set<NodeSession>;
 }
 
 export class NodeSession {

@@ -65,13 +65,15 @@ export class Router {
     if (!session.admitted || this.sessions.get(session.name) !== session) return;
     this.sessions.delete(session.name);
     for (const route of session.executing) {
-      route.caller.outgoing.delete(route.callId);
+      this.release(route, session);
       this.sendError(route.caller, route.callId, session.name, "NODE_DISCONNECTED", `process '${session.name}' disconnected while running the call`);
     }
     session.executing.clear();
     for (const route of session.outgoing.values()) {
-      route.executor.executing.delete(route);
-      route.executor.send({ kind: Kind.CANCEL, callId: route.callId, source: session.name });
+      for (const executor of route.executors) {
+        executor.executing.delete(route);
+        executor.send({ kind: Kind.CANCEL, callId: route.callId, source: session.name });
+      }
     }
     session.outgoing.clear();
     this.log.info(`Node '${session.name}' has been disconnected`);
@@ -110,26 +112,33 @@ export class Router {
   }
 
   private routeCall(caller: NodeSession, frame: ReceivedFrame): void {
-    const executor = this.pickExecutor(caller, frame);
-    if (!executor) return;
+    const executors = this.pickExecutors(caller, frame);
+    if (!executors) return;
     const forwarded = { ...frame, source: caller.name };
-    if (frame.mode === Mode.NO_RETURN) {
-      executor.send(forwarded);
-      caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, source: executor.name });
+    // No answer expected: NO_RETURN, and BROADCAST without returnResult (sent on as NO_RETURN).
+    const silent = frame.mode === Mode.NO_RETURN || (frame.mode === Mode.BROADCAST && !frame.returnResult);
+    if (silent) {
+      for (const executor of executors) executor.send({ ...forwarded, mode: Mode.NO_RETURN });
+      caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, source: executors[0]!.name, payload: encode(executors.map((e) => e.name)) });
       return;
     }
     const previous = caller.outgoing.get(frame.callId);
-    if (previous) previous.executor.executing.delete(previous);
-    const route: Route = { caller, callId: frame.callId, executor };
+    if (previous) for (const executor of previous.executors) executor.executing.delete(previous);
+    const route: Route = { caller, callId: frame.callId, executors: new Set(executors) };
     caller.outgoing.set(frame.callId, route);
-    executor.executing.add(route);
-    executor.send(forwarded);
+    // A broadcast caller learns first which processes will answer.
+    if (frame.mode === Mode.BROADCAST) caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, payload: encode(executors.map((e) => e.name)) });
+    for (const executor of executors) {
+      executor.executing.add(route);
+      executor.send(forwarded);
+    }
   }
 
-  private pickExecutor(caller: NodeSession, frame: ReceivedFrame): NodeSession | undefined {
+  /** The target process, every provider (BROADCAST), or one provider at random. */
+  private pickExecutors(caller: NodeSession, frame: ReceivedFrame): NodeSession[] | undefined {
     if (frame.target) {
       const pinned = this.sessions.get(frame.target);
-      if (pinned) return pinned;
+      if (pinned) return [pinned];
       this.sendError(caller, frame.callId, this.controllerName, "NODE_DISCONNECTED", `process '${frame.target}' is not connected`);
       return undefined;
     }
@@ -138,7 +147,15 @@ export class Router {
       this.sendError(caller, frame.callId, this.controllerName, "CALLBACK_NOT_FOUND", `no connected process has a callback named '${frame.name}'`);
       return undefined;
     }
-    return candidates.length === 1 ? candidates[0] : candidates[Math.floor(Math.random() * candidates.length)];
+    if (frame.mode === Mode.BROADCAST) return [...candidates];
+    return [candidates.length === 1 ? candidates[0]! : candidates[Math.floor(Math.random() * candidates.length)]!];
+  }
+
+  /** The executor is done with the route (answered, or left); the route ends with its last executor. */
+  private release(route: Route, executor: NodeSession): void {
+    route.executors.delete(executor);
+    executor.executing.delete(route);
+    if (route.executors.size === 0 && route.caller.outgoing.get(route.callId) === route) route.caller.outgoing.delete(route.callId);
   }
 
   /** A frame of the executing node for the caller; `final` ends the call's route. */
@@ -146,11 +163,8 @@ export class Router {
     const caller = this.sessions.get(frame.target);
     const route = caller?.outgoing.get(frame.callId);
     // No route: the caller left, cancelled, or timed out. Its answer has nobody to go to.
-    if (!caller || !route || route.executor !== executor) return;
-    if (final) {
-      caller.outgoing.delete(frame.callId);
-      executor.executing.delete(route);
-    }
+    if (!caller || !route || !route.executors.has(executor)) return;
+    if (final) this.release(route, executor);
     caller.send({ ...frame, source: executor.name });
   }
 
@@ -160,9 +174,9 @@ export class Router {
     if (!route) return;
     if (final) {
       caller.outgoing.delete(frame.callId);
-      route.executor.executing.delete(route);
+      for (const executor of route.executors) executor.executing.delete(route);
     }
-    route.executor.send({ ...frame, source: caller.name });
+    for (const executor of route.executors) executor.send({ ...frame, source: caller.name });
   }
 
   private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string): void {

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "TRANSFER_NOT_ALLOWED"
   | "STOPPED"
   | "CANCELLED"
+  | "TASK_NOT_FOUND"
   | "PROCESS_NAME_IN_USE"
   | "PROTOCOL"
   | "CONFIGURATION";
@@ -87,6 +88,13 @@ export class StoppedError extends DaffiError {
 export class CancelledError extends DaffiError {
   constructor(message: string) {
     super("CANCELLED", message);
+  }
+}
+
+/** The process has no scheduled task with that id (it finished, was cancelled, or the process restarted). */
+export class ScheduledTaskNotFoundError extends DaffiError {
+  constructor(message: string) {
+    super("TASK_NOT_FOUND", message);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   ProcessNameInUseError,
   ProtocolError,
   RemoteError,
+  ScheduledTaskNotFoundError,
   StoppedError,
   TimeoutError,
   TransferNotAllowedError,
@@ -59,6 +60,8 @@ export function fromWireError(wire: WireError, processName: string): DaffiError 
       return new StoppedError(message);
     case "CANCELLED":
       return new CancelledError(message);
+    case "TASK_NOT_FOUND":
+      return new ScheduledTaskNotFoundError(message);
     case "PROCESS_NAME_IN_USE":
       return new ProcessNameInUseError(message);
     case "CONFIGURATION":

@@ -1,5 +1,7 @@
 // The types of fetchers: each remote method returns a Promise of the result (or an AsyncIterable for a stream).
 import type { AsyncResult } from "../call/AsyncResult";
+import type { BroadcastResult } from "../call/BroadcastCollector";
+import type { ScheduledTask } from "../call/ScheduledTask";
 import type { Modifier } from "../call/modifiers";
 
 /** `.with(modifier)`: the same remote method under another execution modifier, for one call. */
@@ -7,6 +9,8 @@ export interface WithModifier<A extends unknown[], R> {
   with(modifier: Modifier<"FG">): (...args: A) => Promise<R>;
   with(modifier: Modifier<"BG">): (...args: A) => AsyncResult<R>;
   with(modifier: Modifier<"NO_RETURN">): (...args: A) => Promise<void>;
+  with(modifier: Modifier<"PERIOD">): (...args: A) => Promise<ScheduledTask>;
+  with(modifier: Modifier<"BROADCAST">): (...args: A) => Promise<BroadcastResult<R> | undefined>;
   with(modifier: Modifier): (...args: A) => unknown;
 }
 

@@ -8,6 +8,8 @@ import { Controller } from "../controller/Controller";
 import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { defaultLogLevel, Logger } from "../log/Logger";
 import { Node } from "../node/Node";
+import { BUILTIN } from "../node/CallExecutor";
+import { Mode } from "../wire/Kind";
 import { localCallbacks } from "../registry/CallbackRegistry";
 import { RegistryView } from "../registry/RegistryView";
 import { type Address, resolveAddress } from "../wire/address";
@@ -95,6 +97,16 @@ export class Global implements AsyncDisposable {
   async waitFunction(name: string, options: { timeout?: number } = {}): Promise<void> {
     const view = this.liveView();
     await view.waitUntil(() => view.hasCallback(name), `callback '${name}'`, options.timeout);
+  }
+
+  /** The ids of the tasks scheduled (PERIOD) on that process. */
+  async getScheduledTasks(process: string): Promise<string[]> {
+    return (await this.callingNode("getScheduledTasks").call(BUILTIN.scheduledTasks, [], { mode: Mode.FG, target: process })) as string[];
+  }
+
+  /** Cancels a scheduled task of that process; ScheduledTaskNotFoundError if it has no such task. */
+  async cancelScheduledTask(process: string, id: string): Promise<void> {
+    await this.callingNode("cancelScheduledTask").call(BUILTIN.cancelScheduledTask, [id], { mode: Mode.FG, target: process });
   }
 
   /** Resolves when the Global is stopped (rejects if it failed to start). */

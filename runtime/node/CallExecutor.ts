@@ -10,18 +10,36 @@ import { Kind, Mode } from "../wire/Kind";
 import { InboundStream } from "./InboundStream";
 import { isIterator } from "../call/iteration";
 import { collect, OutboundStream } from "./OutboundStream";
+import { type Schedule, Scheduler } from "./Scheduler";
+
+/** Calls daffi itself answers on every node (pinned to a process with `target`). */
+export const BUILTIN = {
+  scheduledTasks: "__daffi.scheduledTasks",
+  cancelScheduledTask: "__daffi.cancelScheduledTask",
+} as const;
 
 export class CallExecutor {
   /** Streaming calls in progress, by caller and call id. */
   private readonly streams = new Map<string, InboundStream | OutboundStream>();
+  private readonly scheduler = new Scheduler();
 
   constructor(
+    private readonly processName: string,
     private readonly registry: CallbackRegistry,
     private readonly send: (frame: Frame) => void,
     private readonly log: Logger,
   ) {}
 
+  /** Ends the scheduled tasks and the streams (the node stops). */
+  stop(): void {
+    this.scheduler.stop();
+    for (const stream of this.streams.values()) stream.cancel();
+    this.streams.clear();
+  }
+
   run(frame: ReceivedFrame): void {
+    if (frame.name.startsWith("__daffi.")) return this.builtin(frame);
+    if (frame.mode === Mode.PERIOD) return this.schedule(frame);
     const entry = this.registry.get(frame.name);
     if (!entry) return this.fail(frame, new CallbackNotFoundError(`this process has no callback named '${frame.name}'`), true);
     if (frame.itemStream) {
@@ -55,6 +73,42 @@ export class CallExecutor {
     } else {
       this.succeed(frame, result);
     }
+  }
+
+  private builtin(frame: ReceivedFrame): void {
+    try {
+      const args = decode<unknown[]>(frame.payload) ?? [];
+      if (frame.name === BUILTIN.scheduledTasks) return this.succeed(frame, this.scheduler.ids());
+      if (frame.name === BUILTIN.cancelScheduledTask) return this.succeed(frame, this.scheduler.cancel(String(args[0]), this.processName));
+      this.fail(frame, new CallbackNotFoundError(`this process has no built-in call '${frame.name}'`), true);
+    } catch (error) {
+      this.fail(frame, error, true);
+    }
+  }
+
+  /** PERIOD: check the arguments now, then run the callback as scheduled; answers the task's id. */
+  private schedule(frame: ReceivedFrame): void {
+    const entry = this.registry.get(frame.name);
+    if (!entry) return this.fail(frame, new CallbackNotFoundError(`this process has no callback named '${frame.name}'`), true);
+    let request: { args: unknown[] } & Schedule;
+    try {
+      request = decode(frame.payload);
+    } catch (error) {
+      return this.fail(frame, new ProtocolError(`PERIOD request for '${frame.name}' is not valid CBOR: ${String(error)}`), true);
+    }
+    const args = Array.isArray(request?.args) ? request.args : [];
+    const invalid = entry.metadata && checkArguments(entry.metadata, args);
+    if (invalid) return this.fail(frame, invalid, true);
+    const run = () => {
+      try {
+        const result = entry.fn.apply(entry.target, args);
+        if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.log.warn(`Scheduled '${frame.name}' failed: ${String(error)}`));
+      } catch (error) {
+        this.log.warn(`Scheduled '${frame.name}' failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+    const id = this.scheduler.schedule(run, { atTime: request.atTime, intervalMs: request.intervalMs });
+    this.succeed(frame, { id, process: this.processName });
   }
 
   /** CANCEL, stream items and credit sent by the caller of a call this node runs. */

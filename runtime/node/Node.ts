@@ -13,8 +13,10 @@ import { FrameWriter } from "../wire/FrameWriter";
 import { Kind, type Mode } from "../wire/Kind";
 import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
 import { CallExecutor } from "./CallExecutor";
+import type { Schedule } from "./Scheduler";
 import { type PendingCall, PendingCalls } from "./PendingCalls";
 import type { StreamSink } from "./StreamSink";
+import type { BroadcastCollector } from "../call/BroadcastCollector";
 
 export interface CallOptions {
   mode: Mode;
@@ -30,6 +32,10 @@ export interface CallOptions {
   itemStream?: boolean;
   /** Receives the stream frames of this call (items, end, credit). */
   sink?: StreamSink;
+  /** BROADCAST with results: gathers one answer per process; the call resolves with them. */
+  broadcast?: BroadcastCollector;
+  /** PERIOD: when the executing node runs the call (sent with the arguments). */
+  schedule?: Schedule;
 }
 
 export interface OpenCall {
@@ -69,7 +75,7 @@ export class Node {
     private readonly log: Logger,
     private readonly events: NodeEvents,
   ) {
-    this.executor = new CallExecutor(callbacks, (frame) => this.writer?.send(frame), log);
+    this.executor = new CallExecutor(processName, callbacks, (frame) => this.writer?.send(frame), log);
   }
 
   get isConnected(): boolean {
@@ -104,7 +110,7 @@ export class Node {
     if (options.signal?.aborted) return refused(new CancelledError(`the call to '${name}' was cancelled`));
     let payload: Buffer;
     try {
-      payload = encode(args);
+      payload = encode(options.schedule ? { args, ...options.schedule } : args);
     } catch (error) {
       return refused(new ProtocolError(`arguments of '${name}' cannot be encoded as CBOR: ${String(error)}`));
     }
@@ -121,9 +127,13 @@ export class Node {
         timeoutMs,
         credit: options.credit,
         itemStream: options.itemStream,
+        returnResult: options.broadcast !== undefined,
       };
-      const call: PendingCall = { id, frame, resolve, reject, sent: false, sink: options.sink };
-      if (timeoutMs > 0) call.timer = setTimeout(() => this.abandon(id, new TimeoutError(`'${name}' did not answer within ${options.timeout}s`)), timeoutMs);
+      const call: PendingCall = { id, frame, resolve, reject, sent: false, sink: options.sink, broadcast: options.broadcast };
+      const expire = options.broadcast
+        ? () => this.abandon(id, undefined, options.broadcast!.result(options.timeout))
+        : () => this.abandon(id, new TimeoutError(`'${name}' did not answer within ${options.timeout}s`));
+      if (timeoutMs > 0) call.timer = setTimeout(expire, timeoutMs);
       const signal = options.signal;
       if (signal) {
         const onAbort = () => this.abandon(id, new CancelledError(`the call to '${name}' was cancelled`));
@@ -153,6 +163,7 @@ export class Node {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.unsubscribe?.();
+    this.executor.stop();
     this.pending.rejectAll(() => new StoppedError("the node was stopped before the answer came"));
     this.registry.abandon(new StoppedError("the node was stopped"));
     this.firstConnection?.reject(new StoppedError("the node was stopped before it connected"));
@@ -168,12 +179,13 @@ export class Node {
     this.writer?.send(call.frame);
   }
 
-  /** The caller gives up (timeout, cancel, break): the executing node is told, the promise rejects. */
-  abandon(id: number, error: Error): void {
+  /** The caller gives up (timeout, cancel, break): the executing node is told; the promise rejects (or resolves with `value`). */
+  abandon(id: number, error: Error | undefined, value?: unknown): void {
     const call = this.pending.take(id);
     if (!call) return;
     if (call.sent && this.connected) this.writer?.send({ kind: Kind.CANCEL, callId: id });
-    call.reject(error);
+    if (error) call.reject(error);
+    else call.resolve(value);
   }
 
   private connectStream(): void {
@@ -189,7 +201,13 @@ export class Node {
       this.onStreamClosed(writer, error);
     };
     stream.on("data", (frames: ReceivedFrame[]) => {
-      for (const frame of frames) this.onFrame(frame);
+      for (const frame of frames) {
+        try {
+          this.onFrame(frame);
+        } catch (error) {
+          this.log.warn(`Dropped a frame that could not be handled: ${String(error)}`);
+        }
+      }
     });
     stream.on("error", close);
     stream.on("end", () => close());
@@ -227,6 +245,8 @@ export class Node {
   }
 
   private settle(frame: ReceivedFrame): void {
+    const collector = this.pending.get(frame.callId)?.broadcast;
+    if (collector && this.gather(collector, frame)) return;
     const call = this.pending.take(frame.callId);
     if (!call) return;
     try {
@@ -235,6 +255,18 @@ export class Node {
     } catch (error) {
       call.reject(new ProtocolError(`the answer of '${frame.source}' could not be decoded: ${String(error)}`));
     }
+  }
+
+  /** Adds a broadcast answer; true while more are expected (the call stays pending). */
+  private gather(collector: BroadcastCollector, frame: ReceivedFrame): boolean {
+    if (frame.kind === Kind.ACCEPTED) collector.accept(decode<string[]>(frame.payload) ?? []);
+    // Before ACCEPTED, an ERROR comes from the controller and fails the whole call.
+    else if (!collector.accepted) return false;
+    else if (frame.kind === Kind.ERROR) collector.answer(frame.source, fromWireError(decode<WireError>(frame.payload), frame.source));
+    else collector.answer(frame.source, decode(frame.payload));
+    if (!collector.complete) return true;
+    this.pending.take(frame.callId)?.resolve(collector.result());
+    return true;
   }
 
   private onStreamFrame(frame: ReceivedFrame): void {

@@ -1,6 +1,7 @@
 // The caller's table of its calls in flight, by call id.
 import type { Frame } from "../wire/Frame";
 import type { StreamSink } from "./StreamSink";
+import type { BroadcastCollector } from "../call/BroadcastCollector";
 
 export interface PendingCall {
   readonly id: number;
@@ -12,6 +13,8 @@ export interface PendingCall {
   sent: boolean;
   /** For streaming calls: where items and credit go. */
   sink?: StreamSink;
+  /** For BROADCAST calls with results: the answers gathered so far. */
+  broadcast?: BroadcastCollector;
 }
 
 const MAX_ID = 0xffff_ffff;

@@ -12,6 +12,7 @@ export interface Frame {
   credit?: number;
   timeoutMs?: number;
   itemStream?: boolean;
+  returnResult?: boolean;
 }
 
 /** A frame as decoded from the wire: protobuf fills every absent field with its default. */

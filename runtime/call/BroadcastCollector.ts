@@ -1,0 +1,35 @@
+// Gathers the answers of a BROADCAST call: one entry per process, a result or the error that process raised.
+import { TimeoutError, type DaffiError } from "../errors/DaffiError";
+
+/** `{ [processName]: result }`; a process that failed, left or did not answer in time has its error instead. */
+export type BroadcastResult<R> = Record<string, R | DaffiError>;
+
+export class BroadcastCollector<R = unknown> {
+  private expected?: string[];
+  private readonly answers: BroadcastResult<R> = {};
+
+  /** The controller listed the processes the call went to. */
+  accept(processes: string[]): void {
+    this.expected = processes;
+  }
+
+  get accepted(): boolean {
+    return this.expected !== undefined;
+  }
+
+  answer(process: string, value: R | DaffiError): void {
+    if (this.expected?.includes(process)) this.answers[process] = value;
+  }
+
+  get complete(): boolean {
+    return this.expected !== undefined && this.expected.every((process) => process in this.answers);
+  }
+
+  /** What is there; processes that did not answer get a TimeoutError entry. */
+  result(timeoutSeconds?: number): BroadcastResult<R> {
+    for (const process of this.expected ?? []) {
+      if (!(process in this.answers)) this.answers[process] = new TimeoutError(`process '${process}' did not answer within ${timeoutSeconds}s`);
+    }
+    return { ...this.answers };
+  }
+}

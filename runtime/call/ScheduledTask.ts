@@ -1,0 +1,19 @@
+// The handle of a PERIOD call: which process runs it under which id, and a way to cancel it.
+import type { Node } from "../node/Node";
+import { BUILTIN } from "../node/CallExecutor";
+import { Mode } from "../wire/Kind";
+
+export class ScheduledTask {
+  constructor(
+    private readonly node: Node,
+    /** The task's id on the executing process (see `g.getScheduledTasks(process)`). */
+    readonly id: string,
+    /** The process that runs the task. */
+    readonly process: string,
+  ) {}
+
+  /** Stops the task's future runs. ScheduledTaskNotFoundError if it is gone (finished, or its process restarted). */
+  async cancel(): Promise<void> {
+    await this.node.call(BUILTIN.cancelScheduledTask, [this.id], { mode: Mode.FG, target: this.process });
+  }
+}
