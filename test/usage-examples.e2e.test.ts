@@ -67,6 +67,40 @@ describe("2.8 stream from callback to fetcher", () => {
   });
 });
 
+describe("2.13 asynchronous execution", () => {
+  it("BG for the fetcher, FG for one call", async () => {
+    const { client } = await runPair("async-execution");
+    expect(client.stdout).toEqual(["Waiting", "Fibonacci result: 6765", "Fibonacci result: 610"]);
+  });
+});
+
+describe("2.14 broadcasting (three processes)", () => {
+  it("one call returns every menu by process name", async () => {
+    const env = { DAFFI_HOST: "localhost", DAFFI_PORT: String(await freePort()) };
+    const burger = Spawned.script("examples/broadcasting/burger-menu-service.js", env);
+    await burger.waitForLine(/Controller has been started/);
+    const hotdog = Spawned.script("examples/broadcasting/hotdog-menu-service.js", env);
+    const client = Spawned.script("examples/broadcasting/menu-client.js", env);
+    await client.succeeds();
+    expect(JSON.parse(client.stdout[0]!)).toEqual({
+      "burger menu": ["The IceBurg", "The Grill Thrill", "Burger Mania", "Chicha Burger"],
+      "hotdog menu": ["Wiener", "Weenie", "Coney", "Red Hot"],
+    });
+    expect(hotdog.exitedEarly()).toBe(false);
+  });
+});
+
+describe("2.15 task scheduling", () => {
+  it("a recurring task runs until cancelled; an atTime task runs at each time", async () => {
+    const { service, client } = await runPair("scheduling", "scheduler", "scheduler-client");
+    expect(client.stdout).toEqual(["task 1 cancelled: true", "task 2 scheduled: true"]);
+    const starts1 = service.stdout.filter((line) => line === "Start long running task 1").length;
+    expect(starts1).toBeGreaterThanOrEqual(2);
+    expect(starts1).toBeLessThanOrEqual(4);
+    expect(service.stdout.filter((line) => line === "Task 2 complete.")).toHaveLength(2);
+  });
+});
+
 describe("2.6 named processes", () => {
   it("the service waits for the client by its name", async () => {
     const { service } = await runPair("named-processes");

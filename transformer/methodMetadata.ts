@@ -30,8 +30,20 @@ export function signatureInfo(checker: ts.TypeChecker, signature: ts.Signature, 
     rest: declarations.length > 0 && declarations[declarations.length - 1]?.dotDotDotToken !== undefined,
     bodyless: true,
     stream,
-    resultType: stream ? undefined : (checker.getAwaitedType(returnType) ?? returnType),
+    resultType: stream ? undefined : checkedResult(checker, returnType),
   };
+}
+
+/**
+ * The type the remote result is checked against: the awaited return type; for a method declared
+ * to return daffi's AsyncResult<T> (a BG fetcher), T; nothing for PERIOD and BROADCAST handles.
+ */
+function checkedResult(checker: ts.TypeChecker, returnType: ts.Type): ts.Type | undefined {
+  const awaited = checker.getAwaitedType(returnType) ?? returnType;
+  const name = awaited.aliasSymbol?.getName() ?? awaited.getSymbol()?.getName();
+  if (name === "AsyncResult") return (awaited as ts.TypeReference).typeArguments?.[0] ?? checker.getTypeArguments(awaited as ts.TypeReference)[0];
+  if (name === "ScheduledTask" || name === "BroadcastResult") return undefined;
+  return awaited;
 }
 
 /** Public instance members only: not static, private, protected, `#x`, `_x`, `@local`, nor accessors or fields. */
