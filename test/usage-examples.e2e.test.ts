@@ -1,7 +1,9 @@
 // Spec chapter 2 (Usage): each example pair, service then client, as separate processes.
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { killAll, Spawned } from "./helpers/Spawned";
-import { freePort } from "./helpers/system";
+import { freePort, tempSocketFolder } from "./helpers/system";
+import { CLI } from "./helpers/Spawned";
+import { Global } from "../runtime";
 
 afterEach(killAll);
 
@@ -64,6 +66,44 @@ describe("2.8 stream from callback to fetcher", () => {
   it("the fetcher iterates what the generator callback yields", async () => {
     const { client } = await runPair("stream-to-fetcher", "stream-service", "stream-client");
     expect(client.stdout).toEqual(["received 1000 items, sum 499500", "0", "1", "2"]);
+  });
+});
+
+describe("2.9 function transfer", () => {
+  it("runs the client's function in the executor's process", async () => {
+    const { service, client } = await runPair("function-transfer", "executor", "client");
+    expect(client.stdout).toEqual([`Pid of remote process: ${service.pid}`, "sum there: 5"]);
+  });
+});
+
+describe("2.10 bidirectional communication", () => {
+  it("each process calls the other", async () => {
+    const env = { DAFFI_HOST: "localhost", DAFFI_PORT: String(await freePort()) };
+    const shopping = Spawned.script("examples/bidirectional/shopping-service.js", env);
+    await shopping.waitForLine(/Controller has been started/);
+    const calculator = Spawned.script("examples/bidirectional/calculator-service.js", env);
+    await shopping.waitForLine(/^Calculated sum: 6$/);
+    await calculator.waitForLine(/^Received shopping items: orange, bread, cheese$/);
+  });
+});
+
+describe("2.12 lifecycle events", () => {
+  it("onInit once; onNodeConnect and onNodeDisconnect across a controller restart; callbacks registered again", async () => {
+    const folder = tempSocketFolder();
+    const env = { DAFFI_UNIX_SOCK_PATH: folder };
+    let controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await controller.waitForLine(/Controller has been started/);
+    const node = Spawned.script("examples/lifecycle/node.js", env);
+    await node.waitForLine(/^connected lifecycle node$/);
+    controller.kill("SIGTERM");
+    await controller.succeeds();
+    await node.waitForLine(/^disconnected lifecycle node$/);
+    controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await controller.waitForLine(/Controller has been started/);
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
+    await g.waitFunction("ping", { timeout: 10 });
+    expect(await g.call.ping()).toBe("pong");
+    expect(node.stdout).toEqual(["init lifecycle node (controller here: false)", "connected lifecycle node", "disconnected lifecycle node", "connected lifecycle node"]);
   });
 });
 

@@ -29,6 +29,8 @@ export class Global implements AsyncDisposable {
   private markStopped!: () => void;
   private stopping?: Promise<void>;
   private address: Address;
+  private initialized = false;
+  private connectedBeforeInit = false;
 
   /** Starts in the background; calls wait until the node is connected. Prefer `await Global.start(...)`. */
   constructor(options: GlobalOptions = {}) {
@@ -39,10 +41,17 @@ export class Global implements AsyncDisposable {
     this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level);
     if (options.initController) this.controller = new Controller(this.address, this.processName, new Logger("controller", this.processName, level));
     if (options.initNode ?? true) {
-      this.node = new Node(this.processName, localCallbacks, new Logger("node", this.processName, level), {
-        connected: () => this.runHook(options.onNodeConnect, "onNodeConnect"),
-        disconnected: () => this.runHook(options.onNodeDisconnect, "onNodeDisconnect"),
-      });
+      this.node = new Node(
+        this.processName,
+        localCallbacks,
+        new Logger("node", this.processName, level),
+        {
+          // The first connection is reported after onInit, which waits for it.
+          connected: () => (this.initialized ? this.runHook(options.onNodeConnect, "onNodeConnect") : (this.connectedBeforeInit = true)),
+          disconnected: () => this.runHook(options.onNodeDisconnect, "onNodeDisconnect"),
+        },
+        options.allowTransfer ?? false,
+      );
     }
     this.call = callProxy(this.invoker);
     if (this.node) activate(this.invoker);
@@ -99,6 +108,17 @@ export class Global implements AsyncDisposable {
     await view.waitUntil(() => view.hasCallback(name), `callback '${name}'`, options.timeout);
   }
 
+  /**
+   * Runs `fn` on that process (its source is sent: it must not close over local variables; it may
+   * `require` what it needs) and returns its result. The process must have started with
+   * `allowTransfer: true`, else TransferNotAllowedError.
+   */
+  async transferAndCall<A extends unknown[], R>(process: string, fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+    if (typeof fn !== "function") throw new ConfigurationError("transferAndCall(process, fn, ...args) needs a function");
+    const source = Function.prototype.toString.call(fn);
+    return (await this.callingNode("transferAndCall").call(BUILTIN.transfer, [source, args], { mode: Mode.FG, target: process })) as Awaited<R>;
+  }
+
   /** The ids of the tasks scheduled (PERIOD) on that process. */
   async getScheduledTasks(process: string): Promise<string[]> {
     return (await this.callingNode("getScheduledTasks").call(BUILTIN.scheduledTasks, [], { mode: Mode.FG, target: process })) as string[];
@@ -149,6 +169,8 @@ export class Global implements AsyncDisposable {
     }
     if (this.node) await this.connectNode(options.connectTimeout);
     this.runHook(options.onInit, "onInit");
+    this.initialized = true;
+    if (this.connectedBeforeInit) this.runHook(options.onNodeConnect, "onNodeConnect");
   }
 
   private async connectNode(timeoutSeconds?: number): Promise<void> {

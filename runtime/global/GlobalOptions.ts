@@ -20,6 +20,8 @@ export interface GlobalOptions {
   unixSockPath?: string;
   /** Seconds `Global.start` waits for the controller before TimeoutError; default: no limit. */
   connectTimeout?: number;
+  /** Let other nodes run functions here with transferAndCall (default false: refused). */
+  allowTransfer?: boolean;
   /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
   logLevel?: LogLevel;
   /** Runs once, when the Global is ready. */
@@ -38,6 +40,7 @@ const known = new Set<string>([
   "port",
   "unixSockPath",
   "connectTimeout",
+  "allowTransfer",
   "logLevel",
   "onInit",
   "onNodeConnect",

@@ -1,5 +1,6 @@
 // Runs the calls that arrive at this node and answers each with RESULT or ERROR (or a stream of items).
-import { CallbackNotFoundError, ConfigurationError, ProtocolError, ValidationError } from "../errors/DaffiError";
+import { CallbackNotFoundError, ConfigurationError, ProtocolError, TransferNotAllowedError, ValidationError } from "../errors/DaffiError";
+import { rebuildFunction } from "./rebuildFunction";
 import { toWireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
@@ -16,6 +17,7 @@ import { type Schedule, Scheduler } from "./Scheduler";
 export const BUILTIN = {
   scheduledTasks: "__daffi.scheduledTasks",
   cancelScheduledTask: "__daffi.cancelScheduledTask",
+  transfer: "__daffi.transfer",
 } as const;
 
 export class CallExecutor {
@@ -25,6 +27,7 @@ export class CallExecutor {
 
   constructor(
     private readonly processName: string,
+    private readonly allowTransfer: boolean,
     private readonly registry: CallbackRegistry,
     private readonly send: (frame: Frame) => void,
     private readonly log: Logger,
@@ -80,10 +83,28 @@ export class CallExecutor {
       const args = decode<unknown[]>(frame.payload) ?? [];
       if (frame.name === BUILTIN.scheduledTasks) return this.succeed(frame, this.scheduler.ids());
       if (frame.name === BUILTIN.cancelScheduledTask) return this.succeed(frame, this.scheduler.cancel(String(args[0]), this.processName));
+      if (frame.name === BUILTIN.transfer) return this.runTransferred(frame, args);
       this.fail(frame, new CallbackNotFoundError(`this process has no built-in call '${frame.name}'`), true);
     } catch (error) {
       this.fail(frame, error, true);
     }
+  }
+
+  /** transferAndCall: only where the process allows it; the function's own errors come back as RemoteError. */
+  private runTransferred(frame: ReceivedFrame, [source, args]: unknown[]): void {
+    if (!this.allowTransfer) {
+      return this.fail(frame, new TransferNotAllowedError(`process '${this.processName}' does not run transferred functions (start it with allowTransfer: true)`), true);
+    }
+    let result: unknown;
+    try {
+      result = rebuildFunction(String(source)).apply(undefined, Array.isArray(args) ? args : []);
+    } catch (error) {
+      return this.fail(frame, error, false);
+    }
+    Promise.resolve(result).then(
+      (value) => this.succeed(frame, value),
+      (error: unknown) => this.fail(frame, error, false),
+    );
   }
 
   /** PERIOD: check the arguments now, then run the callback as scheduled; answers the task's id. */

@@ -74,8 +74,9 @@ export class Node {
     private readonly callbacks: CallbackRegistry,
     private readonly log: Logger,
     private readonly events: NodeEvents,
+    allowTransfer = false,
   ) {
-    this.executor = new CallExecutor(processName, callbacks, (frame) => this.writer?.send(frame), log);
+    this.executor = new CallExecutor(processName, allowTransfer, callbacks, (frame) => this.writer?.send(frame), log);
   }
 
   get isConnected(): boolean {
