@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `daffi controller [--host H] [--port P] [--unix-sock-path D] [--process-name N] [--quiet]`: a stand-alone controller.
+// `daffi controller [options]`: a stand-alone controller until SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { Global } from "../global/Global";
 
-const usage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME] [--quiet]
+const usage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME]
+                        [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]] [--quiet]
 
 Runs a stand-alone controller until SIGINT or SIGTERM.
 With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).`;
@@ -17,6 +18,9 @@ async function main(argv: string[]): Promise<number> {
       port: { type: "string" },
       "unix-sock-path": { type: "string" },
       "process-name": { type: "string" },
+      "ssl-certificate": { type: "string" },
+      "ssl-key": { type: "string" },
+      "ssl-client-ca": { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -33,6 +37,9 @@ async function main(argv: string[]): Promise<number> {
     port,
     unixSockPath: values["unix-sock-path"],
     processName: values["process-name"],
+    sslCertificate: values["ssl-certificate"],
+    sslKey: values["ssl-key"],
+    sslClientCa: values["ssl-client-ca"],
     logLevel: values.quiet ? "silent" : undefined,
   });
   // Handlers go in before the start completes, so that a signal during start still stops cleanly.

@@ -9,6 +9,7 @@ import type { ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { type Batch, DaffiService } from "../wire/protocol";
 import { channelOptions } from "../wire/channelOptions";
+import { serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
 import { NodeSession } from "./NodeSession";
 import { Router } from "./Router";
 
@@ -25,6 +26,7 @@ export class Controller {
     address: Address,
     private readonly processName: string,
     private readonly log: Logger,
+    private readonly tls: TlsOptions = {},
   ) {
     this.address = address;
     this.router = new Router(processName, log);
@@ -39,17 +41,18 @@ export class Controller {
 
   private async listen(): Promise<void> {
     if (this.address.kind === "unix") await prepareSocketFolder(this.address.folder, this.address.socketPath);
+    const credentials = serverCredentials(this.tls);
     const server = new grpc.Server(channelOptions);
     server.addService(DaffiService, { connect: (stream: ConnectStream) => this.accept(stream) });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(grpcTarget(this.address), grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync(grpcTarget(this.address), credentials, (error, bound) =>
         error ? reject(new ConfigurationError(`controller cannot listen on ${describeAddress(this.address)}: ${error.message}`)) : resolve(bound),
       ),
     );
     if (this.address.kind === "tcp") this.address = { ...this.address, port };
     this.server = server;
     this.log.info(
-      `Controller has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(this.address)}`,
+      `Controller has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(this.address)}${usesTls(this.tls) ? " (TLS)" : ""}`,
     );
   }
 

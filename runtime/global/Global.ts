@@ -39,7 +39,7 @@ export class Global implements AsyncDisposable {
     this.address = resolveAddress(options);
     const level = options.logLevel ?? defaultLogLevel();
     this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level);
-    if (options.initController) this.controller = new Controller(this.address, this.processName, new Logger("controller", this.processName, level));
+    if (options.initController) this.controller = new Controller(this.address, this.processName, new Logger("controller", this.processName, level), options);
     if (options.initNode ?? true) {
       this.node = new Node(
         this.processName,
@@ -167,18 +167,23 @@ export class Global implements AsyncDisposable {
       this.address = this.controller.address;
       this.controller.router.onRegistryChange(() => this.controllerView?.update(this.controller!.router.snapshot()));
     }
-    if (this.node) await this.connectNode(options.connectTimeout);
+    if (this.node) await this.connectNode(options);
     this.runHook(options.onInit, "onInit");
     this.initialized = true;
     if (this.connectedBeforeInit) this.runHook(options.onNodeConnect, "onNodeConnect");
   }
 
-  private async connectNode(timeoutSeconds?: number): Promise<void> {
-    const connecting = this.node!.start(this.address);
+  private async connectNode(options: GlobalOptions): Promise<void> {
+    const node = this.node!;
+    const connecting = node.start(this.address, options);
+    const timeoutSeconds = options.connectTimeout;
     if (timeoutSeconds === undefined) return connecting;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`no controller answered within ${timeoutSeconds}s`)), timeoutSeconds * 1000);
+      timer = setTimeout(() => {
+        const cause = node.lastError ? ` (last error: ${node.lastError.message})` : "";
+        reject(new TimeoutError(`no controller answered within ${timeoutSeconds}s${cause}`));
+      }, timeoutSeconds * 1000);
     });
     try {
       await Promise.race([connecting, timeout]);

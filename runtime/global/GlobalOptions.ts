@@ -2,10 +2,11 @@
 import { ConfigurationError } from "../errors/DaffiError";
 import type { LogLevel } from "../log/Logger";
 import type { Global } from "./Global";
+import type { TlsOptions } from "../wire/tls";
 
 export type LifecycleHook = (g: Global, processName: string) => unknown;
 
-export interface GlobalOptions {
+export interface GlobalOptions extends TlsOptions {
   /** Name other processes see this one by; default a random "0x…" id. */
   processName?: string;
   /** Run a controller in this process (default false). */
@@ -41,6 +42,11 @@ const known = new Set<string>([
   "unixSockPath",
   "connectTimeout",
   "allowTransfer",
+  "sslCertificate",
+  "sslKey",
+  "sslCa",
+  "sslClientCa",
+  "sslServerName",
   "logLevel",
   "onInit",
   "onNodeConnect",

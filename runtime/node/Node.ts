@@ -7,6 +7,7 @@ import type { CallbackRegistry } from "../registry/CallbackRegistry";
 import { RegistryView, type RegistrySnapshot } from "../registry/RegistryView";
 import { type Address, describeAddress, grpcTarget } from "../wire/address";
 import { channelOptions } from "../wire/channelOptions";
+import { channelCredentials, type TlsOptions } from "../wire/tls";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
@@ -84,9 +85,10 @@ export class Node {
   }
 
   /** Connects (retrying until the controller answers); resolves at the first WELCOME. */
-  start(address: Address): Promise<void> {
+  start(address: Address, tls: TlsOptions = {}): Promise<void> {
     if (this.stopped) return Promise.reject(new StoppedError("the node was stopped before it started"));
-    this.client = new grpc.Client(grpcTarget(address), grpc.credentials.createInsecure(), channelOptions);
+    const secure = channelCredentials(tls);
+    this.client = new grpc.Client(grpcTarget(address), secure.credentials, { ...channelOptions, ...secure.options });
     this.log.info(
       `Node has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(address)}`,
     );
@@ -302,7 +304,11 @@ export class Node {
     this.firstConnection = undefined;
   }
 
+  /** Why the last connection attempt or stream ended (for "no controller answered" errors). */
+  lastError?: Error;
+
   private onStreamClosed(writer: FrameWriter, error?: Error): void {
+    if (error) this.lastError = error;
     writer.close();
     const wasConnected = this.connected;
     this.connected = false;
