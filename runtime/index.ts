@@ -29,6 +29,7 @@ export {
   StoppedError,
   CancelledError,
   ScheduledTaskNotFoundError,
+  PayloadTooLargeError,
   ProcessNameInUseError,
   ProtocolError,
   ConfigurationError,

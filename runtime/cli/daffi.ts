@@ -4,7 +4,8 @@ import { parseArgs } from "node:util";
 import { Global } from "../global/Global";
 
 const usage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME]
-                        [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]] [--quiet]
+                        [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
+                        [--heartbeat SECONDS] [--max-message-size BYTES] [--quiet]
 
 Runs a stand-alone controller until SIGINT or SIGTERM.
 With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).`;
@@ -21,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
       "ssl-certificate": { type: "string" },
       "ssl-key": { type: "string" },
       "ssl-client-ca": { type: "string" },
+      heartbeat: { type: "string" },
+      "max-message-size": { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -40,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
     sslCertificate: values["ssl-certificate"],
     sslKey: values["ssl-key"],
     sslClientCa: values["ssl-client-ca"],
+    heartbeat: values.heartbeat === undefined ? undefined : Number(values.heartbeat),
+    maxMessageSize: values["max-message-size"] === undefined ? undefined : Number(values["max-message-size"]),
     logLevel: values.quiet ? "silent" : undefined,
   });
   // Handlers go in before the start completes, so that a signal during start still stops cleanly.

@@ -27,6 +27,7 @@ export class Controller {
     private readonly processName: string,
     private readonly log: Logger,
     private readonly tls: TlsOptions = {},
+    private readonly limits: { heartbeat?: number; maxMessageSize?: number } = {},
   ) {
     this.address = address;
     this.router = new Router(processName, log);
@@ -42,7 +43,7 @@ export class Controller {
   private async listen(): Promise<void> {
     if (this.address.kind === "unix") await prepareSocketFolder(this.address.folder, this.address.socketPath);
     const credentials = serverCredentials(this.tls);
-    const server = new grpc.Server(channelOptions);
+    const server = new grpc.Server(channelOptions(this.limits.heartbeat, this.limits.maxMessageSize));
     server.addService(DaffiService, { connect: (stream: ConnectStream) => this.accept(stream) });
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(grpcTarget(this.address), credentials, (error, bound) =>
@@ -56,13 +57,19 @@ export class Controller {
     );
   }
 
-  /** Ends every node's stream, then closes the server (forcibly after `graceMs`). */
-  async stop(graceMs = 2000): Promise<void> {
+  /**
+   * Refuses new calls, lets the calls in flight finish (up to `drainMs`), then ends every node's
+   * stream and closes the server (forcibly after `graceMs`).
+   */
+  async stop(drainMs = 5000, graceMs = 2000): Promise<void> {
     // A stop during start waits for the bind, so that no listening server is left behind.
     await this.starting?.catch(() => undefined);
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.router.refuseNewCalls();
+    const deadline = Date.now() + drainMs;
+    while (this.router.busy && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     for (const stream of this.streams) stream.end();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
@@ -80,7 +87,7 @@ export class Controller {
 
   private accept(stream: ConnectStream): void {
     this.streams.add(stream);
-    const writer = new FrameWriter(stream);
+    const writer = new FrameWriter(stream, this.limits.maxMessageSize);
     const endStream = () => {
       writer.close(); // flushes what is queued (e.g. the ERROR of a refusal) before the end
       stream.end();

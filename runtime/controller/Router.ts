@@ -12,6 +12,7 @@ export class Router {
   private readonly sessions = new Map<string, NodeSession>();
   private readonly providers = new Map<string, NodeSession[]>();
   private readonly registryListeners = new Set<() => void>();
+  private stopping = false;
 
   constructor(
     private readonly controllerName: string,
@@ -22,6 +23,17 @@ export class Router {
     const callbacks: Record<string, string[]> = {};
     for (const [name, sessions] of this.providers) callbacks[name] = sessions.map((session) => session.name);
     return { processes: [...this.sessions.keys()], callbacks };
+  }
+
+  /** The controller stops: new calls get StoppedError, those in flight go on. */
+  refuseNewCalls(): void {
+    this.stopping = true;
+  }
+
+  /** Some call is still in flight. */
+  get busy(): boolean {
+    for (const session of this.sessions.values()) if (session.outgoing.size > 0) return true;
+    return false;
   }
 
   onRegistryChange(listener: () => void): () => void {
@@ -112,6 +124,7 @@ export class Router {
   }
 
   private routeCall(caller: NodeSession, frame: ReceivedFrame): void {
+    if (this.stopping) return this.sendError(caller, frame.callId, this.controllerName, "STOPPED", "the controller is stopping");
     const executors = this.pickExecutors(caller, frame);
     if (!executors) return;
     const forwarded = { ...frame, source: caller.name };

@@ -10,6 +10,7 @@ export type ErrorCode =
   | "STOPPED"
   | "CANCELLED"
   | "TASK_NOT_FOUND"
+  | "PAYLOAD_TOO_LARGE"
   | "PROCESS_NAME_IN_USE"
   | "PROTOCOL"
   | "CONFIGURATION";
@@ -95,6 +96,13 @@ export class CancelledError extends DaffiError {
 export class ScheduledTaskNotFoundError extends DaffiError {
   constructor(message: string) {
     super("TASK_NOT_FOUND", message);
+  }
+}
+
+/** Arguments, a result or a stream item encode to more bytes than maxMessageSize allows. */
+export class PayloadTooLargeError extends DaffiError {
+  constructor(message: string) {
+    super("PAYLOAD_TOO_LARGE", message);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   DaffiError,
   type ErrorCode,
   NodeDisconnectedError,
+  PayloadTooLargeError,
   ProcessNameInUseError,
   ProtocolError,
   RemoteError,
@@ -60,6 +61,8 @@ export function fromWireError(wire: WireError, processName: string): DaffiError 
       return new StoppedError(message);
     case "CANCELLED":
       return new CancelledError(message);
+    case "PAYLOAD_TOO_LARGE":
+      return new PayloadTooLargeError(message);
     case "TASK_NOT_FOUND":
       return new ScheduledTaskNotFoundError(message);
     case "PROCESS_NAME_IN_USE":

@@ -39,7 +39,7 @@ export class Global implements AsyncDisposable {
     this.address = resolveAddress(options);
     const level = options.logLevel ?? defaultLogLevel();
     this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level);
-    if (options.initController) this.controller = new Controller(this.address, this.processName, new Logger("controller", this.processName, level), options);
+    if (options.initController) this.controller = new Controller(this.address, this.processName, new Logger("controller", this.processName, level), options, options);
     if (options.initNode ?? true) {
       this.node = new Node(
         this.processName,

@@ -21,6 +21,10 @@ export interface GlobalOptions extends TlsOptions {
   unixSockPath?: string;
   /** Seconds `Global.start` waits for the controller before TimeoutError; default: no limit. */
   connectTimeout?: number;
+  /** Seconds between heartbeats; a peer silent for about twice that is dropped (default 10). */
+  heartbeat?: number;
+  /** Largest message in bytes, both ways (default 64 MiB); a bigger call fails with a clear error. */
+  maxMessageSize?: number;
   /** Let other nodes run functions here with transferAndCall (default false: refused). */
   allowTransfer?: boolean;
   /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
@@ -42,6 +46,8 @@ const known = new Set<string>([
   "unixSockPath",
   "connectTimeout",
   "allowTransfer",
+  "heartbeat",
+  "maxMessageSize",
   "sslCertificate",
   "sslKey",
   "sslCa",
@@ -74,6 +80,12 @@ export function checkOptions(options: GlobalOptions): void {
   }
   if ((initController ?? false) === false && (initNode ?? true) === false) {
     throw new ConfigurationError("initController and initNode are both false: nothing to start");
+  }
+  if (options.heartbeat !== undefined && (typeof options.heartbeat !== "number" || !(options.heartbeat > 0))) {
+    throw new ConfigurationError("heartbeat must be a positive number of seconds");
+  }
+  if (options.maxMessageSize !== undefined && (!Number.isInteger(options.maxMessageSize) || options.maxMessageSize < 1024)) {
+    throw new ConfigurationError("maxMessageSize must be a whole number of bytes, at least 1024");
   }
   for (const hook of ["onInit", "onNodeConnect", "onNodeDisconnect"] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== "function") throw new ConfigurationError(`${hook} must be a function`);

@@ -1,5 +1,5 @@
 // Runs the calls that arrive at this node and answers each with RESULT or ERROR (or a stream of items).
-import { CallbackNotFoundError, ConfigurationError, ProtocolError, TransferNotAllowedError, ValidationError } from "../errors/DaffiError";
+import { CallbackNotFoundError, ConfigurationError, ProtocolError, StoppedError, TransferNotAllowedError, ValidationError } from "../errors/DaffiError";
 import { rebuildFunction } from "./rebuildFunction";
 import { toWireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
@@ -24,6 +24,10 @@ export class CallExecutor {
   /** Streaming calls in progress, by caller and call id. */
   private readonly streams = new Map<string, InboundStream | OutboundStream>();
   private readonly scheduler = new Scheduler();
+  /** Calls running here that still owe an answer. */
+  private readonly running = new Set<ReceivedFrame>();
+  /** Set while the node stops: new calls are refused, running ones finish. */
+  private stopping = false;
 
   constructor(
     private readonly processName: string,
@@ -33,6 +37,16 @@ export class CallExecutor {
     private readonly log: Logger,
   ) {}
 
+  /** Nothing running here still owes an answer. */
+  get idle(): boolean {
+    return this.running.size === 0 && this.streams.size === 0;
+  }
+
+  /** Refuses new calls from now on (with StoppedError); those running go on. */
+  refuseNewCalls(): void {
+    this.stopping = true;
+  }
+
   /** Ends the scheduled tasks and the streams (the node stops). */
   stop(): void {
     this.scheduler.stop();
@@ -41,11 +55,14 @@ export class CallExecutor {
   }
 
   run(frame: ReceivedFrame): void {
+    if (this.stopping) return this.fail(frame, new StoppedError(`process '${this.processName}' is stopping`), true);
+    this.running.add(frame);
     if (frame.name.startsWith("__daffi.")) return this.builtin(frame);
     if (frame.mode === Mode.PERIOD) return this.schedule(frame);
     const entry = this.registry.get(frame.name);
     if (!entry) return this.fail(frame, new CallbackNotFoundError(`this process has no callback named '${frame.name}'`), true);
     if (frame.itemStream) {
+      this.running.delete(frame); // tracked in `streams` from here
       const key = streamKey(frame);
       this.streams.set(key, new InboundStream(entry, frame, this.send, () => this.streams.delete(key)));
       return;
@@ -129,6 +146,7 @@ export class CallExecutor {
       }
     };
     const id = this.scheduler.schedule(run, { atTime: request.atTime, intervalMs: request.intervalMs });
+    this.running.delete(frame);
     this.succeed(frame, { id, process: this.processName });
   }
 
@@ -158,6 +176,7 @@ export class CallExecutor {
       );
       return;
     }
+    this.running.delete(frame); // tracked in `streams` from here
     const key = streamKey(frame);
     const outbound = new OutboundStream(iterator, frame, this.send);
     this.streams.set(key, outbound);
@@ -165,6 +184,7 @@ export class CallExecutor {
   }
 
   private succeed(frame: ReceivedFrame, value: unknown): void {
+    this.running.delete(frame);
     if (frame.mode === Mode.NO_RETURN) return;
     let payload: Buffer;
     try {
@@ -172,10 +192,15 @@ export class CallExecutor {
     } catch (error) {
       return this.fail(frame, new ConfigurationError(`the result of '${frame.name}' cannot be encoded as CBOR: ${String(error)}`), true);
     }
-    this.send({ kind: Kind.RESULT, callId: frame.callId, target: frame.source, payload });
+    try {
+      this.send({ kind: Kind.RESULT, callId: frame.callId, target: frame.source, payload });
+    } catch (error) {
+      this.fail(frame, error, true); // e.g. PayloadTooLargeError: the caller learns why
+    }
   }
 
   private fail(frame: ReceivedFrame, error: unknown, raisedByDaffi: boolean): void {
+    this.running.delete(frame);
     if (frame.mode === Mode.NO_RETURN) {
       this.log.warn(`Callback '${frame.name}' called by '${frame.source}' (NO_RETURN) failed: ${error instanceof Error ? error.message : String(error)}`);
       return;

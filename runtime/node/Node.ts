@@ -1,12 +1,12 @@
 // The node: one stream to the controller; sends calls, runs incoming ones, reconnects when the stream drops.
 import * as grpc from "@grpc/grpc-js";
-import { CancelledError, NodeDisconnectedError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
+import { CancelledError, NodeDisconnectedError, PayloadTooLargeError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { fromWireError, type WireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
 import { RegistryView, type RegistrySnapshot } from "../registry/RegistryView";
 import { type Address, describeAddress, grpcTarget } from "../wire/address";
-import { channelOptions } from "../wire/channelOptions";
+import { channelOptions, DEFAULT_MAX_MESSAGE_BYTES } from "../wire/channelOptions";
 import { channelCredentials, type TlsOptions } from "../wire/tls";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
@@ -63,6 +63,7 @@ export class Node {
   private writer?: FrameWriter;
   private connected = false;
   private stopped = false;
+  private draining = false;
   /** Set when the controller refused this node: final, no more retries. */
   private refusal?: Error;
   private attempts = 0;
@@ -85,10 +86,11 @@ export class Node {
   }
 
   /** Connects (retrying until the controller answers); resolves at the first WELCOME. */
-  start(address: Address, tls: TlsOptions = {}): Promise<void> {
+  start(address: Address, options: TlsOptions & { heartbeat?: number; maxMessageSize?: number } = {}): Promise<void> {
     if (this.stopped) return Promise.reject(new StoppedError("the node was stopped before it started"));
-    const secure = channelCredentials(tls);
-    this.client = new grpc.Client(grpcTarget(address), secure.credentials, { ...channelOptions, ...secure.options });
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const secure = channelCredentials(options);
+    this.client = new grpc.Client(grpcTarget(address), secure.credentials, { ...channelOptions(options.heartbeat, options.maxMessageSize), ...secure.options });
     this.log.info(
       `Node has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(address)}`,
     );
@@ -108,7 +110,7 @@ export class Node {
   /** Sends a call; the id lets the caller send more frames on it (stream items, credit). */
   open(name: string, args: unknown[], options: CallOptions): OpenCall {
     const refused = (error: Error): OpenCall => ({ id: 0, done: Promise.reject(error) });
-    if (this.stopped) return refused(new StoppedError(`cannot call '${name}': the node is stopped`));
+    if (this.stopped || this.draining) return refused(new StoppedError(`cannot call '${name}': the node is stopped`));
     if (this.refusal) return refused(this.refusal);
     if (options.signal?.aborted) return refused(new CancelledError(`the call to '${name}' was cancelled`));
     let payload: Buffer;
@@ -116,6 +118,9 @@ export class Node {
       payload = encode(options.schedule ? { args, ...options.schedule } : args);
     } catch (error) {
       return refused(new ProtocolError(`arguments of '${name}' cannot be encoded as CBOR: ${String(error)}`));
+    }
+    if (payload.length > this.maxMessageSize - 16 * 1024) {
+      return refused(new PayloadTooLargeError(`the arguments of '${name}' take ${payload.length} bytes, above maxMessageSize (${this.maxMessageSize})`));
     }
     const id = this.pending.allocate();
     const done = new Promise((resolve, reject) => {
@@ -161,8 +166,19 @@ export class Node {
     if (this.pending.get(id)?.sent && this.connected) this.writer?.send({ ...frame, callId: id });
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * Stops: new calls are refused at once, the calls in flight both ways get up to `drainSeconds`
+   * to be answered, then the connection closes and whatever is left fails with StoppedError.
+   */
+  async stop(drainSeconds = 5): Promise<void> {
+    if (this.stopped || this.draining) return;
+    this.draining = true;
+    this.executor.refuseNewCalls();
+    const deadline = Date.now() + drainSeconds * 1000;
+    while (this.connected && (this.pending.size > 0 || !this.executor.idle) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.writer?.close(); // flushes the last answers
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.unsubscribe?.();
@@ -194,7 +210,7 @@ export class Node {
   private connectStream(): void {
     if (!this.client || this.stopped) return;
     const stream = this.client.makeBidiStreamRequest<Batch, ReceivedFrame[]>("/daffi.Daffi/Connect", encodeBatch, decodeBatch);
-    const writer = new FrameWriter(stream);
+    const writer = new FrameWriter(stream, this.maxMessageSize);
     this.stream = stream;
     this.writer = writer;
     let closed = false;
@@ -303,6 +319,8 @@ export class Node {
     this.firstConnection?.reject(error);
     this.firstConnection = undefined;
   }
+
+  private maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES;
 
   /** Why the last connection attempt or stream ended (for "no controller answered" errors). */
   lastError?: Error;

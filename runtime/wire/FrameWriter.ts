@@ -1,4 +1,6 @@
-// Queues frames for one stream and writes them as one Batch per event-loop turn.
+// Queues frames for one stream and writes them as one Batch per event-loop turn, within the message size limit.
+import { PayloadTooLargeError } from "../errors/DaffiError";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "./channelOptions";
 import type { Frame } from "./Frame";
 import type { Batch } from "./protocol";
 
@@ -6,16 +8,34 @@ export interface BatchSink {
   write(batch: Batch): boolean;
 }
 
+/** Room left in a message for the frames' headers. */
+const HEADER_ROOM = 16 * 1024;
+
 export class FrameWriter {
   private queue: Frame[] = [];
+  private queuedBytes = 0;
   private scheduled = false;
   private closed = false;
+  /** The largest payload one frame may carry. */
+  readonly maxPayload: number;
 
-  constructor(private readonly sink: BatchSink) {}
+  constructor(
+    private readonly sink: BatchSink,
+    private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+  ) {
+    this.maxPayload = maxMessageBytes - HEADER_ROOM;
+  }
 
+  /** Throws PayloadTooLargeError (and sends nothing) when the frame could never fit in a message. */
   send(frame: Frame): void {
     if (this.closed) return;
+    const size = frame.payload?.length ?? 0;
+    if (size > this.maxPayload) {
+      throw new PayloadTooLargeError(`a payload of ${size} bytes is above the limit of ${this.maxPayload} (maxMessageSize ${this.maxMessageBytes})`);
+    }
+    if (this.queuedBytes + size + HEADER_ROOM > this.maxMessageBytes) this.flush();
     this.queue.push(frame);
+    this.queuedBytes += size + 64;
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.flush);
@@ -33,6 +53,7 @@ export class FrameWriter {
     if (this.queue.length === 0 || this.closed) return;
     const frames = this.queue;
     this.queue = [];
+    this.queuedBytes = 0;
     try {
       this.sink.write({ frames });
     } catch {

@@ -1,13 +1,26 @@
 // gRPC channel options shared by the controller's server and the nodes' clients.
 import type { ChannelOptions } from "@grpc/grpc-js";
 
-export const channelOptions: ChannelOptions = {
-  // Payloads are bounded by daffi's own limit, not gRPC's 4 MiB default.
-  "grpc.max_receive_message_length": 256 * 1024 * 1024,
-  "grpc.max_send_message_length": 256 * 1024 * 1024,
-  // Detect dead peers on an idle connection.
-  "grpc.keepalive_time_ms": 10_000,
-  "grpc.keepalive_timeout_ms": 5_000,
-  "grpc.keepalive_permit_without_calls": 1,
-  "grpc.http2.min_ping_interval_without_data_ms": 5_000,
-};
+/** Default seconds between heartbeats (HTTP/2 keepalive pings) on an idle connection. */
+export const DEFAULT_HEARTBEAT_SECONDS = 10;
+
+/** Default largest message (a batch of frames), in bytes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A peer that does not answer a heartbeat within `heartbeat` seconds is dropped: a frozen node
+ * (e.g. SIGSTOP) is detected within about twice the heartbeat, and its calls fail.
+ */
+export function channelOptions(heartbeatSeconds = DEFAULT_HEARTBEAT_SECONDS, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): ChannelOptions {
+  const heartbeatMs = Math.max(100, Math.round(heartbeatSeconds * 1000));
+  return {
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+    "grpc.keepalive_time_ms": heartbeatMs,
+    "grpc.keepalive_timeout_ms": heartbeatMs,
+    "grpc.keepalive_permit_without_calls": 1,
+    // The server accepts the peers' pings at that pace (instead of answering GOAWAY too_many_pings).
+    "grpc.http2.min_ping_interval_without_data_ms": Math.floor(heartbeatMs / 2),
+    "grpc.http2.min_time_between_pings_ms": Math.floor(heartbeatMs / 2),
+  };
+}

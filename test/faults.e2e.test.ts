@@ -1,0 +1,81 @@
+// Reliability: frozen nodes, oversized messages, and a draining stop.
+import { afterEach, describe, expect, it } from "@jest/globals";
+import { Global, NodeDisconnectedError, PayloadTooLargeError } from "../runtime";
+import { CLI, killAll, Spawned } from "./helpers/Spawned";
+import { tempSocketFolder } from "./helpers/system";
+
+afterEach(killAll);
+
+async function controller(...args: string[]): Promise<{ folder: string; env: Record<string, string> }> {
+  const folder = tempSocketFolder();
+  const cli = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder, ...args]);
+  await cli.waitForLine(/Controller has been started/);
+  return { folder, env: { DAFFI_UNIX_SOCK_PATH: folder } };
+}
+
+describe("heartbeats", () => {
+  it("a frozen node (SIGSTOP) is detected within a bounded time: its calls fail, they do not hang", async () => {
+    const { folder, env } = await controller("--heartbeat", "1");
+    const frozen = Spawned.script("test/fixtures/peer.js", { ...env, DAFFI_NAME: "frozen", DAFFI_HEARTBEAT: "1" });
+    await frozen.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, heartbeat: 1, logLevel: "silent" });
+    const call = g.call.sleep_frozen(60).then(
+      () => "resolved",
+      (e: unknown) => e,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const frozenAt = Date.now();
+    frozen.kill("SIGSTOP");
+    const outcome = await call;
+    expect(outcome).toBeInstanceOf(NodeDisconnectedError);
+    expect(Date.now() - frozenAt).toBeLessThan(8000);
+    frozen.kill("SIGKILL");
+  });
+});
+
+describe("message size limit", () => {
+  it("refuses too large arguments locally and too large results remotely, with a clear error; the rest goes on", async () => {
+    const limit = 256 * 1024;
+    const { folder, env } = await controller("--max-message-size", String(limit));
+    const peer = Spawned.script("test/fixtures/peer.js", { ...env, DAFFI_NAME: "sizer", DAFFI_MAX_MESSAGE_SIZE: String(limit) });
+    await peer.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, maxMessageSize: limit, logLevel: "silent" });
+    await expect(g.call.echo(new Uint8Array(limit))).rejects.toBeInstanceOf(PayloadTooLargeError);
+    const error = await g.call.bytes(limit).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as Error).message).toMatch(/above the limit/);
+    expect((await g.call.bytes(1000)).length).toBe(1000);
+    expect((await g.call.echo(new Uint8Array(100_000))).length).toBe(100_000);
+  });
+});
+
+describe("graceful stop", () => {
+  it("SIGTERM on a node lets its running calls finish and answer, then it exits", async () => {
+    const { folder, env } = await controller();
+    const peer = Spawned.script("test/fixtures/peer.js", { ...env, DAFFI_NAME: "leaving" });
+    await peer.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
+    const call = g.call.sleep_leaving(0.8).fg(); // .fg() sends now (a RemoteCall is lazy)
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    peer.kill("SIGTERM");
+    expect(await call).toBe("leaving");
+    await peer.succeeds();
+  });
+
+  it("stop() of the controller lets the calls in flight finish first", async () => {
+    const folder = tempSocketFolder();
+    const cli = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await cli.waitForLine(/Controller has been started/);
+    const peer = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "worker" });
+    await peer.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
+    const call = g.call.sleep_worker(0.8).fg();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    cli.kill("SIGTERM");
+    expect(await call).toBe("worker");
+    await cli.succeeds();
+  });
+});
