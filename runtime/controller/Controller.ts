@@ -8,7 +8,7 @@ import { type Address, describeAddress, grpcTarget } from "../wire/address";
 import type { ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { type Batch, DaffiService } from "../wire/protocol";
-import { channelOptions } from "../wire/channelOptions";
+import { channelOptions, DEFAULT_HEARTBEAT_SECONDS } from "../wire/channelOptions";
 import { serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
 import { NodeSession } from "./NodeSession";
 import { Router } from "./Router";
@@ -94,9 +94,16 @@ export class Controller {
     };
     const session = new NodeSession(writer, endStream, stream.getPeer());
     let closed = false;
+    // A client that connects and never says HELLO is dropped after two heartbeats.
+    const helloTimer = setTimeout(() => {
+      if (session.admitted) return;
+      this.log.warn(`Dropped a client from ${session.peer} that sent no HELLO`);
+      endStream();
+    }, 2 * (this.limits.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS) * 1000);
     const close = () => {
       if (closed) return;
       closed = true;
+      clearTimeout(helloTimer);
       writer.close();
       this.streams.delete(stream);
       this.router.leave(session);
