@@ -1,10 +1,14 @@
 // Reliability: frozen nodes, oversized messages, and a draining stop.
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { Global, NodeDisconnectedError, PayloadTooLargeError } from "../runtime";
+import { callback, Global, NodeDisconnectedError, PayloadTooLargeError } from "../runtime";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
 
 afterEach(killAll);
+
+callback(function twice(n: number): number {
+  return n * 2;
+});
 
 async function controller(...args: string[]): Promise<{ folder: string; env: Record<string, string> }> {
   const folder = tempSocketFolder();
@@ -77,5 +81,28 @@ describe("graceful stop", () => {
     cli.kill("SIGTERM");
     expect(await call).toBe("worker");
     await cli.succeeds();
+  });
+});
+
+describe("reconnection", () => {
+  it("calls made while the controller is away wait for it (up to their timeout), then go through once it is back", async () => {
+    const folder = tempSocketFolder();
+    let cli = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await cli.waitForLine(/Controller has been started/);
+    const peer = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "survivor" });
+    await peer.waitForLine(/^READY$/);
+    let disconnects = 0;
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent", onNodeDisconnect: () => disconnects++ });
+    cli.kill("SIGKILL");
+    await cli.exited;
+    while (disconnects === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(g.call.add(1, 1).fg({ timeout: 0.3 })).rejects.toThrow(/could not be sent within 0.3s: not connected/);
+    // A callback of this very process: it is registered again (HELLO) before the queued call goes out.
+    const waiting = g.call.twice(21).fg({ timeout: 20 });
+    cli = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await cli.waitForLine(/Controller has been started/);
+    expect(await waiting).toBe(42);
+    await g.waitFunction("add", { timeout: 20 }); // the other node re-registered too
+    expect(await g.call.add(2, 2)).toBe(4);
   });
 });

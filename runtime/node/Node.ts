@@ -140,7 +140,13 @@ export class Node {
       const call: PendingCall = { id, frame, resolve, reject, sent: false, sink: options.sink, broadcast: options.broadcast };
       const expire = options.broadcast
         ? () => this.abandon(id, undefined, options.broadcast!.result(options.timeout))
-        : () => this.abandon(id, new TimeoutError(`'${name}' did not answer within ${options.timeout}s`));
+        : () =>
+            this.abandon(
+              id,
+              new TimeoutError(
+                call.sent ? `'${name}' did not answer within ${options.timeout}s` : `'${name}' could not be sent within ${options.timeout}s: not connected to the controller`,
+              ),
+            );
       if (timeoutMs > 0) call.timer = setTimeout(expire, timeoutMs);
       const signal = options.signal;
       if (signal) {
