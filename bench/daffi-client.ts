@@ -1,0 +1,63 @@
+// daffi client: the workloads through the controller to the worker(s). Prints one JSON measurement.
+import { BROADCAST, Global } from "../runtime";
+import { connection } from "../examples/connection";
+import { MIB, rate, SMALL, units, type Workload } from "./workloads";
+
+const [workload, secondsText] = process.argv.slice(2) as [Workload | "slow_consumer", string];
+const seconds = Number(secondsText);
+
+async function measure(g: Global): Promise<{ value: number; unit: string }> {
+  switch (workload) {
+    case "fg_seq":
+      return { value: await rate(seconds, async () => (await g.call.echo(SMALL), 1)), unit: units[workload] };
+    case "fg_par100":
+      return { value: await rate(seconds, async () => (await Promise.all(Array.from({ length: 100 }, () => g.call.echo(SMALL).fg()))).length), unit: units[workload] };
+    case "payload_1mb": {
+      const payload = new Uint8Array(MIB);
+      return { value: await rate(seconds, async () => (await g.call.echo(payload), 1)), unit: units[workload] };
+    }
+    case "broadcast3":
+      return { value: await rate(seconds, async () => (await g.call.echo(SMALL).with(BROADCAST({ returnResult: true })), 1)), unit: units[workload] };
+    case "stream": {
+      let received = 0;
+      const started = performance.now();
+      let measuredFrom = 0;
+      let measureStart = 0;
+      for await (const item of g.call.items(50_000_000)) {
+        void item;
+        received++;
+        const now = performance.now();
+        if (!measureStart && now - started > 300) {
+          measureStart = now;
+          measuredFrom = received;
+        }
+        if (measureStart && now - measureStart > seconds * 1000) break;
+      }
+      return { value: (received - measuredFrom) / ((performance.now() - measureStart) / 1000), unit: units.stream };
+    }
+    case "slow_consumer": {
+      // The producer streams up to 1,000,000 items; we read 1,000 items/s; its heap must stay flat.
+      let peak = (await g.call.heap()) as number;
+      let read = 0;
+      const started = performance.now();
+      for await (const item of g.call.items(1_000_000)) {
+        void item;
+        if (++read % 100 === 0) {
+          peak = Math.max(peak, (await g.call.heap()) as number);
+          const due = started + read; // 1 item per ms
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+        if (performance.now() - started > seconds * 1000) break;
+      }
+      return { value: peak / MIB, unit: "MB heap (producer, peak)" };
+    }
+  }
+}
+
+void Global.start({ logLevel: "silent", ...connection() }).then(async (g) => {
+  await g.waitFunction("echo", { timeout: 20 });
+  const result = await measure(g);
+  console.log(JSON.stringify(result));
+  process.exit(0);
+});

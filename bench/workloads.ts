@@ -1,0 +1,33 @@
+// The workloads, and the shape of a measurement; shared by the bench client and the orchestrator.
+
+export const WORKLOADS = ["fg_seq", "fg_par100", "stream", "payload_1mb", "broadcast3"] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+export interface Measurement {
+  value: number;
+  unit: string;
+}
+
+/** The small object of the echo workloads. */
+export const SMALL = { id: 42, name: "widget", price: 9.99, tags: ["a", "b"], when: new Date(0) };
+
+export const MIB = 1024 * 1024;
+
+export const units: Record<Workload, string> = {
+  fg_seq: "calls/s",
+  fg_par100: "calls/s",
+  stream: "items/s",
+  payload_1mb: "MB/s",
+  broadcast3: "calls/s",
+};
+
+/** Runs `step` over and over for `seconds` (after a warm-up); returns how many steps per second. */
+export async function rate(seconds: number, step: () => Promise<number>): Promise<number> {
+  const warmUpEnd = Date.now() + Math.min(500, seconds * 250);
+  while (Date.now() < warmUpEnd) await step();
+  let count = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  while (performance.now() < end) count += await step();
+  return count / ((performance.now() - started) / 1000);
+}
