@@ -127,11 +127,13 @@ export class Router {
     if (this.stopping) return this.sendError(caller, frame.callId, this.controllerName, "STOPPED", "the controller is stopping");
     const executors = this.pickExecutors(caller, frame);
     if (!executors) return;
-    const forwarded = { ...frame, source: caller.name };
+    // Forwarded as decoded, payload bytes untouched: only the header learns who sent it.
+    const forwarded = Object.assign(frame, { source: caller.name });
     // No answer expected: NO_RETURN, and BROADCAST without returnResult (sent on as NO_RETURN).
     const silent = frame.mode === Mode.NO_RETURN || (frame.mode === Mode.BROADCAST && !frame.returnResult);
     if (silent) {
-      for (const executor of executors) executor.send({ ...forwarded, mode: Mode.NO_RETURN });
+      forwarded.mode = Mode.NO_RETURN;
+      for (const executor of executors) executor.send(forwarded);
       caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, source: executors[0]!.name, payload: encode(executors.map((e) => e.name)) });
       return;
     }
@@ -178,7 +180,7 @@ export class Router {
     // No route: the caller left, cancelled, or timed out. Its answer has nobody to go to.
     if (!caller || !route || !route.executors.has(executor)) return;
     if (final) this.release(route, executor);
-    caller.send({ ...frame, source: executor.name });
+    caller.send(Object.assign(frame, { source: executor.name }));
   }
 
   /** A frame of the caller for the node running its call; `final` ends the call's route. */
@@ -189,7 +191,8 @@ export class Router {
       caller.outgoing.delete(frame.callId);
       for (const executor of route.executors) executor.executing.delete(route);
     }
-    for (const executor of route.executors) executor.send({ ...frame, source: caller.name });
+    frame.source = caller.name;
+    for (const executor of route.executors) executor.send(frame);
   }
 
   private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string): void {

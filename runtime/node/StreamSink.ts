@@ -5,4 +5,4 @@ export interface StreamSink {
 }
 
 /** Items in flight per stream, each way: the bound of every buffer between producer and consumer. */
-export const STREAM_WINDOW = 64;
+export const STREAM_WINDOW = 512;

@@ -6,6 +6,8 @@ import type { Batch } from "./protocol";
 
 export interface BatchSink {
   write(batch: Batch): boolean;
+  /** Messages written but not yet handed to the socket (Node Writable); batching grows while it is above 0. */
+  readonly writableLength?: number;
 }
 
 /** Room left in a message for the frames' headers. */
@@ -16,6 +18,7 @@ export class FrameWriter {
   private queuedBytes = 0;
   private scheduled = false;
   private closed = false;
+  private deferred = false;
   /** The largest payload one frame may carry. */
   readonly maxPayload: number;
 
@@ -33,7 +36,7 @@ export class FrameWriter {
     if (size > this.maxPayload) {
       throw new PayloadTooLargeError(`a payload of ${size} bytes is above the limit of ${this.maxPayload} (maxMessageSize ${this.maxMessageBytes})`);
     }
-    if (this.queuedBytes + size + HEADER_ROOM > this.maxMessageBytes) this.flush();
+    if (this.queuedBytes + size + HEADER_ROOM > this.maxMessageBytes) this.flushNow();
     this.queue.push(frame);
     this.queuedBytes += size + 64;
     if (!this.scheduled) {
@@ -42,15 +45,35 @@ export class FrameWriter {
     }
   }
 
+  private flushNow(): void {
+    this.deferred = true;
+    this.flush();
+  }
+
   /** Frames sent after close are dropped: the stream is gone. */
   close(): void {
+    this.deferred = true; // write now, whatever is in flight
     this.flush();
     this.closed = true;
   }
 
+  /**
+   * Writes what is queued as one Batch. Sent at the end of the current tick when the stream is idle
+   * (lowest latency); while earlier messages are still on their way, frames keep gathering until the
+   * next turn of the event loop, so a fast producer sends few large messages instead of many small ones.
+   */
   private readonly flush = (): void => {
+    if (this.queue.length === 0 || this.closed) {
+      this.scheduled = false;
+      return;
+    }
+    if ((this.sink.writableLength ?? 0) > 0 && !this.deferred) {
+      this.deferred = true;
+      setImmediate(this.flush);
+      return;
+    }
+    this.deferred = false;
     this.scheduled = false;
-    if (this.queue.length === 0 || this.closed) return;
     const frames = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
