@@ -40,36 +40,29 @@ export function toWireError(error: unknown, raisedByDaffi = false): WireError {
   return { code: "REMOTE", name: typeof error, message: String(error) };
 }
 
+/** The errors that carry only a message, by code. */
+const plain: Partial<Record<ErrorCode, new (message: string) => DaffiError>> = {
+  CALLBACK_NOT_FOUND: CallbackNotFoundError,
+  TIMEOUT: TimeoutError,
+  NODE_DISCONNECTED: NodeDisconnectedError,
+  TRANSFER_NOT_ALLOWED: TransferNotAllowedError,
+  STOPPED: StoppedError,
+  CANCELLED: CancelledError,
+  PAYLOAD_TOO_LARGE: PayloadTooLargeError,
+  TASK_NOT_FOUND: ScheduledTaskNotFoundError,
+  PROCESS_NAME_IN_USE: ProcessNameInUseError,
+  CONFIGURATION: ConfigurationError,
+  PROTOCOL: ProtocolError,
+};
+
 /** Rebuilds the error on the caller's side; `processName` is the process that raised it. */
 export function fromWireError(wire: WireError, processName: string): DaffiError {
   const message = typeof wire?.message === "string" ? wire.message : "unknown remote error";
   const data = wire?.data ?? {};
-  switch (wire?.code) {
-    case "REMOTE":
-      return new RemoteError(message, { remoteName: String(wire.name ?? "Error"), remoteStack: wire.stack, processName });
-    case "VALIDATION":
-      return new ValidationError(message, { path: String(data.path ?? "$input"), expected: String(data.expected ?? "unknown"), value: data.value });
-    case "CALLBACK_NOT_FOUND":
-      return new CallbackNotFoundError(message);
-    case "TIMEOUT":
-      return new TimeoutError(message);
-    case "NODE_DISCONNECTED":
-      return new NodeDisconnectedError(message);
-    case "TRANSFER_NOT_ALLOWED":
-      return new TransferNotAllowedError(message);
-    case "STOPPED":
-      return new StoppedError(message);
-    case "CANCELLED":
-      return new CancelledError(message);
-    case "PAYLOAD_TOO_LARGE":
-      return new PayloadTooLargeError(message);
-    case "TASK_NOT_FOUND":
-      return new ScheduledTaskNotFoundError(message);
-    case "PROCESS_NAME_IN_USE":
-      return new ProcessNameInUseError(message);
-    case "CONFIGURATION":
-      return new ConfigurationError(message);
-    default:
-      return new ProtocolError(`malformed error from '${processName}': ${message}`);
+  if (wire?.code === "REMOTE") return new RemoteError(message, { remoteName: String(wire.name ?? "Error"), remoteStack: wire.stack, processName });
+  if (wire?.code === "VALIDATION") {
+    return new ValidationError(message, { path: String(data.path ?? "$input"), expected: String(data.expected ?? "unknown"), value: data.value });
   }
+  const ErrorClass = Object.hasOwn(plain, wire?.code) ? plain[wire.code] : undefined;
+  return ErrorClass ? new ErrorClass(message) : new ProtocolError(`malformed error from '${processName}': ${message}`);
 }
