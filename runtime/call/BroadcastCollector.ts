@@ -1,5 +1,9 @@
 // Gathers the answers of a BROADCAST call: one entry per process, a result or the error that process raised.
 import { TimeoutError, type DaffiError } from "../errors/DaffiError";
+import { fromWireError, type WireError } from "../errors/wireError";
+import { decode } from "../wire/codec";
+import type { ReceivedFrame } from "../wire/Frame";
+import { Kind } from "../wire/Kind";
 
 /** `{ [processName]: result }`; a process that failed, left or did not answer in time has its error instead. */
 export type BroadcastResult<R> = Record<string, R | DaffiError>;
@@ -7,6 +11,18 @@ export type BroadcastResult<R> = Record<string, R | DaffiError>;
 export class BroadcastCollector<R = unknown> {
   private expected?: string[];
   private readonly answers: BroadcastResult<R> = {};
+
+  /**
+   * Takes ACCEPTED (the list of processes) and each process's RESULT or ERROR. False for a frame that
+   * is not part of the gathering: an ERROR before ACCEPTED comes from the controller and fails the call.
+   */
+  receive(frame: ReceivedFrame): boolean {
+    if (frame.kind === Kind.ACCEPTED) this.accept(decode<string[]>(frame.payload) ?? []);
+    else if (!this.accepted) return false;
+    else if (frame.kind === Kind.ERROR) this.answer(frame.source, fromWireError(decode<WireError>(frame.payload), frame.source));
+    else this.answer(frame.source, decode(frame.payload) as R);
+    return true;
+  }
 
   /** The controller listed the processes the call went to. */
   accept(processes: string[]): void {

@@ -1,6 +1,6 @@
 // The handle of a PERIOD call: which process runs it under which id, and a way to cancel it.
 import type { Node } from "../node/Node";
-import { BUILTIN } from "../node/CallExecutor";
+import { BUILTIN } from "../node/builtins";
 import { Mode } from "../wire/Kind";
 
 export class ScheduledTask {

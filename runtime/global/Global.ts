@@ -8,7 +8,7 @@ import { Controller } from "../controller/Controller";
 import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { defaultLogLevel, Logger } from "../log/Logger";
 import { Node } from "../node/Node";
-import { BUILTIN } from "../node/CallExecutor";
+import { BUILTIN } from "../node/builtins";
 import { Mode } from "../wire/Kind";
 import { localCallbacks } from "../registry/CallbackRegistry";
 import { RegistryView } from "../registry/RegistryView";

@@ -8,17 +8,11 @@ import { checkArguments } from "../validation/validate";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
+import { BUILTIN } from "./builtins";
 import { InboundStream } from "./InboundStream";
 import { isIterator } from "../call/iteration";
 import { collect, OutboundStream } from "./OutboundStream";
 import { type Schedule, Scheduler } from "./Scheduler";
-
-/** Calls daffi itself answers on every node (pinned to a process with `target`). */
-export const BUILTIN = {
-  scheduledTasks: "__daffi.scheduledTasks",
-  cancelScheduledTask: "__daffi.cancelScheduledTask",
-  transfer: "__daffi.transfer",
-} as const;
 
 export class CallExecutor {
   /** Streaming calls in progress, by caller and call id. */

@@ -11,44 +11,13 @@ import { channelCredentials, type TlsOptions } from "../wire/tls";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
-import { Kind, type Mode } from "../wire/Kind";
+import { Kind } from "../wire/Kind";
 import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
 import { CallExecutor } from "./CallExecutor";
-import type { Schedule } from "./Scheduler";
+import type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 import { type PendingCall, PendingCalls } from "./PendingCalls";
-import type { StreamSink } from "./StreamSink";
-import type { BroadcastCollector } from "../call/BroadcastCollector";
 
-export interface CallOptions {
-  mode: Mode;
-  /** Seconds to wait for the answer; undefined = no limit. */
-  timeout?: number;
-  /** Pin the call to this process instead of letting the controller pick a provider. */
-  target?: string;
-  /** Aborting it cancels the call: CANCEL goes to the executing node, the promise rejects with CancelledError. */
-  signal?: AbortSignal;
-  /** A stream reader: the first credit granted to the executing node (it may then send that many items). */
-  credit?: number;
-  /** The arguments follow as STREAM_ITEMs (args is then empty). */
-  itemStream?: boolean;
-  /** Receives the stream frames of this call (items, end, credit). */
-  sink?: StreamSink;
-  /** BROADCAST with results: gathers one answer per process; the call resolves with them. */
-  broadcast?: BroadcastCollector;
-  /** PERIOD: when the executing node runs the call (sent with the arguments). */
-  schedule?: Schedule;
-}
-
-export interface OpenCall {
-  readonly id: number;
-  /** Settles with the result (a stream: when it ends), or the error. */
-  readonly done: Promise<unknown>;
-}
-
-export interface NodeEvents {
-  connected(): void;
-  disconnected(): void;
-}
+export type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 
 const PROTOCOL_VERSION = 1;
 const RETRY_MIN_MS = 50;
@@ -271,7 +240,10 @@ export class Node {
 
   private settle(frame: ReceivedFrame): void {
     const collector = this.pending.get(frame.callId)?.broadcast;
-    if (collector && this.gather(collector, frame)) return;
+    if (collector?.receive(frame)) {
+      if (collector.complete) this.pending.take(frame.callId)?.resolve(collector.result());
+      return;
+    }
     const call = this.pending.take(frame.callId);
     if (!call) return;
     try {
@@ -280,18 +252,6 @@ export class Node {
     } catch (error) {
       call.reject(new ProtocolError(`the answer of '${frame.source}' could not be decoded: ${String(error)}`));
     }
-  }
-
-  /** Adds a broadcast answer; true while more are expected (the call stays pending). */
-  private gather(collector: BroadcastCollector, frame: ReceivedFrame): boolean {
-    if (frame.kind === Kind.ACCEPTED) collector.accept(decode<string[]>(frame.payload) ?? []);
-    // Before ACCEPTED, an ERROR comes from the controller and fails the whole call.
-    else if (!collector.accepted) return false;
-    else if (frame.kind === Kind.ERROR) collector.answer(frame.source, fromWireError(decode<WireError>(frame.payload), frame.source));
-    else collector.answer(frame.source, decode(frame.payload));
-    if (!collector.complete) return true;
-    this.pending.take(frame.callId)?.resolve(collector.result());
-    return true;
   }
 
   private onStreamFrame(frame: ReceivedFrame): void {
