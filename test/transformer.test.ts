@@ -29,8 +29,8 @@ function recorder() {
   return { daffi, defined };
 }
 
-function run(source: string, extraFiles: Record<string, string> = {}, config = {}) {
-  const { js, diagnostics } = compile({ "case.ts": source, ...extraFiles }, config);
+function run(source: string, extraFiles: Record<string, string> = {}, config = {}, typia?: "before" | "after") {
+  const { js, diagnostics } = compile({ "case.ts": source, ...extraFiles }, config, typia);
   expect(diagnostics).toEqual([]);
   const { daffi, defined } = recorder();
   const exports = load(js, { daffi, "./reexport": load(compile({ "reexport.ts": extraFiles["reexport.ts"] ?? "export {};" }).js, { daffi }) });
@@ -118,6 +118,24 @@ describe("Callback classes", () => {
     const exact = run(source, {}, { exact: true }).method("Geo", "move").args![0]!;
     expect(ok(loose({ x: 1, y: 2, z: 3 }))).toBe(true);
     expect(exact({ x: 1, y: 2, z: 3 }).errors?.[0]).toMatchObject({ path: "$input.z" });
+  });
+});
+
+describe("together with typia's own transformer", () => {
+  it.each(["before", "after"] as const)("typia's transform %s daffi's: both do their work", (order) => {
+    const { exports, method } = run(
+      `
+      import typia from "typia";
+      import { Callback } from "daffi";
+      export class Svc extends Callback { put(n: number) {} }
+      export const isNumber = (x: unknown) => typia.is<number>(x);`,
+      {},
+      {},
+      order,
+    );
+    expect([ok(method("Svc", "put").args![0]!(1)), ok(method("Svc", "put").args![0]!("1"))]).toEqual([true, false]);
+    const isNumber = exports.isNumber as (x: unknown) => boolean;
+    expect([isNumber(1), isNumber("1")]).toEqual([true, false]);
   });
 });
 

@@ -23,7 +23,7 @@ export interface Compiled {
 }
 
 /** `files`: name → source, the first is the entry; all live in a virtual folder of the repository. */
-export function compile(files: Record<string, string>, config: DaffiTransformerConfig = {}): Compiled {
+export function compile(files: Record<string, string>, config: DaffiTransformerConfig = {}, typia?: "before" | "after"): Compiled {
   const folder = path.join(REPO, "test", "virtual");
   const virtual = new Map(Object.entries(files).map(([name, text]) => [path.join(folder, name), text]));
   const host = ts.createCompilerHost(options);
@@ -36,7 +36,11 @@ export function compile(files: Record<string, string>, config: DaffiTransformerC
   const entry = [...virtual.keys()][0]!;
   const program = ts.createProgram([...virtual.keys()], options, host);
   const outputs = new Map<string, string>();
-  program.emit(undefined, (name, text) => outputs.set(path.basename(name), text), undefined, false, { before: [daffiTransformer(program, config)] });
+  const daffi = daffiTransformer(program, config);
+  // typia's own transformer, for code that also calls typia directly: in either order with daffi's.
+  const typiaTransform = typia && (require("typia/lib/transform") as { default: (p: ts.Program, o: object, e: object) => ts.TransformerFactory<ts.SourceFile> }).default(program, {}, { addDiagnostic: () => 0 });
+  const before = !typiaTransform ? [daffi] : typia === "before" ? [typiaTransform, daffi] : [daffi, typiaTransform];
+  program.emit(undefined, (name, text) => outputs.set(path.basename(name), text), undefined, false, { before });
   const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
   return { js: outputs.get(path.basename(entry).replace(/\.ts$/, ".js")) ?? "", diagnostics };
 }
