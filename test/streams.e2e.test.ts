@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { alias, args, type Args, Fetcher, Global, RemoteError } from "../runtime";
 import { STREAM_WINDOW } from "../runtime/node/StreamSink";
-import { killAll, Spawned } from "./helpers/Spawned";
-import { startController } from "./helpers/system";
+import { startSystem, stopSystem } from "./helpers/system";
 import type { StreamApi } from "./fixtures/streamApi";
 
 class StreamClient extends Fetcher<StreamApi> {}
@@ -32,16 +31,10 @@ describe("streams", () => {
   const feeder = new Feeder();
 
   beforeAll(async () => {
-    const { connection } = await startController("unix");
-    const service = Spawned.script("test/fixtures/stream-service.js", connection.env);
-    await service.waitForLine(/^READY$/);
-    g = await Global.start({ processName: "reader", ...connection.options, logLevel: "silent" });
+    ({ g } = await startSystem([{ script: "test/fixtures/stream-service.js" }], "reader"));
   });
 
-  afterAll(async () => {
-    await g?.stop();
-    await killAll();
-  });
+  afterAll(() => stopSystem(g));
 
   describe("2.8 from a callback to the fetcher", () => {
     it("delivers 100,000 items complete and in order", async () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { BG, Fetcher, fetcher, Global, ValidationError } from "../runtime";
 import { killAll, Spawned } from "./helpers/Spawned";
-import { startController } from "./helpers/system";
+import { startController, startSystem, stopSystem } from "./helpers/system";
 import type { Item, ShopApi } from "./fixtures/shopApi";
 
 class ShopClient extends Fetcher<ShopApi> {}
@@ -28,16 +28,10 @@ describe("validated calls", () => {
   const shop = new ShopClient();
 
   beforeAll(async () => {
-    const { connection } = await startController("unix");
-    const service = Spawned.script("test/fixtures/shop-service.js", connection.env);
-    await service.waitForLine(/^READY$/);
-    g = await Global.start({ processName: "client", ...connection.options, logLevel: "silent" });
+    ({ g } = await startSystem([{ script: "test/fixtures/shop-service.js" }], "client"));
   });
 
-  afterAll(async () => {
-    await g?.stop();
-    await killAll();
-  });
+  afterAll(() => stopSystem(g));
 
   it("lets good arguments through, Date/Map/Uint8Array/bigint included", async () => {
     const before = await shop.count();

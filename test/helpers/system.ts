@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CLI, Spawned } from "./Spawned";
+import { Global } from "../../runtime";
+import { CLI, killAll, Spawned } from "./Spawned";
 
 export type Transport = "unix" | "tcp";
 
@@ -39,4 +40,25 @@ export async function startController(transport: Transport): Promise<{ controlle
     controller,
     connection: { options: { host: "127.0.0.1", port: Number(port) }, env: { DAFFI_HOST: "127.0.0.1", DAFFI_PORT: String(port) } },
   };
+}
+
+/**
+ * A controller, the fixture nodes (each started and READY), and a Global in this process named
+ * `driver`: the usual stage of an end-to-end test. Stop it with `stopSystem`.
+ */
+export async function startSystem(
+  fixtures: Array<{ script: string; env?: Record<string, string> }>,
+  driver: string,
+  transport: Transport = "unix",
+): Promise<{ g: Global; connection: Connection; nodes: Spawned[] }> {
+  const { connection } = await startController(transport);
+  const nodes = fixtures.map(({ script, env }) => Spawned.script(script, { ...connection.env, ...env }));
+  await Promise.all(nodes.map((node) => node.waitForLine(/^READY$/)));
+  const g = await Global.start({ processName: driver, ...connection.options, logLevel: "silent" });
+  return { g, connection, nodes };
+}
+
+export async function stopSystem(g: Global | undefined): Promise<void> {
+  await g?.stop();
+  await killAll();
 }
