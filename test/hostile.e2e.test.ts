@@ -83,13 +83,7 @@ describe("the router (property-based)", () => {
     let callId = 1000;
     fc.assert(
       fc.property(fc.array(anyFrame, { maxLength: 20 }), (frames) => {
-        for (const frame of frames) {
-          try {
-            router.handle(hostile, frame as unknown as ReceivedFrame);
-          } catch (error) {
-            expect(error).toBeInstanceOf(Error); // the controller logs and drops such a frame
-          }
-        }
+        for (const frame of frames) router.handle(hostile, frame as unknown as ReceivedFrame); // never throws
         // A real call still goes from caller to executor and back.
         const id = ++callId;
         router.handle(caller, { kind: Kind.CALL, callId: id, name: "work", payload: encode([1]) } as unknown as ReceivedFrame);

@@ -61,8 +61,7 @@ export class Router {
         // Frames of the executing node name the caller as target; the caller's own name no target.
         return frame.target ? this.routeToCaller(session, frame, frame.kind === Kind.STREAM_END) : this.routeToExecutor(session, frame, false);
       case Kind.REGISTER:
-        session.callbacks = callbackNames(decode(frame.payload));
-        return this.registryChanged();
+        return this.register(session, frame);
       case Kind.PING:
         return session.send({ kind: Kind.PONG, callId: frame.callId });
       case Kind.PONG:
@@ -114,6 +113,17 @@ export class Router {
     this.sessions.set(name, session);
     session.send({ kind: Kind.WELCOME, name: this.controllerName });
     this.log.info(`Node '${name}' has been connected to Controller`);
+    this.registryChanged();
+  }
+
+  private register(session: NodeSession, frame: ReceivedFrame): void {
+    let payload: unknown;
+    try {
+      payload = decode(frame.payload);
+    } catch {
+      return this.log.warn(`Ignored a REGISTER from '${session.name}' whose payload is not valid CBOR`);
+    }
+    session.callbacks = callbackNames(payload);
     this.registryChanged();
   }
 
