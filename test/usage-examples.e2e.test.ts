@@ -103,6 +103,7 @@ describe("2.12 lifecycle events", () => {
     await using g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
     await g.waitFunction("ping", { timeout: 10 });
     expect(await g.call.ping()).toBe("pong");
+    while (node.stdout.length < 4) await new Promise((resolve) => setTimeout(resolve, 20)); // its output may trail its calls
     expect(node.stdout).toEqual(["init lifecycle node (controller here: false)", "connected lifecycle node", "disconnected lifecycle node", "connected lifecycle node"]);
   });
 });

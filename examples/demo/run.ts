@@ -19,7 +19,7 @@ function start(name: string, args: string[]): ChildProcess {
 }
 
 const exited = (child: ChildProcess) =>
-  new Promise<number>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code ?? 1))));
+  new Promise<number>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("close", (code) => resolve(code ?? 1))));
 
 async function main(): Promise<number> {
   const controller = start("controller", [cli, "controller"]);

@@ -36,7 +36,8 @@ export class Spawned {
     this.collect(this.child.stdout!, this.stdout);
     this.collect(this.child.stderr!, this.stderr);
     this.exited = new Promise((resolve) =>
-      this.child.once("exit", (code, signal) => {
+      // "close", not "exit": it comes after the output pipes are drained, so stdout/stderr are complete.
+      this.child.once("close", (code, signal) => {
         running.delete(this);
         this.exit = { code, signal };
         resolve(this.exit);
@@ -66,11 +67,11 @@ export class Spawned {
       const finish = (settle: () => void) => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
-        this.child.off("exit", onExit);
+        this.child.off("close", onExit);
         settle();
       };
       this.waiters.add(waiter);
-      this.child.once("exit", onExit);
+      this.child.once("close", onExit);
     });
   }
 
