@@ -22,5 +22,8 @@ export function channelOptions(heartbeatSeconds = DEFAULT_HEARTBEAT_SECONDS, max
     // The server accepts the peers' pings at that pace (instead of answering GOAWAY too_many_pings).
     "grpc.http2.min_ping_interval_without_data_ms": Math.floor(heartbeatMs / 2),
     "grpc.http2.min_time_between_pings_ms": Math.floor(heartbeatMs / 2),
+    // One long-lived stream per node: gRPC's retry layer (which holds each message until it is
+    // written) buys nothing here and costs latency on every message.
+    "grpc.enable_retries": 0,
   };
 }
