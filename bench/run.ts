@@ -97,6 +97,14 @@ async function transportRun(transport: "unix" | "tcp"): Promise<void> {
   for (const other of others) other.kill("SIGKILL");
 
   if (transport === "unix") {
+    // The spec's common setup: the controller in the executing node's process (an in-memory link between them).
+    const colocatedEnv = { DAFFI_UNIX_SOCK_PATH: fs.mkdtempSync(path.join(os.tmpdir(), "daffi-bench-")) };
+    const colocated = Spawned.script("bench/colocated-worker.js", colocatedEnv);
+    await colocated.waitForLine(/^READY$/);
+    const daffi = await measure("bench/daffi-client.js", ["fg_seq", String(seconds)], colocatedEnv);
+    const baseline = await measure("bench/raw-client.js", [rawTarget, "fg_seq", String(seconds)], {});
+    report({ name: "fg_seq_colocated_unix", value: daffi.value, unit: daffi.unit, baseline: baseline.value, ratio: daffi.value / baseline.value });
+    colocated.kill("SIGKILL");
     const slow = await runOnce("bench/daffi-client.js", ["slow_consumer", String(quick ? 1 : 5)], env);
     report({ name: "producer_heap_slow_reader", value: slow.value, unit: slow.unit });
     const startupController = await measure("bench/startup.js", ["controller"], { DAFFI_UNIX_SOCK_PATH: fs.mkdtempSync(path.join(os.tmpdir(), "daffi-bench-")) });

@@ -6,6 +6,9 @@ import { resolveAddress, grpcTarget } from "../runtime/wire/address";
 import { decode, encode } from "../runtime/wire/codec";
 import { Kind, Mode } from "../runtime/wire/Kind";
 import { decodeBatch, encodeBatch, protoEnum } from "../runtime/wire/protocol";
+import { localLink } from "../runtime/wire/LocalLink";
+import { Global } from "../runtime";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -63,5 +66,34 @@ describe("addresses (spec: Global initialization)", () => {
     expect(resolveAddress({ host: "0.0.0.0" })).toEqual({ kind: "tcp", host: "0.0.0.0", port: 0 });
     expect(resolveAddress({ port: 8888 })).toEqual({ kind: "tcp", host: "localhost", port: 8888 });
     expect(grpcTarget(resolveAddress({ host: "::1", port: 5 }))).toBe("[::1]:5");
+  });
+});
+
+describe("the in-process link (a node in the controller's own process)", () => {
+  it("delivers batches in order, with protobuf's defaults filled in, and ends both sides", async () => {
+    const [node, controller] = localLink();
+    const received: unknown[] = [];
+    let closed = 0;
+    controller.on("data", (frames: unknown[]) => received.push(...frames));
+    controller.on("close", () => closed++);
+    node.on("close", () => closed++);
+    node.write({ frames: [{ kind: Kind.HELLO, name: "n" }] });
+    node.write({ frames: [{ kind: Kind.PING, callId: 7 }] });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(received).toEqual([
+      expect.objectContaining({ kind: Kind.HELLO, name: "n", callId: 0, target: "", credit: 0, itemStream: false }),
+      expect.objectContaining({ kind: Kind.PING, callId: 7, name: "" }),
+    ]);
+    node.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(2);
+    expect(() => node.write({ frames: [] })).toThrow(/closed/);
+  });
+
+  it("is what a Global running both a controller and a node uses", async () => {
+    const unixSockPath = fs.mkdtempSync(path.join(os.tmpdir(), "daffi-local-"));
+    await using g = await Global.start({ initController: true, unixSockPath, logLevel: "silent" });
+    const router = (g as unknown as { controller: { router: { all(): Array<{ name: string; peer: string }> } } }).controller.router;
+    expect(router.all().map((session) => [session.name, session.peer])).toEqual([[g.processName, "in-process"]]);
   });
 });

@@ -10,6 +10,7 @@ import { FrameWriter } from "../wire/FrameWriter";
 import { type Batch, DaffiService } from "../wire/protocol";
 import { channelOptions, DEFAULT_HEARTBEAT_SECONDS } from "../wire/channelOptions";
 import { serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
+import { type LocalEnd, localLink } from "../wire/LocalLink";
 import { NodeSession } from "./NodeSession";
 import { Router } from "./Router";
 
@@ -83,6 +84,14 @@ export class Controller {
     });
     if (this.address.kind === "unix") fs.rmSync(this.address.socketPath, { force: true });
     this.log.info("Controller stopped.");
+  }
+
+  /** The node of this same process connects here, in memory; undefined once the controller stopped. */
+  connectLocal(): LocalEnd | undefined {
+    if (!this.server) return undefined;
+    const [nodeEnd, controllerEnd] = localLink();
+    this.accept(controllerEnd as unknown as ConnectStream);
+    return nodeEnd;
   }
 
   private accept(stream: ConnectStream): void {

@@ -175,7 +175,8 @@ export class Global implements AsyncDisposable {
 
   private async connectNode(options: GlobalOptions): Promise<void> {
     const node = this.node!;
-    const connecting = node.start(this.address, options);
+    const controller = this.controller;
+    const connecting = node.start(this.address, { ...options, local: controller && (() => controller.connectLocal()) });
     const timeoutSeconds = options.connectTimeout;
     if (timeoutSeconds === undefined) return connecting;
     let timer: NodeJS.Timeout | undefined;

@@ -11,6 +11,7 @@ import { channelCredentials, type TlsOptions } from "../wire/tls";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
+import type { LocalEnd } from "../wire/LocalLink";
 import { Kind } from "../wire/Kind";
 import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
 import { CallExecutor } from "./CallExecutor";
@@ -55,7 +56,12 @@ export class Node {
   }
 
   /** Connects (retrying until the controller answers); resolves at the first WELCOME. */
-  start(address: Address, options: TlsOptions & { heartbeat?: number; maxMessageSize?: number } = {}): Promise<void> {
+  /**
+   * `local`: the controller of this very process, reached in memory instead of through a socket
+   * (the spec's common setup of a controller sharing its process with a node).
+   */
+  start(address: Address, options: TlsOptions & { heartbeat?: number; maxMessageSize?: number; local?: () => LocalEnd | undefined } = {}): Promise<void> {
+    this.local = options.local;
     if (this.stopped) return Promise.reject(new StoppedError("the node was stopped before it started"));
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES;
     const secure = channelCredentials(options);
@@ -184,7 +190,10 @@ export class Node {
 
   private connectStream(): void {
     if (!this.client || this.stopped) return;
-    const stream = this.client.makeBidiStreamRequest<Batch, ReceivedFrame[]>("/daffi.Daffi/Connect", encodeBatch, decodeBatch);
+    const local = this.local?.();
+    if (this.local && !local) return this.onStreamClosed(undefined, new Error("the controller of this process is stopped"));
+    const stream = (local as unknown as grpc.ClientDuplexStream<Batch, ReceivedFrame[]> | undefined) ??
+      this.client.makeBidiStreamRequest<Batch, ReceivedFrame[]>("/daffi.Daffi/Connect", encodeBatch, decodeBatch);
     const writer = new FrameWriter(stream, this.maxMessageSize);
     this.stream = stream;
     this.writer = writer;
@@ -287,13 +296,14 @@ export class Node {
   }
 
   private maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES;
+  private local?: () => LocalEnd | undefined;
 
   /** Why the last connection attempt or stream ended (for "no controller answered" errors). */
   lastError?: Error;
 
-  private onStreamClosed(writer: FrameWriter, error?: Error): void {
+  private onStreamClosed(writer: FrameWriter | undefined, error?: Error): void {
     if (error) this.lastError = error;
-    writer.close();
+    writer?.close();
     const wasConnected = this.connected;
     this.connected = false;
     this.pending.rejectSent(() => new NodeDisconnectedError("the connection to the controller was lost before the answer came"));
