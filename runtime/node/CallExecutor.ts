@@ -1,6 +1,6 @@
 // Runs the calls that arrive at this node and answers each with RESULT or ERROR (or a stream of items).
+import { isIterator } from "../call/iteration";
 import { CallbackNotFoundError, ConfigurationError, ProtocolError, StoppedError, TransferNotAllowedError, ValidationError } from "../errors/DaffiError";
-import { rebuildFunction } from "./rebuildFunction";
 import { toWireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
@@ -10,8 +10,8 @@ import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
 import { BUILTIN } from "./builtins";
 import { InboundStream } from "./InboundStream";
-import { isIterator } from "../call/iteration";
 import { collect, OutboundStream } from "./OutboundStream";
+import { rebuildFunction } from "./rebuildFunction";
 import { type Schedule, Scheduler } from "./Scheduler";
 
 export class CallExecutor {
