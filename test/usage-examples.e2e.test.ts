@@ -2,8 +2,12 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { killAll, Spawned } from "./helpers/Spawned";
 import { freePort, tempSocketFolder } from "./helpers/system";
-import { CLI } from "./helpers/Spawned";
+import { CLI, DIST } from "./helpers/Spawned";
 import { Global } from "../runtime";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 afterEach(killAll);
 
@@ -84,6 +88,20 @@ describe("2.10 bidirectional communication", () => {
     const calculator = Spawned.script("examples/bidirectional/calculator-service.js", env);
     await shopping.waitForLine(/^Calculated sum: 6$/);
     await calculator.waitForLine(/^Received shopping items: orange, bread, cheese$/);
+  });
+});
+
+describe("2.11 SSL certificates", () => {
+  it("the spec's script makes a self-signed pair; service and client talk over TLS", async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "daffi-ssl-"));
+    execFileSync(path.join(DIST, "..", "examples", "ssl", "generate-certificates.sh"), { cwd: folder, stdio: "ignore" });
+    const env = { DAFFI_HOST: "localhost", DAFFI_PORT: String(await freePort()), DAFFI_CERTIFICATES: folder };
+    const service = Spawned.script("examples/ssl/calculator-service.js", env);
+    await service.waitForLine(/\(TLS\)/);
+    await service.waitForLine(/node\[.*\] \| Node '.*' has been connected to Controller/);
+    const client = Spawned.script("examples/ssl/calculator-client.js", env);
+    await client.succeeds();
+    expect(client.stdout).toEqual(["3", "60"]);
   });
 });
 
