@@ -312,6 +312,8 @@ export class Node {
       this.events.disconnected();
     }
     if (this.stopped || this.refusal) return;
+    // Say once per outage that we are still trying, and why, rather than wait in silence.
+    if (this.attempts === 6) this.log.warn(`Still waiting for the controller${this.lastError ? ` (${this.lastError.message})` : ""}; retrying every ${RETRY_MAX_MS / 1000}s at most`);
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts = Math.min(this.attempts + 1, 16);
     this.retryTimer = setTimeout(() => this.connectStream(), delay);
