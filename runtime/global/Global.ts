@@ -31,6 +31,8 @@ export class Global implements AsyncDisposable {
   private address: Address;
   private initialized = false;
   private connectedBeforeInit = false;
+  /** What this process knows of the system: the node's view, or (controller only) one fed by the router. */
+  private readonly registry: RegistryView;
 
   /** Starts in the background; calls wait until the node is connected. Prefer `await Global.start(...)`. */
   constructor(options: GlobalOptions = {}) {
@@ -53,6 +55,7 @@ export class Global implements AsyncDisposable {
         options.allowTransfer ?? false,
       );
     }
+    this.registry = this.node?.registry ?? new RegistryView();
     this.call = callProxy(this.invoker);
     if (this.node) activate(this.invoker);
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
@@ -93,7 +96,7 @@ export class Global implements AsyncDisposable {
 
   /** Callback name → names of the processes exposing it, as last announced by the controller. */
   get registeredCallbacks(): Record<string, string[]> {
-    return this.view().registeredCallbacks();
+    return this.registry.registeredCallbacks();
   }
 
   /** Resolves when a process of that name is connected; TimeoutError after `timeout` seconds. */
@@ -140,7 +143,7 @@ export class Global implements AsyncDisposable {
       deactivate(this.invoker);
       await this.node?.stop();
       await this.controller?.stop();
-      this.controllerView?.abandon(new StoppedError("the Global was stopped"));
+      this.registry.abandon(new StoppedError("the Global was stopped"));
       this.markStopped();
     })();
     return this.stopping;
@@ -165,7 +168,8 @@ export class Global implements AsyncDisposable {
     if (this.controller) {
       await this.controller.start();
       this.address = this.controller.address;
-      this.controller.router.onRegistryChange(() => this.controllerView?.update(this.controller!.router.snapshot()));
+      const { router } = this.controller;
+      if (!this.node) router.onRegistryChange(() => this.registry.update(router.snapshot()));
     }
     if (this.node) await this.connectNode(options);
     this.runHook(options.onInit, "onInit");
@@ -193,21 +197,9 @@ export class Global implements AsyncDisposable {
     }
   }
 
-  private controllerView?: RegistryView;
-
-  /** The node's view of the system; a controller-only process reads its own router. */
-  private view(): RegistryView {
-    if (this.node) return this.node.registry;
-    if (!this.controllerView) {
-      this.controllerView = new RegistryView();
-      this.controllerView.update(this.controller!.router.snapshot());
-    }
-    return this.controllerView;
-  }
-
   private liveView(): RegistryView {
     if (this.stopping) throw new StoppedError("the Global is stopped");
-    return this.view();
+    return this.registry;
   }
 
   private runHook(hook: LifecycleHook | undefined, name: string): void {

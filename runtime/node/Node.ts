@@ -167,7 +167,6 @@ export class Node {
     this.pending.rejectAll(() => new StoppedError("the node was stopped before the answer came"));
     this.registry.abandon(new StoppedError("the node was stopped"));
     this.firstConnection?.reject(new StoppedError("the node was stopped before it connected"));
-    this.writer?.close();
     this.stream?.end();
     this.stream?.cancel();
     this.client?.close();
