@@ -1,6 +1,7 @@
 // Spec "Global" and "callback": a controller and nodes in separate processes calling each other.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CallbackNotFoundError, Global, NodeDisconnectedError, RemoteError, TimeoutError } from "../runtime";
+import { settled } from "./helpers/settled";
 import { killAll, Spawned } from "./helpers/Spawned";
 import { startController, type Transport } from "./helpers/system";
 
@@ -62,10 +63,7 @@ describe.each<Transport>(["unix", "tcp"])("calls between nodes over %s", (transp
   });
 
   it("turns a throwing callback into RemoteError and keeps the node serving", async () => {
-    const error = await g.call.fail("wrong input").then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await settled(g.call.fail("wrong input"));
     expect(error).toBeInstanceOf(RemoteError);
     expect(error).toMatchObject({ message: "wrong input", remoteName: "TypeError", code: "REMOTE" });
     expect(["A", "B"]).toContain((error as RemoteError).processName);
@@ -108,11 +106,7 @@ describe("a node that dies mid-call", () => {
     await Promise.all([victim.waitForLine(/^READY$/), survivor.waitForLine(/^READY$/)]);
     await using g = await Global.start({ processName: "driver", ...connection.options, logLevel: "silent" });
 
-    const longCall = g.call.sleep_victim(60);
-    const outcome = longCall.then(
-      () => "resolved",
-      (e: unknown) => e,
-    );
+    const outcome = settled(g.call.sleep_victim(60).fg());
     await new Promise((resolve) => setTimeout(resolve, 300));
     const killedAt = Date.now();
     victim.kill("SIGKILL");

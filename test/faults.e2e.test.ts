@@ -1,6 +1,7 @@
 // Reliability: frozen nodes, oversized messages, and a draining stop.
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { callback, Global, NodeDisconnectedError, PayloadTooLargeError } from "../runtime";
+import { settled } from "./helpers/settled";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
 
@@ -23,10 +24,7 @@ describe("heartbeats", () => {
     const frozen = Spawned.script("test/fixtures/peer.js", { ...env, DAFFI_NAME: "frozen", DAFFI_HEARTBEAT: "1" });
     await frozen.waitForLine(/^READY$/);
     await using g = await Global.start({ unixSockPath: folder, heartbeat: 1, logLevel: "silent" });
-    const call = g.call.sleep_frozen(60).then(
-      () => "resolved",
-      (e: unknown) => e,
-    );
+    const call = settled(g.call.sleep_frozen(60).fg());
     await new Promise((resolve) => setTimeout(resolve, 200));
     const frozenAt = Date.now();
     frozen.kill("SIGSTOP");
@@ -45,10 +43,7 @@ describe("message size limit", () => {
     await peer.waitForLine(/^READY$/);
     await using g = await Global.start({ unixSockPath: folder, maxMessageSize: limit, logLevel: "silent" });
     await expect(g.call.echo(new Uint8Array(limit))).rejects.toBeInstanceOf(PayloadTooLargeError);
-    const error = await g.call.bytes(limit).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await settled(g.call.bytes(limit));
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect((error as Error).message).toMatch(/above the limit/);
     expect((await g.call.bytes(1000)).length).toBe(1000);

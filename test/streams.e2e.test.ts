@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { alias, args, type Args, Fetcher, Global, RemoteError } from "../runtime";
 import { STREAM_WINDOW } from "../runtime/node/StreamSink";
+import { settled } from "./helpers/settled";
 import { startSystem, stopSystem } from "./helpers/system";
 import type { StreamApi } from "./fixtures/streamApi";
 
@@ -71,11 +72,10 @@ describe("streams", () => {
 
     it("an error mid-stream arrives after the items before it", async () => {
       const items: number[] = [];
-      const error = await (async () => {
-        for await (const item of client.failing(5)) items.push(item);
-      })().then(
-        () => undefined,
-        (e: unknown) => e,
+      const error = await settled(
+        (async () => {
+          for await (const item of client.failing(5)) items.push(item);
+        })(),
       );
       expect(items).toEqual([0, 1, 2, 3, 4]);
       expect(error).toBeInstanceOf(RemoteError);

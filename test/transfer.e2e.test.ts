@@ -1,6 +1,7 @@
 // Spec 2.9 / Global.transfer_and_call: functions sent to another node, only where it allows them.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Global, NodeDisconnectedError, RemoteError, TransferNotAllowedError } from "../runtime";
+import { settled } from "./helpers/settled";
 import { killAll, Spawned } from "./helpers/Spawned";
 import { startController } from "./helpers/system";
 
@@ -34,9 +35,11 @@ describe("transferAndCall", () => {
   });
 
   it("returns a thrown error as RemoteError; the node goes on", async () => {
-    const error = await g.transferAndCall("open", () => {
-      throw new SyntaxError("inside the transferred function");
-    }).catch((e: unknown) => e);
+    const error = await settled(
+      g.transferAndCall("open", () => {
+        throw new SyntaxError("inside the transferred function");
+      }),
+    );
     expect(error).toBeInstanceOf(RemoteError);
     expect(error).toMatchObject({ remoteName: "SyntaxError", message: "inside the transferred function", processName: "open" });
     expect(await g.transferAndCall("open", () => "still here")).toBe("still here");

@@ -2,6 +2,7 @@
 // on the fetcher before sending and again on the callback's node before running.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { BG, Fetcher, fetcher, Global, ValidationError } from "../runtime";
+import { settled } from "./helpers/settled";
 import { killAll, Spawned } from "./helpers/Spawned";
 import { startController, startSystem, stopSystem } from "./helpers/system";
 import type { Item, ShopApi } from "./fixtures/shopApi";
@@ -15,10 +16,7 @@ class Liar extends Fetcher {
 const item = (overrides: Record<string, unknown> = {}): Item => ({ name: "tea", price: 2, added: new Date(0), ...overrides }) as Item;
 
 async function rejection(promise: unknown): Promise<ValidationError> {
-  const error = await (promise as Promise<unknown>).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const error = await settled(promise as Promise<unknown>);
   expect(error).toBeInstanceOf(ValidationError);
   return error as ValidationError;
 }
