@@ -4,7 +4,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import fc from "fast-check";
-import { Global } from "../runtime";
+import { Global, ProtocolError } from "../runtime";
 import { NodeSession } from "../runtime/controller/NodeSession";
 import { Router } from "../runtime/controller/Router";
 import { Logger } from "../runtime/log/Logger";
@@ -18,14 +18,14 @@ import { CLI, killAll, Spawned } from "./helpers/Spawned";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("the frame decoder (property-based)", () => {
-  it("either decodes arbitrary bytes into frames or throws an Error; it never crashes or hangs", () => {
+  it("either decodes arbitrary bytes into frames or throws a ProtocolError; it never crashes or hangs", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
         try {
           const frames = decodeBatch(Buffer.from(bytes));
           expect(Array.isArray(frames)).toBe(true);
         } catch (error) {
-          expect(error).toBeInstanceOf(Error);
+          expect(error).toBeInstanceOf(ProtocolError);
         }
       }),
       { numRuns: 5000 },

@@ -5,7 +5,11 @@ import { fromWireError, toWireError } from "../runtime/errors/wireError";
 import { resolveAddress, grpcTarget } from "../runtime/wire/address";
 import { decode, encode } from "../runtime/wire/codec";
 import { Kind, Mode } from "../runtime/wire/Kind";
-import { decodeBatch, encodeBatch, protoEnum } from "../runtime/wire/protocol";
+import fc from "fast-check";
+import { ProtocolError } from "../runtime";
+import type { Frame } from "../runtime/wire/Frame";
+import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
+import { reference } from "./helpers/protoReference";
 import { localLink } from "../runtime/wire/LocalLink";
 import { Global } from "../runtime";
 import * as fs from "node:fs";
@@ -14,10 +18,10 @@ import * as path from "node:path";
 
 describe("proto/daffi.proto", () => {
   it("declares the same frame kinds and modes as the runtime uses", () => {
-    const { KIND_UNSPECIFIED, ...kinds } = protoEnum("Kind");
+    const { KIND_UNSPECIFIED, ...kinds } = reference.enumValues("Kind");
     expect(KIND_UNSPECIFIED).toBe(0);
     expect(kinds).toEqual(Kind);
-    expect(protoEnum("Mode")).toEqual(Mode);
+    expect(reference.enumValues("Mode")).toEqual(Mode);
   });
 
   it("round-trips a batch of frames, payload bytes untouched", () => {
@@ -31,8 +35,89 @@ describe("proto/daffi.proto", () => {
     expect(decode(ping!.payload)).toBeUndefined();
   });
 
-  it("rejects malformed bytes with an exception, not a crash", () => {
-    expect(() => decodeBatch(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))).toThrow();
+  it("rejects malformed bytes with a ProtocolError, not a crash", () => {
+    expect(() => decodeBatch(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))).toThrow(ProtocolError);
+    expect(() => decodeBatch(Buffer.from([0x0a, 0x05, 0x08]))).toThrow(/runs past the end/);
+    expect(() => decodeBatch(Buffer.from([0x0a, 0x02, 0x0f, 0x00]))).toThrow(/wire type/);
+  });
+
+  // The runtime encodes batches by hand (runtime/wire/batchCodec.ts); protobufjs reading the .proto is the reference.
+  const frame = fc.record(
+    {
+      kind: fc.integer({ min: 0, max: 14 }),
+      callId: fc.nat({ max: 0xffff_ffff }),
+      name: fc.string({ unit: "binary" }),
+      source: fc.string(),
+      target: fc.string({ unit: "grapheme" }),
+      mode: fc.integer({ min: 0, max: 4 }),
+      payload: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+      credit: fc.nat({ max: 0xffff_ffff }),
+      timeoutMs: fc.nat({ max: 0xffff_ffff }),
+      itemStream: fc.boolean(),
+      returnResult: fc.boolean(),
+    },
+    { requiredKeys: ["kind"] },
+  );
+  const full = (f: Frame) => ({
+    kind: f.kind,
+    callId: f.callId ?? 0,
+    name: f.name ?? "",
+    source: f.source ?? "",
+    target: f.target ?? "",
+    mode: f.mode ?? 0,
+    payload: Buffer.from(f.payload ?? []).toString("hex"),
+    credit: f.credit ?? 0,
+    timeoutMs: f.timeoutMs ?? 0,
+    itemStream: f.itemStream ?? false,
+    returnResult: f.returnResult ?? false,
+  });
+  // protobufjs turns lone surrogates into U+FFFD, as UTF-8 must.
+  const wellFormed = (text: string) => Buffer.from(text, "utf8").toString("utf8");
+  const asSent = (f: Frame) => ({ ...full(f), name: wellFormed(f.name ?? ""), source: wellFormed(f.source ?? ""), target: wellFormed(f.target ?? "") });
+
+  // proto3 leaves fields at their default out; protobufjs writes whatever the object holds.
+  const withoutDefaults = (f: Frame) => Object.fromEntries(Object.entries(f).filter(([, value]) => value !== 0 && value !== "" && value !== false && (value as Uint8Array).length !== 0)) as Frame;
+
+  it("encodes every batch to the same bytes as protobufjs, and decodes what protobufjs encodes", () => {
+    fc.assert(
+      fc.property(fc.array(frame, { maxLength: 6 }), (frames) => {
+        const bytes = encodeBatch({ frames: frames as Frame[] });
+        expect(bytes.toString("hex")).toBe(reference.encode({ frames: (frames as Frame[]).map(withoutDefaults) }).toString("hex"));
+        const viaReference = reference.decode(bytes).map((f) => full(f as unknown as Frame));
+        expect(viaReference).toEqual(frames.map((f) => asSent(f as Frame)));
+        expect(decodeBatch(reference.encode({ frames: frames as Frame[] })).map(full)).toEqual(viaReference);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("skips fields of a newer protocol, in a frame and around it", () => {
+    const w = reference.writer();
+    w.uint32((1 << 3) | 2).fork();
+    w.uint32((5 << 3) | 2).string("target");
+    w.uint32((40 << 3) | 0).uint64(2 ** 40);
+    w.uint32((41 << 3) | 1).fixed64(7);
+    w.uint32((42 << 3) | 5).fixed32(7);
+    w.uint32((43 << 3) | 2).bytes(Buffer.from("later"));
+    w.uint32((1 << 3) | 0).uint32(Kind.CALL);
+    w.ldelim();
+    w.uint32((9 << 3) | 2).string("batch field of a newer protocol");
+    const [only, ...rest] = decodeBatch(Buffer.from(w.finish()));
+    expect(rest).toEqual([]);
+    expect(only).toMatchObject({ kind: Kind.CALL, target: "target", name: "", payload: Buffer.alloc(0) });
+  });
+
+  it("decodes payloads without copying them", () => {
+    const payload = Buffer.alloc(1024 * 1024, 7);
+    const bytes = encodeBatch({ frames: [{ kind: Kind.RESULT, callId: 1, payload }] });
+    const [result] = decodeBatch(bytes);
+    expect(result!.payload.buffer).toBe(bytes.buffer);
+    expect(Buffer.compare(Buffer.from(result!.payload), payload)).toBe(0);
+  });
+
+  it("refuses to encode a field outside uint32", () => {
+    expect(() => encodeBatch({ frames: [{ kind: Kind.CALL, callId: 2 ** 32 }] })).toThrow(ProtocolError);
+    expect(() => encodeBatch({ frames: [{ kind: Kind.CALL, credit: -1 }] })).toThrow(ProtocolError);
   });
 });
 

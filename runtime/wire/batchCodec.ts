@@ -1,0 +1,275 @@
+// The protobuf encoding of a Batch (proto/daffi.proto), written out by hand for the hot path:
+// one size pass, one buffer, no intermediate writer objects; payloads are decoded without a copy.
+// test/wire.test.ts checks it against protobufjs reading the .proto, both ways.
+import type { Frame, ReceivedFrame } from "./Frame";
+import type { Kind, Mode } from "./Kind";
+import { ProtocolError } from "../errors/DaffiError";
+
+export interface Batch {
+  frames: Frame[];
+}
+
+// Field numbers of proto/daffi.proto; wire types: 0 varint, 1 64-bit, 2 length-delimited, 5 32-bit.
+const FRAMES = (1 << 3) | 2;
+const KIND = (1 << 3) | 0;
+const CALL_ID = (2 << 3) | 0;
+const NAME = (3 << 3) | 2;
+const SOURCE = (4 << 3) | 2;
+const TARGET = (5 << 3) | 2;
+const MODE = (6 << 3) | 0;
+const PAYLOAD = (7 << 3) | 2;
+const CREDIT = (8 << 3) | 0;
+const TIMEOUT_MS = (9 << 3) | 0;
+const ITEM_STREAM = (10 << 3) | 0;
+const RETURN_RESULT = (11 << 3) | 0;
+
+const EMPTY = Buffer.alloc(0);
+
+function varintSize(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+}
+
+/** Protobuf writes enums and uint32 as unsigned 32-bit varints; anything else is a bug of ours. */
+function uint32(value: number | undefined, field: string): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new ProtocolError(`frame field ${field} must be a uint32, got ${value}`);
+  return value;
+}
+
+interface Sized {
+  frame: Frame;
+  size: number;
+  name: number;
+  source: number;
+  target: number;
+}
+
+function stringField(value: string | undefined): number {
+  return value ? Buffer.byteLength(value) : 0;
+}
+
+function lengthField(length: number): number {
+  return length === 0 ? 0 : 1 + varintSize(length) + length;
+}
+
+function measure(frame: Frame): Sized {
+  const name = stringField(frame.name);
+  const source = stringField(frame.source);
+  const target = stringField(frame.target);
+  const kind = uint32(frame.kind, "kind");
+  const callId = uint32(frame.callId, "callId");
+  const mode = uint32(frame.mode, "mode");
+  const credit = uint32(frame.credit, "credit");
+  const timeoutMs = uint32(frame.timeoutMs, "timeoutMs");
+  const size =
+    (kind ? 1 + varintSize(kind) : 0) +
+    (callId ? 1 + varintSize(callId) : 0) +
+    lengthField(name) +
+    lengthField(source) +
+    lengthField(target) +
+    (mode ? 1 + varintSize(mode) : 0) +
+    lengthField(frame.payload?.length ?? 0) +
+    (credit ? 1 + varintSize(credit) : 0) +
+    (timeoutMs ? 1 + varintSize(timeoutMs) : 0) +
+    (frame.itemStream ? 2 : 0) +
+    (frame.returnResult ? 2 : 0);
+  return { frame, size, name, source, target };
+}
+
+class Output {
+  offset = 0;
+  constructor(readonly buffer: Buffer) {}
+
+  varint(value: number): void {
+    const buffer = this.buffer;
+    while (value > 0x7f) {
+      buffer[this.offset++] = (value & 0x7f) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    buffer[this.offset++] = value;
+  }
+
+  uint(tag: number, value: number | undefined): void {
+    if (!value) return;
+    this.buffer[this.offset++] = tag;
+    this.varint(value);
+  }
+
+  string(tag: number, value: string | undefined, length: number): void {
+    if (length === 0) return;
+    this.buffer[this.offset++] = tag;
+    this.varint(length);
+    this.offset += this.buffer.write(value!, this.offset, length, "utf8");
+  }
+
+  bytes(tag: number, value: Uint8Array | undefined): void {
+    if (!value || value.length === 0) return;
+    this.buffer[this.offset++] = tag;
+    this.varint(value.length);
+    this.buffer.set(value, this.offset);
+    this.offset += value.length;
+  }
+
+  flag(tag: number, value: boolean | undefined): void {
+    if (!value) return;
+    this.buffer[this.offset++] = tag;
+    this.buffer[this.offset++] = 1;
+  }
+}
+
+export function encodeBatch(batch: Batch): Buffer {
+  const sized = batch.frames.map(measure);
+  let total = 0;
+  for (const { size } of sized) total += 1 + varintSize(size) + size;
+  const out = new Output(Buffer.allocUnsafe(total));
+  for (const { frame, size, name, source, target } of sized) {
+    out.buffer[out.offset++] = FRAMES;
+    out.varint(size);
+    out.uint(KIND, frame.kind);
+    out.uint(CALL_ID, frame.callId);
+    out.string(NAME, frame.name, name);
+    out.string(SOURCE, frame.source, source);
+    out.string(TARGET, frame.target, target);
+    out.uint(MODE, frame.mode);
+    out.bytes(PAYLOAD, frame.payload);
+    out.uint(CREDIT, frame.credit);
+    out.uint(TIMEOUT_MS, frame.timeoutMs);
+    out.flag(ITEM_STREAM, frame.itemStream);
+    out.flag(RETURN_RESULT, frame.returnResult);
+  }
+  return out.buffer;
+}
+
+class Input {
+  offset = 0;
+  /** Where the message being read ends (the batch, or the frame inside it). */
+  end: number;
+  constructor(readonly buffer: Buffer) {
+    this.end = buffer.length;
+  }
+
+  /** A varint as protobuf's uint32 reads it: the low 32 bits of up to 10 bytes. */
+  varint(): number {
+    const buffer = this.buffer;
+    let value = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (this.offset >= this.end) throw new ProtocolError("truncated varint");
+      const byte = buffer[this.offset++]!;
+      if (shift < 28) value |= (byte & 0x7f) << shift;
+      else if (shift === 28) value |= (byte & 0x0f) << 28;
+      if (byte < 0x80) return value >>> 0;
+    }
+    throw new ProtocolError("varint longer than 10 bytes");
+  }
+
+  /** The end of a length-delimited field that starts here. */
+  length(): number {
+    const length = this.varint();
+    const end = this.offset + length;
+    if (end > this.end) throw new ProtocolError(`a field of ${length} bytes runs past the end of its message`);
+    return end;
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.offset += 8;
+        break;
+      case 2:
+        this.offset = this.length();
+        return;
+      case 5:
+        this.offset += 4;
+        break;
+      default:
+        throw new ProtocolError(`invalid wire type ${wireType}`);
+    }
+    if (this.offset > this.end) throw new ProtocolError("truncated field");
+  }
+}
+
+function decodeFrame(input: Input, end: number): ReceivedFrame {
+  const frame: ReceivedFrame = {
+    kind: 0 as Kind,
+    callId: 0,
+    name: "",
+    source: "",
+    target: "",
+    mode: 0 as Mode,
+    payload: EMPTY,
+    credit: 0,
+    timeoutMs: 0,
+    itemStream: false,
+    returnResult: false,
+  };
+  const outer = input.end;
+  input.end = end;
+  while (input.offset < end) {
+    const tag = input.varint();
+    switch (tag) {
+      case KIND:
+        frame.kind = input.varint() as Kind;
+        break;
+      case CALL_ID:
+        frame.callId = input.varint();
+        break;
+      case NAME:
+      case SOURCE:
+      case TARGET: {
+        const stop = input.length();
+        const text = input.buffer.toString("utf8", input.offset, stop);
+        input.offset = stop;
+        if (tag === NAME) frame.name = text;
+        else if (tag === SOURCE) frame.source = text;
+        else frame.target = text;
+        break;
+      }
+      case MODE:
+        frame.mode = input.varint() as Mode;
+        break;
+      case PAYLOAD: {
+        const stop = input.length();
+        frame.payload = input.buffer.subarray(input.offset, stop);
+        input.offset = stop;
+        break;
+      }
+      case CREDIT:
+        frame.credit = input.varint();
+        break;
+      case TIMEOUT_MS:
+        frame.timeoutMs = input.varint();
+        break;
+      case ITEM_STREAM:
+        frame.itemStream = input.varint() !== 0;
+        break;
+      case RETURN_RESULT:
+        frame.returnResult = input.varint() !== 0;
+        break;
+      default:
+        if (tag >>> 3 === 0) throw new ProtocolError("field number 0");
+        input.skip(tag & 7); // a field of a newer protocol: skipped
+    }
+  }
+  input.end = outer;
+  return frame;
+}
+
+/** Decodes one gRPC message; throws ProtocolError on malformed bytes (the caller closes that stream). */
+export function decodeBatch(bytes: Buffer): ReceivedFrame[] {
+  const input = new Input(bytes);
+  const frames: ReceivedFrame[] = [];
+  while (input.offset < input.end) {
+    const tag = input.varint();
+    if (tag === FRAMES) {
+      const end = input.length();
+      frames.push(decodeFrame(input, end));
+    } else {
+      if (tag >>> 3 === 0) throw new ProtocolError("field number 0");
+      input.skip(tag & 7);
+    }
+  }
+  return frames;
+}
