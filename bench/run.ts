@@ -8,7 +8,7 @@ import type { Measurement } from "./workloads";
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
 const seconds = quick ? 0.4 : 3;
-const repetitions = quick ? 1 : 3;
+const repetitions = quick ? 1 : 5;
 const transports = quick ? (["unix"] as const) : (["unix", "tcp"] as const);
 
 interface Row {
@@ -49,6 +49,27 @@ async function measure(script: string, args: string[], env: Record<string, strin
   return { value: median(values), unit };
 }
 
+/**
+ * daffi and the raw baseline, run in turns (daffi, raw, daffi, raw, …) so that a slow spell of the
+ * machine weighs on both; in a full run one discarded turn first warms up the long-lived processes.
+ */
+async function compare(daffi: () => Promise<Measurement>, raw: () => Promise<Measurement>): Promise<{ daffi: Measurement; raw: Measurement }> {
+  if (!quick) {
+    await daffi();
+    await raw();
+  }
+  const daffiValues: number[] = [];
+  const rawValues: number[] = [];
+  let unit = "";
+  for (let i = 0; i < repetitions; i++) {
+    const ours = await daffi();
+    daffiValues.push(ours.value);
+    unit = ours.unit;
+    rawValues.push((await raw()).value);
+  }
+  return { daffi: { value: median(daffiValues), unit }, raw: { value: median(rawValues), unit } };
+}
+
 /** Peak resident memory of a process so far (Linux), MB. */
 function peakRss(pid: number): number | undefined {
   try {
@@ -81,8 +102,10 @@ async function transportRun(transport: "unix" | "tcp"): Promise<void> {
   const rawTarget = transport === "unix" ? `unix:${path.join(folder, "raw.sock")}` : `127.0.0.1:${rawPort}`;
 
   for (const workload of ["fg_seq", "fg_par100", "stream", "payload_1mb"] as const) {
-    const daffi = await measure("bench/daffi-client.js", [workload, String(seconds)], env);
-    const baseline = await measure("bench/raw-client.js", [rawTarget, workload, String(seconds)], {});
+    const { daffi, raw: baseline } = await compare(
+      () => runOnce("bench/daffi-client.js", [workload, String(seconds)], env),
+      () => runOnce("bench/raw-client.js", [rawTarget, workload, String(seconds)], {}),
+    );
     report({ name: `${workload}_${transport}`, value: daffi.value, unit: daffi.unit, baseline: baseline.value, ratio: daffi.value / baseline.value });
     if (workload === "fg_par100") {
       report({ name: `rss_controller_${transport}`, value: peakRss(controller.pid) ?? Number.NaN, unit: "MB peak RSS (fg_par100)" });
@@ -101,8 +124,10 @@ async function transportRun(transport: "unix" | "tcp"): Promise<void> {
     const colocatedEnv = { DAFFI_UNIX_SOCK_PATH: fs.mkdtempSync(path.join(os.tmpdir(), "daffi-bench-")) };
     const colocated = Spawned.script("bench/colocated-worker.js", colocatedEnv);
     await colocated.waitForLine(/^READY$/);
-    const daffi = await measure("bench/daffi-client.js", ["fg_seq", String(seconds)], colocatedEnv);
-    const baseline = await measure("bench/raw-client.js", [rawTarget, "fg_seq", String(seconds)], {});
+    const { daffi, raw: baseline } = await compare(
+      () => runOnce("bench/daffi-client.js", ["fg_seq", String(seconds)], colocatedEnv),
+      () => runOnce("bench/raw-client.js", [rawTarget, "fg_seq", String(seconds)], {}),
+    );
     report({ name: "fg_seq_colocated_unix", value: daffi.value, unit: daffi.unit, baseline: baseline.value, ratio: daffi.value / baseline.value });
     colocated.kill("SIGKILL");
     const slow = await runOnce("bench/daffi-client.js", ["slow_consumer", String(quick ? 1 : 5)], env);
@@ -121,7 +146,7 @@ function writeReport(): void {
     "# Benchmarks",
     "",
     `Measured with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
-    `Each figure is the median of ${repetitions} runs of ${seconds} s after a warm-up; the baseline is a plain @grpc/grpc-js bidirectional stream between two processes carrying the same cbor-x payloads, measured in the same run.`,
+    `Each figure is the median of ${repetitions} runs of ${seconds} s (each after its own warm-up); daffi and the baseline run in turns, after one discarded turn that warms up the long-lived processes. The baseline is a plain @grpc/grpc-js bidirectional stream between two processes carrying the same cbor-x payloads, measured in the same run.`,
     "",
     "| workload | daffi | unit | raw gRPC | ratio |",
     "|---|---:|---|---:|---:|",

@@ -14,7 +14,10 @@ const asIs = (value: unknown) => value;
 export function carryOut(node: Node, name: string, args: unknown[], modifier: Modifier, checkResult: (value: unknown) => unknown = asIs): unknown {
   switch (modifier.kind) {
     case "FG":
-      return node.call(name, args, { mode: Mode.FG, timeout: (modifier.options as FGOptions).timeout }).then(checkResult);
+    {
+      const done = node.call(name, args, { mode: Mode.FG, timeout: (modifier.options as FGOptions).timeout });
+      return checkResult === asIs ? done : done.then(checkResult);
+    }
     case "BG": {
       const { timeout, eta } = modifier.options as BGOptions;
       return new AsyncResult(name, async (signal) => {

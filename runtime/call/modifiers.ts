@@ -52,16 +52,18 @@ export function checkSeconds(value: unknown, what: string, allowZero = false): n
 }
 
 function modifierFactory<K extends string, O extends object>(kind: K, allowed: Array<keyof O & string>, check: (options: O) => O): ModifierFactory<K, O> {
+  let bare: Modifier<K, O> | undefined; // FG() and friends: one frozen modifier (PERIOD() throws every time)
   const factory = (options?: O): Modifier<K, O> => {
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
+    if (options === undefined) return (bare ??= Object.freeze({ kind, options: Object.freeze(check({} as O)) }));
+    if (typeof options !== "object" || options === null) {
       throw new ConfigurationError(`${kind}(options) takes an options object, got ${String(options)}`);
     }
-    for (const key of Object.keys(options ?? {})) {
+    for (const key of Object.keys(options)) {
       if (!allowed.includes(key as keyof O & string)) {
         throw new ConfigurationError(`${kind} has no option '${key}' (options: ${allowed.join(", ") || "none"})`);
       }
     }
-    return Object.freeze({ kind, options: Object.freeze(check(options ?? ({} as O))) });
+    return Object.freeze({ kind, options: Object.freeze(check(options)) });
   };
   return Object.defineProperties(factory, {
     kind: { value: kind, enumerable: true },

@@ -24,6 +24,11 @@ const PROTOCOL_VERSION = 1;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2000;
 
+/** A call that never left: its promise rejects with the reason. */
+function refused(error: Error): OpenCall {
+  return { id: 0, done: Promise.reject(error) };
+}
+
 export class Node {
   readonly registry = new RegistryView();
   private client?: grpc.Client;
@@ -84,7 +89,6 @@ export class Node {
 
   /** Sends a call; the id lets the caller send more frames on it (stream items, credit). */
   open(name: string, args: unknown[], options: CallOptions): OpenCall {
-    const refused = (error: Error): OpenCall => ({ id: 0, done: Promise.reject(error) });
     if (this.stopped || this.draining) return refused(new StoppedError(`cannot call '${name}': the node is stopped`));
     if (this.refusal) return refused(this.refusal);
     if (options.signal?.aborted) return refused(new CancelledError(`the call to '${name}' was cancelled`));
@@ -113,16 +117,18 @@ export class Node {
         returnResult: options.broadcast !== undefined,
       };
       const call: PendingCall = { id, frame, resolve, reject, sent: false, sink: options.sink, broadcast: options.broadcast };
-      const expire = options.broadcast
-        ? () => this.abandon(id, undefined, options.broadcast!.result(options.timeout))
-        : () =>
-            this.abandon(
-              id,
-              new TimeoutError(
-                call.sent ? `'${name}' did not answer within ${options.timeout}s` : `'${name}' could not be sent within ${options.timeout}s: not connected to the controller`,
-              ),
-            );
-      if (timeoutMs > 0) call.timer = setTimeout(expire, timeoutMs);
+      if (timeoutMs > 0) {
+        const expire = options.broadcast
+          ? () => this.abandon(id, undefined, options.broadcast!.result(options.timeout))
+          : () =>
+              this.abandon(
+                id,
+                new TimeoutError(
+                  call.sent ? `'${name}' did not answer within ${options.timeout}s` : `'${name}' could not be sent within ${options.timeout}s: not connected to the controller`,
+                ),
+              );
+        call.timer = setTimeout(expire, timeoutMs);
+      }
       const signal = options.signal;
       if (signal) {
         const onAbort = () => this.abandon(id, new CancelledError(`the call to '${name}' was cancelled`));

@@ -20,27 +20,28 @@ function firstError(outcome: ValidationOutcome, rebase: (path: string) => string
   return { ...error, path: rebase(error.path) };
 }
 
+const invalidArguments = (method: MethodMetadata) => `invalid arguments for '${method.remoteName}'`;
+
 /** The first problem with `args` for this method, or undefined when they fit (or nothing is known). */
 export function checkArguments(method: MethodMetadata, args: unknown[]): ValidationError | undefined {
   const validators = method.args;
   if (!validators) return undefined;
-  const what = `invalid arguments for '${method.remoteName}'`;
   const fixed = method.rest ? validators.length - 1 : validators.length;
   if (!method.rest && args.length > fixed) {
-    return failure(what, "$input", `at most ${fixed} argument${fixed === 1 ? "" : "s"}`, args.length);
+    return failure(invalidArguments(method), "$input", `at most ${fixed} argument${fixed === 1 ? "" : "s"}`, args.length);
   }
   for (let i = 0; i < fixed; i++) {
     const outcome = validators[i]?.(args[i]);
     if (outcome && !outcome.success) {
       const error = firstError(outcome, (path) => path.replace(/^\$input/, `$input[${i}]`));
-      return failure(what, error.path, error.expected, error.value);
+      return failure(invalidArguments(method), error.path, error.expected, error.value);
     }
   }
   const restValidator = method.rest ? validators[fixed] : undefined;
   const outcome = restValidator?.(args.slice(fixed));
   if (outcome && !outcome.success) {
     const error = firstError(outcome, (path) => path.replace(/^\$input\[(\d+)\]/, (_, index: string) => `$input[${Number(index) + fixed}]`));
-    return failure(what, error.path, error.expected, error.value);
+    return failure(invalidArguments(method), error.path, error.expected, error.value);
   }
   return undefined;
 }
