@@ -1,13 +1,17 @@
 // Baseline client: the workloads over one raw gRPC stream, same cbor-x payloads. Prints one JSON measurement.
 import * as grpc from "@grpc/grpc-js";
 import { decode, encode } from "../runtime/wire/codec";
+import { mark, tracing } from "./trace/marks";
 import { MIB, rate, SMALL, units, type Workload } from "./workloads";
 
 const [target, workload, secondsText] = process.argv.slice(2) as [string, Workload, string];
 const seconds = Number(secondsText);
 const identity = (buffer: Buffer) => buffer;
+// With DAFFI_BENCH_TRACE, every message sent and received is marked (bench/trace/marks.ts).
+const serialize = tracing ? (buffer: Buffer) => (mark("encode"), buffer) : identity;
+const deserialize = tracing ? (buffer: Buffer) => (mark("decode"), buffer) : identity;
 const client = new grpc.Client(target, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * MIB, "grpc.max_send_message_length": 64 * MIB });
-const stream = client.makeBidiStreamRequest<Buffer, Buffer>("/bench.Raw/Echo", identity, identity);
+const stream = client.makeBidiStreamRequest<Buffer, Buffer>("/bench.Raw/Echo", serialize, deserialize);
 
 // Answers come back in order on the one stream: a FIFO of waiting callers.
 const waiting: Array<(message: Buffer) => void> = [];

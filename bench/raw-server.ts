@@ -1,18 +1,22 @@
 // The baseline: a plain @grpc/grpc-js bidirectional stream echoing cbor-x payloads, no daffi.
 import * as grpc from "@grpc/grpc-js";
 import { decode, encode } from "../runtime/wire/codec";
+import { mark, tracing } from "./trace/marks";
 import { MIB } from "./workloads";
 
 const identity = (buffer: Buffer) => buffer;
+// With DAFFI_BENCH_TRACE, every message sent and received is marked (bench/trace/marks.ts).
+const serialize = tracing ? (buffer: Buffer) => (mark("encode"), buffer) : identity;
+const deserialize = tracing ? (buffer: Buffer) => (mark("decode"), buffer) : identity;
 const service: grpc.ServiceDefinition = {
   echo: {
     path: "/bench.Raw/Echo",
     requestStream: true,
     responseStream: true,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
+    requestSerialize: serialize,
+    requestDeserialize: deserialize,
+    responseSerialize: serialize,
+    responseDeserialize: deserialize,
   },
 };
 

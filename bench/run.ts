@@ -3,6 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CLI, killAll, Spawned } from "../test/helpers/Spawned";
+import type { Segment } from "./trace/hops";
+import { tracedFgSeq } from "./trace/tracedRun";
 import type { Measurement } from "./workloads";
 
 const quick = process.argv.includes("--quick");
@@ -140,6 +142,39 @@ async function transportRun(transport: "unix" | "tcp"): Promise<void> {
   await killAll();
 }
 
+/** Where a call's time goes: one traced run of each side, hop by hop (medians, microseconds). */
+let trace: { daffi: Segment[]; raw: Segment[] } | undefined;
+
+function traceLines(): string[] {
+  if (!trace) return [];
+  const table = (title: string, segments: Segment[]) => [
+    `| ${title} | median µs |`,
+    "|---|---:|",
+    ...segments.map((segment) => `| ${segment.name} | ${segment.medianMicros.toFixed(1)} |`),
+    `| **one call** | **${segments.reduce((sum, segment) => sum + segment.medianMicros, 0).toFixed(1)}** |`,
+    "",
+  ];
+  return [
+    "## Where an fg_seq call spends its time",
+    "",
+    "One traced run of each side on the UNIX socket (`bench/trace/`): every process marks, on the clock they all share, each gRPC message it encodes and decodes.",
+    "A step between two processes is a hop (the sender's gRPC and HTTP/2 write, the kernel, waking the receiver, its HTTP/2 and gRPC read); a step inside one process is that process's own work for the call (decoding, routing or running, encoding).",
+    "",
+    ...table("daffi step", trace.daffi),
+    ...table("raw gRPC step", trace.raw),
+  ];
+}
+
+async function traceRun(): Promise<void> {
+  trace = await tracedFgSeq(quick ? 1 : seconds);
+  for (const [side, segments] of Object.entries(trace)) {
+    for (const segment of segments) {
+      if (json) console.log(JSON.stringify({ name: `fg_seq_trace_${side}: ${segment.name}`, value: segment.medianMicros, unit: "µs median" }));
+    }
+    if (!json) console.log(`fg_seq trace (${side}, median µs): ${segments.map((segment) => `${segment.name} ${segment.medianMicros.toFixed(1)}`).join(" | ")}`);
+  }
+}
+
 function writeReport(): void {
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const lines = [
@@ -153,6 +188,7 @@ function writeReport(): void {
     ...rows.map((row) => `| ${row.name} | ${format(row.value)} | ${row.unit} | ${row.baseline === undefined ? "" : format(row.baseline)} | ${row.ratio === undefined ? "" : row.ratio.toFixed(2)} |`),
     "",
   ];
+  lines.push(...traceLines());
   const notes = path.join(__dirname, "..", "..", "bench", "NOTES.md");
   if (fs.existsSync(notes)) lines.push(fs.readFileSync(notes, "utf8"));
   fs.writeFileSync(path.join(__dirname, "..", "..", "BENCHMARKS.md"), lines.join("\n"));
@@ -161,6 +197,7 @@ function writeReport(): void {
 async function main(): Promise<void> {
   if (!json) console.log(`daffi benchmarks (${quick ? "quick" : "full"}): ${transports.join(", ")}`);
   for (const transport of transports) await transportRun(transport);
+  await traceRun();
   const ratios = rows.filter((row) => row.ratio !== undefined);
   const summary = { summary: true, rows: rows.length, geometricMeanRatio: Math.exp(ratios.reduce((sum, row) => sum + Math.log(row.ratio!), 0) / ratios.length) };
   console.log(json ? JSON.stringify(summary) : `summary: ${rows.length} figures, geometric mean of the ratios ${summary.geometricMeanRatio.toFixed(2)}`);

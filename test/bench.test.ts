@@ -1,5 +1,9 @@
 // `npm run bench -- --quick` keeps working: every figure is produced, as JSON lines with a summary last.
 import { afterAll, describe, expect, it } from "@jest/globals";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { hops } from "../bench/trace/hops";
 import { killAll, Spawned } from "./helpers/Spawned";
 
 afterAll(killAll);
@@ -17,6 +21,41 @@ describe("benchmarks, quick mode", () => {
       expect(line.value).toBeGreaterThan(0);
       expect(line.ratio).toBeCloseTo((line.value as number) / (line.baseline as number), 5);
     }
+    // The traced run lays out a call's path, hop by hop, on both sides.
+    const steps = (side: string) => lines.filter((line) => String(line.name).startsWith(`fg_seq_trace_${side}: `)).map((line) => String(line.name).split(": ")[1]);
+    expect(steps("daffi")).toEqual(["caller → controller", "controller", "controller → executor", "executor", "executor → controller", "controller", "controller → caller", "caller"]);
+    expect(steps("raw")).toEqual(["client → server", "server", "server → client", "client"]);
+    for (const line of lines.filter((l) => String(l.name).startsWith("fg_seq_trace_"))) expect(line.value).toBeGreaterThan(0);
     expect(lines[lines.length - 1]).toMatchObject({ summary: true });
   }, 90_000);
+});
+
+describe("the fg_seq trace", () => {
+  it("follows the usual path of a call through the marks of each process, skipping the odd call", () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "daffi-hops-"));
+    const marks: Record<string, Array<[string, number]>> = { caller: [], controller: [], executor: [] };
+    for (let call = 0; call < 5; call++) {
+      const t = 1_000_000 + call * 1000; // microseconds
+      marks.caller!.push(["encode", t], ["decode", t + 300 + call]);
+      marks.controller!.push(["decode", t + 60], ["encode", t + 65], ["decode", t + 200], ["encode", t + 204]);
+      marks.executor!.push(["decode", t + 110], ["encode", t + 120]);
+      if (call === 2) marks.controller!.push(["encode", t + 500]); // a registry update: not a usual call
+    }
+    for (const [role, list] of Object.entries(marks)) {
+      const sorted = list.sort((a, b) => a[1] - b[1]);
+      fs.writeFileSync(path.join(folder, `${role}.json`), JSON.stringify({ role, tags: sorted.map((m) => m[0]), times: sorted.map((m) => m[1]) }));
+    }
+    const chain = hops(folder, "caller", 0);
+    expect(chain.map((step) => [step.name, step.medianMicros])).toEqual([
+      ["caller → controller", 60],
+      ["controller", 5],
+      ["controller → executor", 45],
+      ["executor", 10],
+      ["executor → controller", 80],
+      ["controller", 4],
+      ["controller → caller", 97],
+      ["caller", 700 - 1],
+    ]);
+    expect(chain[0]!.count).toBe(3); // five calls: the last has no successor, the odd one is left out
+  });
 });

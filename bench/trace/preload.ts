@@ -1,0 +1,17 @@
+// `node -r dist/bench/trace/preload.js …`: marks every Batch a daffi process encodes or decodes.
+// Loaded before the runtime, so the gRPC service definition picks up the wrapped codec.
+import { mark, tracing } from "./marks";
+import * as batchCodec from "../../runtime/wire/batchCodec";
+
+if (tracing) {
+  const codec = batchCodec as { encodeBatch: typeof batchCodec.encodeBatch; decodeBatch: typeof batchCodec.decodeBatch };
+  const { encodeBatch, decodeBatch } = batchCodec;
+  codec.encodeBatch = (batch) => {
+    mark("encode");
+    return encodeBatch(batch);
+  };
+  codec.decodeBatch = (bytes) => {
+    mark("decode");
+    return decodeBatch(bytes);
+  };
+}
