@@ -23,7 +23,7 @@ export const units: Record<Workload, string> = {
 
 /** Runs `step` over and over for `seconds` (after a warm-up); returns how many steps per second. */
 export async function rate(seconds: number, step: () => Promise<number>): Promise<number> {
-  const warmUpEnd = Date.now() + Math.min(500, seconds * 250);
+  const warmUpEnd = Date.now() + Math.min(1500, seconds * 500); // the JIT of every process on the path
   while (Date.now() < warmUpEnd) await step();
   let count = 0;
   const started = performance.now();

@@ -22,7 +22,7 @@ describe("benchmarks, quick mode", () => {
       expect(line.ratio).toBeCloseTo((line.value as number) / (line.baseline as number), 5);
     }
     // The traced run lays out a call's path, hop by hop, on both sides.
-    const steps = (side: string) => lines.filter((line) => String(line.name).startsWith(`fg_seq_trace_${side}: `)).map((line) => String(line.name).split(": ")[1]);
+    const steps = (side: string) => lines.filter((line) => String(line.name).startsWith(`fg_seq_trace_${side}_unix: `)).map((line) => String(line.name).split(": ")[1]);
     expect(steps("daffi")).toEqual(["caller → controller", "controller", "controller → executor", "executor", "executor → controller", "controller", "controller → caller", "caller"]);
     expect(steps("raw")).toEqual(["client → server", "server", "server → client", "client"]);
     for (const line of lines.filter((l) => String(l.name).startsWith("fg_seq_trace_"))) expect(line.value).toBeGreaterThan(0);

@@ -8,6 +8,8 @@ import { Kind, Mode } from "../runtime/wire/Kind";
 import fc from "fast-check";
 import { ProtocolError } from "../runtime";
 import type { Frame } from "../runtime/wire/Frame";
+import { MAX_FRAMES_PER_BATCH } from "../runtime/wire/batchCodec";
+import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
 import { reference } from "./helpers/protoReference";
 import { localLink } from "../runtime/wire/LocalLink";
@@ -105,6 +107,17 @@ describe("proto/daffi.proto", () => {
     const [only, ...rest] = decodeBatch(Buffer.from(w.finish()));
     expect(rest).toEqual([]);
     expect(only).toMatchObject({ kind: Kind.CALL, target: "target", name: "", payload: Buffer.alloc(0) });
+  });
+
+  it("refuses a batch of more frames than a writer ever sends, and writers split above it", () => {
+    const emptyFrames = (count: number) => Buffer.from("0a00".repeat(count), "hex");
+    expect(decodeBatch(emptyFrames(MAX_FRAMES_PER_BATCH))).toHaveLength(MAX_FRAMES_PER_BATCH);
+    expect(() => decodeBatch(emptyFrames(MAX_FRAMES_PER_BATCH + 1))).toThrow(ProtocolError);
+    const batches: number[] = [];
+    const writer = new FrameWriter({ write: (batch) => (batches.push(decodeBatch(encodeBatch(batch)).length), true) });
+    for (let i = 0; i < MAX_FRAMES_PER_BATCH + 10; i++) writer.send({ kind: Kind.PING, callId: i });
+    writer.close();
+    expect(batches).toEqual([MAX_FRAMES_PER_BATCH, 10]);
   });
 
   it("decodes payloads without copying them", () => {

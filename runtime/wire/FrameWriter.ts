@@ -2,7 +2,7 @@
 import { PayloadTooLargeError } from "../errors/DaffiError";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "./channelOptions";
 import type { Frame } from "./Frame";
-import type { Batch } from "./protocol";
+import { type Batch, MAX_FRAMES_PER_BATCH } from "./batchCodec";
 
 export interface BatchSink {
   write(batch: Batch): boolean;
@@ -36,7 +36,7 @@ export class FrameWriter {
     if (size > this.maxPayload) {
       throw new PayloadTooLargeError(`a payload of ${size} bytes is above the limit of ${this.maxPayload} (maxMessageSize ${this.maxMessageBytes})`);
     }
-    if (this.queuedBytes + size + HEADER_ROOM > this.maxMessageBytes) this.flushNow();
+    if (this.queuedBytes + size + HEADER_ROOM > this.maxMessageBytes || this.queue.length === MAX_FRAMES_PER_BATCH) this.flushNow();
     this.queue.push(frame);
     this.queuedBytes += size + 64;
     if (!this.scheduled) {

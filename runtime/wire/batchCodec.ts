@@ -25,6 +25,12 @@ const RETURN_RESULT = (11 << 3) | 0;
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The most frames one Batch may hold. Writers split above it; a reader refuses more, so that a
+ * hostile message of millions of empty frames cannot make the receiver allocate gigabytes.
+ */
+export const MAX_FRAMES_PER_BATCH = 65_536;
+
 function varintSize(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
 }
@@ -264,6 +270,7 @@ export function decodeBatch(bytes: Buffer): ReceivedFrame[] {
   while (input.offset < input.end) {
     const tag = input.varint();
     if (tag === FRAMES) {
+      if (frames.length === MAX_FRAMES_PER_BATCH) throw new ProtocolError(`a batch holds more than ${MAX_FRAMES_PER_BATCH} frames`);
       const end = input.length();
       frames.push(decodeFrame(input, end));
     } else {
