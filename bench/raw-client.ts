@@ -1,15 +1,14 @@
 // Baseline client: the workloads over one raw gRPC stream, same cbor-x payloads. Prints one JSON measurement.
 import * as grpc from "@grpc/grpc-js";
 import { decode, encode } from "../runtime/wire/codec";
-import { mark, tracing } from "./trace/marks";
+import { marking } from "./trace/marks";
 import { MIB, rate, SMALL, units, type Workload } from "./workloads";
 
 const [target, workload, secondsText] = process.argv.slice(2) as [string, Workload, string];
 const seconds = Number(secondsText);
-const identity = (buffer: Buffer) => buffer;
-// With DAFFI_BENCH_TRACE, every message sent and received is marked (bench/trace/marks.ts).
-const serialize = tracing ? (buffer: Buffer) => (mark("encode"), buffer) : identity;
-const deserialize = tracing ? (buffer: Buffer) => (mark("decode"), buffer) : identity;
+// Buffers as they are; with DAFFI_BENCH_TRACE, every message sent and received is marked.
+const serialize = marking("encode");
+const deserialize = marking("decode");
 const client = new grpc.Client(target, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * MIB, "grpc.max_send_message_length": 64 * MIB });
 const stream = client.makeBidiStreamRequest<Buffer, Buffer>("/bench.Raw/Echo", serialize, deserialize);
 

@@ -1,13 +1,12 @@
 // The baseline: a plain @grpc/grpc-js bidirectional stream echoing cbor-x payloads, no daffi.
 import * as grpc from "@grpc/grpc-js";
 import { decode, encode } from "../runtime/wire/codec";
-import { mark, tracing } from "./trace/marks";
+import { marking } from "./trace/marks";
 import { MIB } from "./workloads";
 
-const identity = (buffer: Buffer) => buffer;
-// With DAFFI_BENCH_TRACE, every message sent and received is marked (bench/trace/marks.ts).
-const serialize = tracing ? (buffer: Buffer) => (mark("encode"), buffer) : identity;
-const deserialize = tracing ? (buffer: Buffer) => (mark("decode"), buffer) : identity;
+// Buffers as they are; with DAFFI_BENCH_TRACE, every message sent and received is marked.
+const serialize = marking("encode");
+const deserialize = marking("decode");
 const service: grpc.ServiceDefinition = {
   echo: {
     path: "/bench.Raw/Echo",

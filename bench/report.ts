@@ -48,8 +48,8 @@ export class Report {
     console.log(this.json ? JSON.stringify(summary) : `summary: ${this.rows.length} figures, geometric mean of the ratios ${summary.geometricMeanRatio.toFixed(2)}`);
   }
 
-  /** BENCHMARKS.md: the machine, the method, the table, the trace, then bench/NOTES.md. */
-  write(file: string, method: string, notesFile: string): void {
+  /** `<root>/BENCHMARKS.md`: the machine, the method, the table, the trace, then bench/NOTES.md. */
+  write(root: string, method: string): void {
     const cpu = os.cpus()[0]?.model ?? "unknown CPU";
     const lines = [
       "# Benchmarks",
@@ -63,8 +63,9 @@ export class Report {
       "",
       ...this.traceLines(),
     ];
-    if (fs.existsSync(notesFile)) lines.push(fs.readFileSync(notesFile, "utf8"));
-    fs.writeFileSync(file, lines.join("\n"));
+    const notes = path.join(root, "bench", "NOTES.md");
+    if (fs.existsSync(notes)) lines.push(fs.readFileSync(notes, "utf8"));
+    fs.writeFileSync(path.join(root, "BENCHMARKS.md"), lines.join("\n"));
   }
 
   private traceLines(): string[] {
@@ -86,5 +87,3 @@ export class Report {
     ];
   }
 }
-
-export const reportPath = (root: string) => ({ file: path.join(root, "BENCHMARKS.md"), notes: path.join(root, "bench", "NOTES.md") });

@@ -3,18 +3,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { killAll, Spawned } from "../test/helpers/Spawned";
-import { Report, reportPath } from "./report";
-import { DaffiSystem, RawServer, type Transport } from "./systems";
+import { Report } from "./report";
+import { DaffiSystem, RawServer, type Transport, using } from "./systems";
 import { tracedFgSeq } from "./trace/tracedRun";
-import type { Measurement, Workload } from "./workloads";
+import { type Measurement, median, type Workload } from "./workloads";
 
 const quick = process.argv.includes("--quick");
 const seconds = quick ? 0.4 : 3;
 const repetitions = quick ? 1 : 5;
 const transports: Transport[] = quick ? ["unix"] : ["unix", "tcp"];
 const report = new Report(process.argv.includes("--json"));
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function runOnce(script: string, args: string[], env: Record<string, string>): Promise<Measurement> {
   const child = Spawned.script(script, env, args);
@@ -32,19 +30,14 @@ function peakRss(pid: number): number {
   }
 }
 
-/** Runs `measure` on a fresh system `repetitions` times; the median. */
-async function repeated(start: () => Promise<DaffiSystem>, measure: (system: DaffiSystem) => Promise<Measurement>): Promise<Measurement> {
+/** `measure` run `repetitions` times; the median. */
+async function repeated(measure: () => Promise<Measurement>): Promise<Measurement> {
   const values: number[] = [];
   let unit = "";
   for (let i = 0; i < repetitions; i++) {
-    const system = await start();
-    try {
-      const result = await measure(system);
-      values.push(result.value);
-      unit = result.unit;
-    } finally {
-      await system.stop();
-    }
+    const result = await measure();
+    values.push(result.value);
+    unit = result.unit;
   }
   return { value: median(values), unit };
 }
@@ -59,21 +52,14 @@ async function compare(name: string, transport: Transport, workload: Workload, s
   const theirs: number[] = [];
   let unit = "";
   for (let i = 0; i < repetitions; i++) {
-    const system = await start();
-    try {
-      const result = await runOnce("bench/daffi-client.js", [workload, String(seconds)], system.env);
-      ours.push(result.value);
-      unit = result.unit;
+    const result = await using(start(), async (system) => {
+      const measured = await runOnce("bench/daffi-client.js", [workload, String(seconds)], system.env);
       watch?.(system);
-    } finally {
-      await system.stop();
-    }
-    const server = await RawServer.start(transport);
-    try {
-      theirs.push((await runOnce("bench/raw-client.js", [server.target, workload, String(seconds)], {})).value);
-    } finally {
-      await server.stop();
-    }
+      return measured;
+    });
+    ours.push(result.value);
+    unit = result.unit;
+    theirs.push((await using(RawServer.start(transport), (server) => runOnce("bench/raw-client.js", [server.target, workload, String(seconds)], {}))).value);
   }
   const value = median(ours);
   const baseline = median(theirs);
@@ -93,28 +79,19 @@ async function transportRun(transport: Transport): Promise<void> {
       report.add({ name: `rss_node_${transport}`, value: Math.max(...rss.node), unit: "MB peak RSS (fg_par100)" });
     }
   }
-  const broadcast = await repeated(
-    () => DaffiSystem.start(transport, ["worker-1", "worker-2", "worker-3"]),
-    (system) => runOnce("bench/daffi-client.js", ["broadcast3", String(seconds)], system.env),
+  const broadcast = await repeated(() =>
+    using(DaffiSystem.start(transport, ["worker-1", "worker-2", "worker-3"]), (system) => runOnce("bench/daffi-client.js", ["broadcast3", String(seconds)], system.env)),
   );
   report.add({ name: `broadcast3_${transport}`, value: broadcast.value, unit: broadcast.unit });
   if (transport !== "unix") return;
 
   await compare("fg_seq_colocated_unix", "unix", "fg_seq", () => DaffiSystem.colocated());
-  const system = await start();
-  const slow = await runOnce("bench/daffi-client.js", ["slow_consumer", String(quick ? 1 : 5)], system.env);
-  await system.stop();
+  const slow = await using(start(), (system) => runOnce("bench/daffi-client.js", ["slow_consumer", String(quick ? 1 : 5)], system.env));
   report.add({ name: "producer_heap_slow_reader", value: slow.value, unit: slow.unit });
-  const fresh = () => ({ DAFFI_UNIX_SOCK_PATH: fs.mkdtempSync(path.join(os.tmpdir(), "daffi-bench-")) });
-  const startupController = await repeated(
-    () => DaffiSystem.start("unix", []),
-    () => runOnce("bench/startup.js", ["controller"], fresh()),
-  );
+  // A controller and a node in one process, on a socket of its own.
+  const startupController = await repeated(() => runOnce("bench/startup.js", ["controller"], { DAFFI_UNIX_SOCK_PATH: fs.mkdtempSync(path.join(os.tmpdir(), "daffi-bench-")) }));
   report.add({ name: "startup_controller_node", value: startupController.value, unit: "ms to ready" });
-  const startupNode = await repeated(
-    () => DaffiSystem.start("unix", []),
-    (controllerOnly) => runOnce("bench/startup.js", ["node"], controllerOnly.env),
-  );
+  const startupNode = await repeated(() => using(DaffiSystem.start("unix", []), (controllerOnly) => runOnce("bench/startup.js", ["node"], controllerOnly.env)));
   report.add({ name: "startup_node_joining", value: startupNode.value, unit: "ms to ready" });
 }
 
@@ -124,11 +101,9 @@ async function main(): Promise<void> {
   for (const transport of transports) report.addTrace(transport, await tracedFgSeq(transport, quick ? 1 : seconds));
   report.summary();
   if (!quick) {
-    const { file, notes } = reportPath(path.join(__dirname, "..", ".."));
     report.write(
-      file,
+      path.join(__dirname, "..", ".."),
       `Each figure is the median of ${repetitions} runs of ${seconds} s, each after its own warm-up and on freshly started processes; daffi and the baseline run in turns. The baseline is a plain @grpc/grpc-js bidirectional stream between two processes carrying the same cbor-x payloads, measured in the same run.`,
-      notes,
     );
   }
 }

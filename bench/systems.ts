@@ -3,14 +3,39 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CLI, Spawned } from "../test/helpers/Spawned";
+import { CLI, DIST, Spawned } from "../test/helpers/Spawned";
 
 export type Transport = "unix" | "tcp";
 
+/** Where traced processes write their marks (bench/trace/marks.ts); each process has a role. */
+export interface Trace {
+  folder: string;
+}
+
 const freshFolder = () => fs.mkdtempSync(path.join(os.tmpdir(), "daffi-bench-"));
 
-async function stopAll(children: Spawned[]): Promise<void> {
-  for (const child of children) child.kill("SIGKILL");
+/** The environment and node options of a process under `trace` (none without it); daffi's own processes get the codec preload. */
+export function traced(trace: Trace | undefined, role: string, preload = true): { env: Record<string, string>; nodeArgs: string[] } {
+  if (!trace) return { env: {}, nodeArgs: [] };
+  return {
+    env: { DAFFI_BENCH_TRACE: trace.folder, DAFFI_BENCH_ROLE: role },
+    nodeArgs: preload ? ["-r", path.join(DIST, "bench", "trace", "preload.js")] : [],
+  };
+}
+
+/** Starts something, uses it, stops it whatever happened. */
+export async function using<S extends { stop(): Promise<void> }, T>(started: Promise<S>, use: (system: S) => Promise<T>): Promise<T> {
+  const system = await started;
+  try {
+    return await use(system);
+  } finally {
+    await system.stop();
+  }
+}
+
+/** SIGKILL by default; SIGTERM lets traced processes write their marks at exit. */
+async function stopAll(children: Spawned[], signal: NodeJS.Signals): Promise<void> {
+  for (const child of children) child.kill(signal);
   await Promise.all(children.map((child) => child.exited));
 }
 
@@ -20,17 +45,23 @@ export class DaffiSystem {
     readonly env: Record<string, string>,
     readonly controller: Spawned,
     readonly workers: Spawned[],
+    private readonly signal: NodeJS.Signals,
   ) {}
 
-  static async start(transport: Transport, workerNames = ["worker-1"]): Promise<DaffiSystem> {
+  /** With `trace`, the controller's role is "controller" and each worker's is its name. */
+  static async start(transport: Transport, workerNames = ["worker-1"], trace?: Trace): Promise<DaffiSystem> {
     const folder = freshFolder();
     const address = transport === "unix" ? ["--unix-sock-path", folder] : ["--host", "127.0.0.1", "--port", "0"];
-    const controller = new Spawned("controller", [CLI, "controller", ...address]);
+    const tracing = traced(trace, "controller");
+    const controller = new Spawned("controller", [...tracing.nodeArgs, CLI, "controller", ...address], tracing.env);
     const [, port] = await controller.waitForLine(/Controller has been started.*?(?:port: (\d+) \]|$)/);
     const env: Record<string, string> = transport === "unix" ? { DAFFI_UNIX_SOCK_PATH: folder } : { DAFFI_HOST: "127.0.0.1", DAFFI_PORT: port! };
-    const workers = workerNames.map((name) => Spawned.script("bench/daffi-worker.js", { ...env, DAFFI_NAME: name }));
+    const workers = workerNames.map((name) => {
+      const worker = traced(trace, name);
+      return Spawned.script("bench/daffi-worker.js", { ...env, DAFFI_NAME: name, ...worker.env }, [], worker.nodeArgs);
+    });
     await Promise.all(workers.map((worker) => worker.waitForLine(/^READY$/)));
-    return new DaffiSystem(env, controller, workers);
+    return new DaffiSystem(env, controller, workers, trace ? "SIGTERM" : "SIGKILL");
   }
 
   /** The spec's common setup: the controller in the executing node's process (an in-memory link between them). */
@@ -38,11 +69,11 @@ export class DaffiSystem {
     const env = { DAFFI_UNIX_SOCK_PATH: freshFolder() };
     const process = Spawned.script("bench/colocated-worker.js", env);
     await process.waitForLine(/^READY$/);
-    return new DaffiSystem(env, process, []);
+    return new DaffiSystem(env, process, [], "SIGKILL");
   }
 
   stop(): Promise<void> {
-    return stopAll([this.controller, ...this.workers]);
+    return stopAll([this.controller, ...this.workers], this.signal);
   }
 }
 
@@ -51,16 +82,18 @@ export class RawServer {
   private constructor(
     readonly target: string,
     private readonly server: Spawned,
+    private readonly signal: NodeJS.Signals,
   ) {}
 
-  static async start(transport: Transport): Promise<RawServer> {
+  /** With `trace`, its role is "server". */
+  static async start(transport: Transport, trace?: Trace): Promise<RawServer> {
     const socket = `unix:${path.join(freshFolder(), "raw.sock")}`;
-    const server = Spawned.script("bench/raw-server.js", {}, [transport === "unix" ? socket : "127.0.0.1:0"]);
+    const server = Spawned.script("bench/raw-server.js", traced(trace, "server", false).env, [transport === "unix" ? socket : "127.0.0.1:0"]);
     const [, port] = await server.waitForLine(/^READY (\d+)$/);
-    return new RawServer(transport === "unix" ? socket : `127.0.0.1:${port}`, server);
+    return new RawServer(transport === "unix" ? socket : `127.0.0.1:${port}`, server, trace ? "SIGTERM" : "SIGKILL");
   }
 
   stop(): Promise<void> {
-    return stopAll([this.server]);
+    return stopAll([this.server], this.signal);
   }
 }

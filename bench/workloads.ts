@@ -21,6 +21,8 @@ export const units: Record<Workload, string> = {
   broadcast3: "calls/s",
 };
 
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 /** Runs `step` over and over for `seconds` (after a warm-up); returns how many steps per second. */
 export async function rate(seconds: number, step: () => Promise<number>): Promise<number> {
   const warmUpEnd = Date.now() + Math.min(1500, seconds * 500); // the JIT of every process on the path

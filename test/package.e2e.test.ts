@@ -5,10 +5,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { REPO } from "./helpers/compile";
 import { killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
 
-const REPO = path.join(__dirname, "..", "..");
 
 afterAll(killAll);
 

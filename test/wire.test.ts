@@ -7,7 +7,7 @@ import { decode, encode } from "../runtime/wire/codec";
 import { Kind, Mode } from "../runtime/wire/Kind";
 import fc from "fast-check";
 import { ProtocolError } from "../runtime";
-import type { Frame } from "../runtime/wire/Frame";
+import { type Frame, withDefaults } from "../runtime/wire/Frame";
 import { MAX_FRAMES_PER_BATCH } from "../runtime/wire/batchCodec";
 import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
@@ -60,19 +60,7 @@ describe("proto/daffi.proto", () => {
     },
     { requiredKeys: ["kind"] },
   );
-  const full = (f: Frame) => ({
-    kind: f.kind,
-    callId: f.callId ?? 0,
-    name: f.name ?? "",
-    source: f.source ?? "",
-    target: f.target ?? "",
-    mode: f.mode ?? 0,
-    payload: Buffer.from(f.payload ?? []).toString("hex"),
-    credit: f.credit ?? 0,
-    timeoutMs: f.timeoutMs ?? 0,
-    itemStream: f.itemStream ?? false,
-    returnResult: f.returnResult ?? false,
-  });
+  const full = (f: Frame) => ({ ...withDefaults(f), payload: Buffer.from(f.payload ?? []).toString("hex") });
   // protobufjs turns lone surrogates into U+FFFD, as UTF-8 must.
   const wellFormed = (text: string) => Buffer.from(text, "utf8").toString("utf8");
   const asSent = (f: Frame) => ({ ...full(f), name: wellFormed(f.name ?? ""), source: wellFormed(f.source ?? ""), target: wellFormed(f.target ?? "") });

@@ -2,6 +2,7 @@
 // (one process's encode to the next one's decode) and each process's own work (decode to encode).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { median } from "../workloads";
 import type { Marks } from "./marks";
 
 export interface Segment {
@@ -10,8 +11,6 @@ export interface Segment {
   medianMicros: number;
   count: number;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * The steps of a call that starts with `first`'s encode, in the order the call meets them; the

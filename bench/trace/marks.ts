@@ -18,6 +18,11 @@ export function mark(tag: "encode" | "decode"): void {
   }
 }
 
+/** A gRPC (de)serializer for raw Buffers that marks each message when tracing, and is the identity otherwise. */
+export function marking(tag: "encode" | "decode"): (buffer: Buffer) => Buffer {
+  return tracing ? (buffer) => (mark(tag), buffer) : (buffer) => buffer;
+}
+
 export interface Marks {
   role: string;
   tags: string[];

@@ -13,8 +13,7 @@ const asIs = (value: unknown) => value;
 
 export function carryOut(node: Node, name: string, args: unknown[], modifier: Modifier, checkResult: (value: unknown) => unknown = asIs): unknown {
   switch (modifier.kind) {
-    case "FG":
-    {
+    case "FG": {
       const done = node.call(name, args, { mode: Mode.FG, timeout: (modifier.options as FGOptions).timeout });
       return checkResult === asIs ? done : done.then(checkResult);
     }

@@ -1,26 +1,7 @@
 // An in-memory stream between a node and the controller of the same process: no socket, no protobuf.
 import { EventEmitter } from "node:events";
-import type { Frame, ReceivedFrame } from "./Frame";
+import { withDefaults } from "./Frame";
 import type { Batch } from "./protocol";
-
-const EMPTY = Buffer.alloc(0);
-
-/** A frame as the wire would have delivered it: every absent field at its protobuf default. */
-function received(frame: Frame): ReceivedFrame {
-  return {
-    kind: frame.kind,
-    callId: frame.callId ?? 0,
-    name: frame.name ?? "",
-    source: frame.source ?? "",
-    target: frame.target ?? "",
-    mode: frame.mode ?? 0,
-    payload: frame.payload ?? EMPTY,
-    credit: frame.credit ?? 0,
-    timeoutMs: frame.timeoutMs ?? 0,
-    itemStream: frame.itemStream ?? false,
-    returnResult: frame.returnResult ?? false,
-  };
-}
 
 /** One end of the link, with the part of a gRPC duplex stream the node and the controller use. */
 export class LocalEnd extends EventEmitter {
@@ -31,7 +12,7 @@ export class LocalEnd extends EventEmitter {
   /** Delivered to the other end after the current task's synchronous work, in order. */
   write(batch: Batch): boolean {
     if (this.ended) throw new Error("the in-process link is closed");
-    const frames = batch.frames.map(received);
+    const frames = batch.frames.map(withDefaults);
     queueMicrotask(() => {
       if (!this.peer.ended) this.peer.emit("data", frames);
     });

@@ -1,7 +1,7 @@
 // The protobuf encoding of a Batch (proto/daffi.proto), written out by hand for the hot path:
 // one size pass, one buffer, no intermediate writer objects; payloads are decoded without a copy.
 // test/wire.test.ts checks it against protobufjs reading the .proto, both ways.
-import type { Frame, ReceivedFrame } from "./Frame";
+import { type Frame, type ReceivedFrame, withDefaults } from "./Frame";
 import type { Kind, Mode } from "./Kind";
 import { ProtocolError } from "../errors/DaffiError";
 
@@ -22,8 +22,6 @@ const CREDIT = (8 << 3) | 0;
 const TIMEOUT_MS = (9 << 3) | 0;
 const ITEM_STREAM = (10 << 3) | 0;
 const RETURN_RESULT = (11 << 3) | 0;
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * The most frames one Batch may hold. Writers split above it; a reader refuses more, so that a
@@ -54,6 +52,12 @@ function stringField(value: string | undefined): number {
   return value ? Buffer.byteLength(value) : 0;
 }
 
+/** Bytes of a varint field (tag and value); a default (0) is left out. */
+function varintField(value: number): number {
+  return value === 0 ? 0 : 1 + varintSize(value);
+}
+
+/** Bytes of a length-delimited field (tag, length and content); an empty one is left out. */
 function lengthField(length: number): number {
   return length === 0 ? 0 : 1 + varintSize(length) + length;
 }
@@ -62,21 +66,16 @@ function measure(frame: Frame): Sized {
   const name = stringField(frame.name);
   const source = stringField(frame.source);
   const target = stringField(frame.target);
-  const kind = uint32(frame.kind, "kind");
-  const callId = uint32(frame.callId, "callId");
-  const mode = uint32(frame.mode, "mode");
-  const credit = uint32(frame.credit, "credit");
-  const timeoutMs = uint32(frame.timeoutMs, "timeoutMs");
   const size =
-    (kind ? 1 + varintSize(kind) : 0) +
-    (callId ? 1 + varintSize(callId) : 0) +
+    varintField(uint32(frame.kind, "kind")) +
+    varintField(uint32(frame.callId, "callId")) +
     lengthField(name) +
     lengthField(source) +
     lengthField(target) +
-    (mode ? 1 + varintSize(mode) : 0) +
+    varintField(uint32(frame.mode, "mode")) +
     lengthField(frame.payload?.length ?? 0) +
-    (credit ? 1 + varintSize(credit) : 0) +
-    (timeoutMs ? 1 + varintSize(timeoutMs) : 0) +
+    varintField(uint32(frame.credit, "credit")) +
+    varintField(uint32(frame.timeoutMs, "timeoutMs")) +
     (frame.itemStream ? 2 : 0) +
     (frame.returnResult ? 2 : 0);
   return { frame, size, name, source, target };
@@ -198,19 +197,7 @@ class Input {
 }
 
 function decodeFrame(input: Input, end: number): ReceivedFrame {
-  const frame: ReceivedFrame = {
-    kind: 0 as Kind,
-    callId: 0,
-    name: "",
-    source: "",
-    target: "",
-    mode: 0 as Mode,
-    payload: EMPTY,
-    credit: 0,
-    timeoutMs: 0,
-    itemStream: false,
-    returnResult: false,
-  };
+  const frame = withDefaults({ kind: 0 as Kind });
   const outer = input.end;
   input.end = end;
   while (input.offset < end) {

@@ -45,9 +45,9 @@ export class Spawned {
     );
   }
 
-  /** Runs a compiled script of dist/ (e.g. "examples/shopping/shopper.js"). */
-  static script(relativePath: string, env: Record<string, string | undefined> = {}, args: string[] = []): Spawned {
-    return new Spawned(relativePath, [path.join(DIST, relativePath), ...args], env);
+  /** Runs a compiled script of dist/ (e.g. "examples/shopping/shopper.js"); `nodeArgs` go to node before it. */
+  static script(relativePath: string, env: Record<string, string | undefined> = {}, args: string[] = [], nodeArgs: string[] = []): Spawned {
+    return new Spawned(relativePath, [...nodeArgs, path.join(DIST, relativePath), ...args], env);
   }
 
   get pid(): number {
