@@ -10,14 +10,24 @@ export interface Row {
   unit: string;
   baseline?: number;
   ratio?: number;
+  /** Whose figure `value` is when not daffi's: "relay" for the plain gRPC relay (bench/raw-relay.ts). */
+  subject?: "relay";
+  /** What `baseline` measures when not the raw gRPC baseline. */
+  against?: "relay";
 }
 
+/** A side of the fg_seq trace, and its title in BENCHMARKS.md. */
+const SIDES = { daffi: "daffi", relay: "plain gRPC relay", raw: "raw gRPC" } as const;
+export type Traces = Record<keyof typeof SIDES, Segment[]>;
+
 const format = (value: number) => (value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2));
+const valueCell = (row: Row) => format(row.value) + (row.subject ? ` (${row.subject})` : "");
+const baselineCell = (row: Row) => (row.baseline === undefined ? "" : format(row.baseline) + (row.against ? ` (${row.against})` : ""));
 
 export class Report {
   readonly rows: Row[] = [];
   /** One traced fg_seq run of each side per transport, hop by hop. */
-  readonly traces = new Map<string, { daffi: Segment[]; raw: Segment[] }>();
+  readonly traces = new Map<string, Traces>();
 
   constructor(private readonly json: boolean) {}
 
@@ -25,12 +35,12 @@ export class Report {
     this.rows.push(row);
     if (this.json) console.log(JSON.stringify(row));
     else {
-      const baseline = row.baseline === undefined ? "" : `  raw ${format(row.baseline)}  ratio ${row.ratio!.toFixed(2)}`;
-      console.log(`${row.name.padEnd(24)} ${format(row.value).padStart(12)} ${row.unit.padEnd(26)}${baseline}`);
+      const baseline = row.baseline === undefined ? "" : `  ${row.against ?? "raw"} ${format(row.baseline)}  ratio ${row.ratio!.toFixed(2)}`;
+      console.log(`${row.name.padEnd(24)} ${valueCell(row).padStart(12)} ${row.unit.padEnd(26)}${baseline}`);
     }
   }
 
-  addTrace(transport: string, trace: { daffi: Segment[]; raw: Segment[] }): void {
+  addTrace(transport: string, trace: Traces): void {
     this.traces.set(transport, trace);
     for (const [side, segments] of Object.entries(trace)) {
       if (this.json) {
@@ -41,9 +51,9 @@ export class Report {
     }
   }
 
-  /** The last line: how many figures, and the geometric mean of the ratios. */
+  /** The last line: how many figures, and the geometric mean of daffi's ratios to the raw baseline. */
   summary(): void {
-    const ratios = this.rows.filter((row) => row.ratio !== undefined);
+    const ratios = this.rows.filter((row) => row.ratio !== undefined && !row.subject && !row.against);
     const summary = { summary: true, rows: this.rows.length, geometricMeanRatio: Math.exp(ratios.reduce((sum, row) => sum + Math.log(row.ratio!), 0) / ratios.length) };
     console.log(this.json ? JSON.stringify(summary) : `summary: ${this.rows.length} figures, geometric mean of the ratios ${summary.geometricMeanRatio.toFixed(2)}`);
   }
@@ -59,7 +69,7 @@ export class Report {
       "",
       "| workload | daffi | unit | raw gRPC | ratio |",
       "|---|---:|---|---:|---:|",
-      ...this.rows.map((row) => `| ${row.name} | ${format(row.value)} | ${row.unit} | ${row.baseline === undefined ? "" : format(row.baseline)} | ${row.ratio === undefined ? "" : row.ratio.toFixed(2)} |`),
+      ...this.rows.map((row) => `| ${row.name} | ${valueCell(row)} | ${row.unit} | ${baselineCell(row)} | ${row.ratio === undefined ? "" : row.ratio.toFixed(2)} |`),
       "",
       ...this.traceLines(),
     ];
@@ -83,7 +93,7 @@ export class Report {
       "One traced run of each side per transport (`bench/trace/`): every process marks, on the clock they all share, each gRPC message it encodes and decodes.",
       "A step between two processes is a hop (the sender's gRPC and HTTP/2 write, the kernel, waking the receiver, its HTTP/2 and gRPC read); a step inside one process is that process's own work for the call (decoding, routing or running, encoding).",
       "",
-      ...[...this.traces].flatMap(([transport, trace]) => [...table(`daffi step (${transport})`, trace.daffi), ...table(`raw gRPC step (${transport})`, trace.raw)]),
+      ...[...this.traces].flatMap(([transport, trace]) => Object.entries(SIDES).flatMap(([side, title]) => table(`${title} step (${transport})`, trace[side as keyof Traces]))),
     ];
   }
 }

@@ -45,34 +45,46 @@ async function repeated(measure: () => Promise<Measurement>): Promise<Measuremen
 /**
  * One figure against the baseline: daffi and raw run in turns (daffi, raw, daffi, raw, …), each on
  * fresh processes, so that a slow spell of the machine or an unlucky placement weighs on both.
- * `watch` sees each daffi system before it stops.
+ * `watch` sees each daffi system before it stops. With `relay`, a plain gRPC relay (the same call
+ * brokered by a process that only forwards bytes) takes its turn too: two more rows, the relay
+ * against raw and daffi against the relay.
  */
-async function compare(name: string, transport: Transport, workload: Workload, start: () => Promise<DaffiSystem>, watch?: (system: DaffiSystem) => void): Promise<void> {
+async function compare(name: string, transport: Transport, workload: Workload, start: () => Promise<DaffiSystem>, options: { watch?: (system: DaffiSystem) => void; relay?: boolean } = {}): Promise<void> {
   const ours: number[] = [];
   const theirs: number[] = [];
+  const relayed: number[] = [];
+  const raw = (server: RawServer) => runOnce("bench/raw-client.js", [server.target, workload, String(seconds)], {});
   let unit = "";
   for (let i = 0; i < repetitions; i++) {
     const result = await using(start(), async (system) => {
       const measured = await runOnce("bench/daffi-client.js", [workload, String(seconds)], system.env);
-      watch?.(system);
+      options.watch?.(system);
       return measured;
     });
     ours.push(result.value);
     unit = result.unit;
-    theirs.push((await using(RawServer.start(transport), (server) => runOnce("bench/raw-client.js", [server.target, workload, String(seconds)], {}))).value);
+    theirs.push((await using(RawServer.start(transport), raw)).value);
+    if (options.relay) relayed.push((await using(RawServer.relay(transport), raw)).value);
   }
   const value = median(ours);
   const baseline = median(theirs);
   report.add({ name, value, unit, baseline, ratio: value / baseline });
+  if (!options.relay) return;
+  const relay = median(relayed);
+  report.add({ name: name.replace(workload, `${workload}_relay`), value: relay, unit, baseline, ratio: relay / baseline, subject: "relay" });
+  report.add({ name: name.replace(workload, `${workload}_vs_relay`), value, unit, baseline: relay, ratio: value / relay, against: "relay" });
 }
 
 async function transportRun(transport: Transport): Promise<void> {
   const start = () => DaffiSystem.start(transport);
   for (const workload of ["fg_seq", "fg_par100", "stream", "payload_1mb"] as const) {
     const rss = { controller: [] as number[], node: [] as number[] };
-    await compare(`${workload}_${transport}`, transport, workload, start, (system) => {
-      rss.controller.push(peakRss(system.controller.pid));
-      rss.node.push(peakRss(system.workers[0]!.pid));
+    await compare(`${workload}_${transport}`, transport, workload, start, {
+      relay: workload === "fg_seq",
+      watch: (system) => {
+        rss.controller.push(peakRss(system.controller.pid));
+        rss.node.push(peakRss(system.workers[0]!.pid));
+      },
     });
     if (workload === "fg_par100") {
       report.add({ name: `rss_controller_${transport}`, value: Math.max(...rss.controller), unit: "MB peak RSS (fg_par100)" });

@@ -77,23 +77,45 @@ export class DaffiSystem {
   }
 }
 
+/** Where a raw gRPC server listens: a fresh UNIX socket, or a free TCP port on 127.0.0.1. */
+function rawAddress(transport: Transport): { listen: string; target: (port: string) => string } {
+  if (transport === "tcp") return { listen: "127.0.0.1:0", target: (port) => `127.0.0.1:${port}` };
+  const socket = `unix:${path.join(freshFolder(), "raw.sock")}`;
+  return { listen: socket, target: () => socket };
+}
+
 /** The baseline's server: a plain @grpc/grpc-js echo (bench/raw-server.js). */
 export class RawServer {
   private constructor(
     readonly target: string,
-    private readonly server: Spawned,
+    private readonly children: Spawned[],
     private readonly signal: NodeJS.Signals,
   ) {}
 
   /** With `trace`, its role is "server". */
   static async start(transport: Transport, trace?: Trace): Promise<RawServer> {
-    const socket = `unix:${path.join(freshFolder(), "raw.sock")}`;
-    const server = Spawned.script("bench/raw-server.js", traced(trace, "server", false).env, [transport === "unix" ? socket : "127.0.0.1:0"]);
+    const address = rawAddress(transport);
+    const server = Spawned.script("bench/raw-server.js", traced(trace, "server", false).env, [address.listen]);
     const [, port] = await server.waitForLine(/^READY (\d+)$/);
-    return new RawServer(transport === "unix" ? socket : `127.0.0.1:${port}`, server, trace ? "SIGTERM" : "SIGKILL");
+    return new RawServer(address.target(port!), [server], trace ? "SIGTERM" : "SIGKILL");
+  }
+
+  /**
+   * The reference of a brokered call without daffi: the client's messages go through a plain gRPC
+   * relay (bench/raw-relay.js) to a worker (bench/raw-worker.js) and back, bytes untouched. With
+   * `trace`, the roles are those of daffi's processes: "controller" and "executor".
+   */
+  static async relay(transport: Transport, trace?: Trace): Promise<RawServer> {
+    const address = rawAddress(transport);
+    const relay = Spawned.script("bench/raw-relay.js", traced(trace, "controller", false).env, [address.listen]);
+    const [, port] = await relay.waitForLine(/^READY (\d+)$/);
+    const target = address.target(port!);
+    const worker = Spawned.script("bench/raw-worker.js", traced(trace, "executor", false).env, [target]);
+    await relay.waitForLine(/^WORKER$/);
+    return new RawServer(target, [relay, worker], trace ? "SIGTERM" : "SIGKILL");
   }
 
   stop(): Promise<void> {
-    return stopAll([this.server], this.signal);
+    return stopAll(this.children, this.signal);
   }
 }

@@ -15,15 +15,20 @@ describe("benchmarks, quick mode", () => {
     const lines = bench.stdout.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
     const names = lines.map((line) => line.name).filter(Boolean);
     expect(names).toEqual(
-      expect.arrayContaining(["fg_seq_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "broadcast3_unix", "fg_seq_colocated_unix", "rss_controller_unix", "producer_heap_slow_reader", "startup_node_joining"]),
+      expect.arrayContaining(["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "broadcast3_unix", "fg_seq_colocated_unix", "rss_controller_unix", "producer_heap_slow_reader", "startup_node_joining"]),
     );
     for (const line of lines.filter((l) => l.baseline !== undefined)) {
       expect(line.value).toBeGreaterThan(0);
       expect(line.ratio).toBeCloseTo((line.value as number) / (line.baseline as number), 5);
     }
-    // The traced run lays out a call's path, hop by hop, on both sides.
+    // The relay rows: the relay against raw, daffi against the relay.
+    const row = (name: string) => lines.find((line) => line.name === name)!;
+    expect(row("fg_seq_relay_unix")).toMatchObject({ subject: "relay", baseline: row("fg_seq_unix").baseline });
+    expect(row("fg_seq_vs_relay_unix")).toMatchObject({ against: "relay", value: row("fg_seq_unix").value, baseline: row("fg_seq_relay_unix").value });
+    // The traced run lays out a call's path, hop by hop, on every side.
     const steps = (side: string) => lines.filter((line) => String(line.name).startsWith(`fg_seq_trace_${side}_unix: `)).map((line) => String(line.name).split(": ")[1]);
     expect(steps("daffi")).toEqual(["caller → controller", "controller", "controller → executor", "executor", "executor → controller", "controller", "controller → caller", "caller"]);
+    expect(steps("relay")).toEqual(steps("daffi"));
     expect(steps("raw")).toEqual(["client → server", "server", "server → client", "client"]);
     for (const line of lines.filter((l) => String(l.name).startsWith("fg_seq_trace_"))) expect(line.value).toBeGreaterThan(0);
     expect(lines[lines.length - 1]).toMatchObject({ summary: true });
