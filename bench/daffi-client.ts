@@ -1,7 +1,7 @@
 // daffi client: the workloads through the controller to the worker(s). Prints one JSON measurement.
 import { BROADCAST, Global } from "../runtime";
 import { connection } from "../examples/connection";
-import { MIB, rate, SMALL, units, type Workload } from "./workloads";
+import { MIB, rate, SMALL, spent, units, type Workload } from "./workloads";
 
 const [workload, secondsText] = process.argv.slice(2) as [Workload | "slow_consumer", string];
 const seconds = Number(secondsText);
@@ -58,6 +58,6 @@ async function measure(g: Global): Promise<{ value: number; unit: string }> {
 void Global.start({ logLevel: "silent", ...connection() }).then(async (g) => {
   await g.waitFunction("echo", { timeout: 20 });
   const result = await measure(g);
-  console.log(JSON.stringify(result));
+  console.log(JSON.stringify({ ...result, ...spent }));
   process.exit(0);
 });

@@ -2,7 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { decode, encode } from "../runtime/wire/codec";
 import { marking } from "./trace/marks";
-import { MIB, rate, SMALL, units, type Workload } from "./workloads";
+import { MIB, rate, SMALL, spent, units, type Workload } from "./workloads";
 
 const [target, workload, secondsText] = process.argv.slice(2) as [string, Workload, string];
 const seconds = Number(secondsText);
@@ -52,6 +52,6 @@ async function measure(): Promise<number> {
 }
 
 void measure().then((value) => {
-  console.log(JSON.stringify({ value, unit: units[workload] }));
+  console.log(JSON.stringify({ value, unit: units[workload], ...spent }));
   process.exit(0);
 });

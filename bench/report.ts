@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type CpuPerCall, ROLES } from "./cpu";
 import type { Segment } from "./trace/hops";
 
 export interface Row {
@@ -29,6 +30,9 @@ export class Report {
   /** One traced fg_seq run of each side per transport, hop by hop. */
   readonly traces = new Map<string, Traces>();
 
+  /** The CPU time of each process per fg_seq call, per transport, for each side. */
+  readonly cpu = new Map<string, Record<keyof typeof SIDES, CpuPerCall>>();
+
   constructor(private readonly json: boolean) {}
 
   add(row: Row): void {
@@ -47,6 +51,17 @@ export class Report {
         for (const segment of segments) console.log(JSON.stringify({ name: `fg_seq_trace_${side}_${transport}: ${segment.name}`, value: segment.medianMicros, unit: "µs median" }));
       } else {
         console.log(`fg_seq trace ${transport} (${side}, median µs): ${segments.map((segment) => `${segment.name} ${segment.medianMicros.toFixed(1)}`).join(" | ")}`);
+      }
+    }
+  }
+
+  addCpu(transport: string, cpu: Record<keyof typeof SIDES, CpuPerCall>): void {
+    this.cpu.set(transport, cpu);
+    for (const [side, roles] of Object.entries(cpu)) {
+      if (this.json) {
+        for (const [role, micros] of Object.entries(roles)) console.log(JSON.stringify({ name: `fg_seq_cpu_${side}_${transport}: ${role}`, value: micros, unit: "µs CPU per call" }));
+      } else {
+        console.log(`fg_seq CPU per call ${transport} (${side}, µs): ${Object.entries(roles).map(([role, micros]) => `${role} ${micros.toFixed(1)}`).join(" | ")}`);
       }
     }
   }
@@ -71,11 +86,33 @@ export class Report {
       "|---|---:|---|---:|---:|",
       ...this.rows.map((row) => `| ${row.name} | ${valueCell(row)} | ${row.unit} | ${baselineCell(row)} | ${row.ratio === undefined ? "" : row.ratio.toFixed(2)} |`),
       "",
+      ...this.cpuLines(),
       ...this.traceLines(),
     ];
     const notes = path.join(root, "bench", "NOTES.md");
     if (fs.existsSync(notes)) lines.push(fs.readFileSync(notes, "utf8"));
     fs.writeFileSync(path.join(root, "BENCHMARKS.md"), lines.join("\n"));
+  }
+
+  private cpuLines(): string[] {
+    if (this.cpu.size === 0) return [];
+    const sides = Object.keys(SIDES) as Array<keyof typeof SIDES>;
+    const cell = (micros: number | undefined) => (micros === undefined ? "" : micros.toFixed(1));
+    const total = (roles: CpuPerCall) => Object.values(roles).reduce((sum, micros) => sum + micros, 0);
+    return [
+      "## CPU time of each process per fg_seq call",
+      "",
+      "From the same runs as the table (median of the runs): the CPU time each process used (all its threads, user and kernel), divided by the calls of the run.",
+      "The broker is daffi's controller or the plain relay; the raw baseline has none, its server is the executor. The CPU a call costs is apart from the time it waits for the other processes to wake up.",
+      "",
+      ...[...this.cpu].flatMap(([transport, cpu]) => [
+        `| µs per call (${transport}) | ${sides.map((side) => SIDES[side]).join(" | ")} |`,
+        `|---|${sides.map(() => "---:").join("|")}|`,
+        ...ROLES.map((role) => `| ${role} | ${sides.map((side) => cell(cpu[side][role])).join(" | ")} |`),
+        `| **all processes** | ${sides.map((side) => `**${total(cpu[side]).toFixed(1)}**`).join(" | ")} |`,
+        "",
+      ]),
+    ];
   }
 
   private traceLines(): string[] {

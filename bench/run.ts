@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { killAll, Spawned } from "../test/helpers/Spawned";
+import { type CpuPerCall, cpuMicros, ROLES } from "./cpu";
 import { Report } from "./report";
 import { DaffiSystem, RawServer, type Transport, using } from "./systems";
 import { tracedFgSeq } from "./trace/tracedRun";
@@ -18,6 +19,25 @@ async function runOnce(script: string, args: string[], env: Record<string, strin
   const child = Spawned.script(script, env, args);
   await child.succeeds(120_000);
   return JSON.parse(child.stdout.find((line) => line.startsWith("{"))!) as Measurement;
+}
+
+/**
+ * A client run against a system, and the CPU time each process used per step while the client
+ * measured (the others' from their CPU time when the client's warm-up ends and when it reports).
+ */
+async function runCounted(script: string, args: string[], env: Record<string, string>, roles: { broker?: number; executor: number }): Promise<{ measurement: Measurement; cpu?: CpuPerCall }> {
+  const usage = () => ({ broker: roles.broker === undefined ? 0 : cpuMicros(roles.broker), executor: cpuMicros(roles.executor) });
+  const child = Spawned.script(script, env, args);
+  await child.waitForLine(/^WARM$/, 60_000);
+  const before = usage();
+  await child.waitForLine(/^\{/, 60_000);
+  const after = usage();
+  await child.succeeds(60_000);
+  const measurement = JSON.parse(child.stdout.find((line) => line.startsWith("{"))!) as Measurement;
+  const steps = measurement.steps!;
+  const cpu: CpuPerCall = { caller: measurement.cpuMicros! / steps, executor: (after.executor - before.executor) / steps };
+  if (roles.broker !== undefined) cpu.broker = (after.broker - before.broker) / steps;
+  return { measurement, cpu };
 }
 
 /** Peak resident memory of a process so far (Linux), MB. */
@@ -42,37 +62,54 @@ async function repeated(measure: () => Promise<Measurement>): Promise<Measuremen
   return { value: median(values), unit };
 }
 
+/** Role by role, the median of the runs. */
+function medianCpu(runs: CpuPerCall[]): CpuPerCall {
+  const result: CpuPerCall = {};
+  for (const role of ROLES) {
+    const values = runs.map((run) => run[role]).filter((value): value is number => value !== undefined);
+    if (values.length > 0) result[role] = median(values);
+  }
+  return result;
+}
+
 /**
  * One figure against the baseline: daffi and raw run in turns (daffi, raw, daffi, raw, …), each on
  * fresh processes, so that a slow spell of the machine or an unlucky placement weighs on both.
  * `watch` sees each daffi system before it stops. With `relay`, a plain gRPC relay (the same call
- * brokered by a process that only forwards bytes) takes its turn too: two more rows, the relay
- * against raw and daffi against the relay.
+ * brokered by a process that only forwards bytes) takes its turn too, giving two more rows (the
+ * relay against raw, daffi against the relay), and every process's CPU time per call is reported.
  */
 async function compare(name: string, transport: Transport, workload: Workload, start: () => Promise<DaffiSystem>, options: { watch?: (system: DaffiSystem) => void; relay?: boolean } = {}): Promise<void> {
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  const relayed: number[] = [];
-  const raw = (server: RawServer) => runOnce("bench/raw-client.js", [server.target, workload, String(seconds)], {});
+  const runs = { daffi: [] as number[], raw: [] as number[], relay: [] as number[] };
+  const cpu = { daffi: [] as CpuPerCall[], relay: [] as CpuPerCall[], raw: [] as CpuPerCall[] };
   let unit = "";
+  const args = [workload, String(seconds)];
+  const run = (script: string, runArgs: string[], env: Record<string, string>, roles: { broker?: number; executor: number }) =>
+    options.relay ? runCounted(script, runArgs, env, roles) : runOnce(script, runArgs, env).then((measurement) => ({ measurement, cpu: undefined }));
   for (let i = 0; i < repetitions; i++) {
     const result = await using(start(), async (system) => {
-      const measured = await runOnce("bench/daffi-client.js", [workload, String(seconds)], system.env);
+      const counted = await run("bench/daffi-client.js", args, system.env, system.roles);
       options.watch?.(system);
-      return measured;
+      return counted;
     });
-    ours.push(result.value);
-    unit = result.unit;
-    theirs.push((await using(RawServer.start(transport), raw)).value);
-    if (options.relay) relayed.push((await using(RawServer.relay(transport), raw)).value);
+    runs.daffi.push(result.measurement.value);
+    if (result.cpu) cpu.daffi.push(result.cpu);
+    unit = result.measurement.unit;
+    const sides = options.relay ? (["raw", "relay"] as const) : (["raw"] as const);
+    for (const side of sides) {
+      const other = await using(side === "raw" ? RawServer.start(transport) : RawServer.relay(transport), (server) => run("bench/raw-client.js", [server.target, ...args], {}, server.roles));
+      runs[side].push(other.measurement.value);
+      if (other.cpu) cpu[side].push(other.cpu);
+    }
   }
-  const value = median(ours);
-  const baseline = median(theirs);
+  const value = median(runs.daffi);
+  const baseline = median(runs.raw);
   report.add({ name, value, unit, baseline, ratio: value / baseline });
   if (!options.relay) return;
-  const relay = median(relayed);
+  const relay = median(runs.relay);
   report.add({ name: name.replace(workload, `${workload}_relay`), value: relay, unit, baseline, ratio: relay / baseline, subject: "relay" });
   report.add({ name: name.replace(workload, `${workload}_vs_relay`), value, unit, baseline: relay, ratio: value / relay, against: "relay" });
+  report.addCpu(transport, { daffi: medianCpu(cpu.daffi), relay: medianCpu(cpu.relay), raw: medianCpu(cpu.raw) });
 }
 
 async function transportRun(transport: Transport): Promise<void> {

@@ -72,6 +72,11 @@ export class DaffiSystem {
     return new DaffiSystem(env, process, [], "SIGKILL");
   }
 
+  /** The controller and the (first) executing node, for their CPU time per call. */
+  get roles(): { broker: number; executor: number } {
+    return { broker: this.controller.pid, executor: (this.workers[0] ?? this.controller).pid };
+  }
+
   stop(): Promise<void> {
     return stopAll([this.controller, ...this.workers], this.signal);
   }
@@ -113,6 +118,12 @@ export class RawServer {
     const worker = Spawned.script("bench/raw-worker.js", traced(trace, "executor", false).env, [target]);
     await relay.waitForLine(/^WORKER$/);
     return new RawServer(target, [relay, worker], trace ? "SIGTERM" : "SIGKILL");
+  }
+
+  /** The relay and its worker, or the server alone, for their CPU time per call. */
+  get roles(): { broker?: number; executor: number } {
+    const [first, second] = this.children;
+    return second ? { broker: first!.pid, executor: second.pid } : { executor: first!.pid };
   }
 
   stop(): Promise<void> {

@@ -6,6 +6,9 @@ export type Workload = (typeof WORKLOADS)[number];
 export interface Measurement {
   value: number;
   unit: string;
+  /** Steps measured by rate() (after its warm-up), and the CPU microseconds the client used for them. */
+  steps?: number;
+  cpuMicros?: number;
 }
 
 /** The small object of the echo workloads. */
@@ -23,13 +26,25 @@ export const units: Record<Workload, string> = {
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** Runs `step` over and over for `seconds` (after a warm-up); returns how many steps per second. */
+/** What the last rate() measured after its warm-up: steps, and the CPU microseconds of this process. */
+export const spent = { steps: 0, cpuMicros: 0 };
+
+/**
+ * Runs `step` over and over for `seconds` (after a warm-up); returns how many steps per second.
+ * Prints WARM when the warm-up ends, so that the bench can sample the other processes' CPU time.
+ */
 export async function rate(seconds: number, step: () => Promise<number>): Promise<number> {
   const warmUpEnd = Date.now() + Math.min(1500, seconds * 500); // the JIT of every process on the path
   while (Date.now() < warmUpEnd) await step();
+  console.log("WARM");
+  const cpu = process.cpuUsage();
   let count = 0;
   const started = performance.now();
   const end = started + seconds * 1000;
   while (performance.now() < end) count += await step();
-  return count / ((performance.now() - started) / 1000);
+  const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  spent.steps = count;
+  spent.cpuMicros = used.user + used.system;
+  return count / (elapsed / 1000);
 }

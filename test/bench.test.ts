@@ -25,6 +25,12 @@ describe("benchmarks, quick mode", () => {
     const row = (name: string) => lines.find((line) => line.name === name)!;
     expect(row("fg_seq_relay_unix")).toMatchObject({ subject: "relay", baseline: row("fg_seq_unix").baseline });
     expect(row("fg_seq_vs_relay_unix")).toMatchObject({ against: "relay", value: row("fg_seq_unix").value, baseline: row("fg_seq_relay_unix").value });
+    // The CPU time of every process per call, on each side (the raw baseline has no broker).
+    const cpu = (side: string) => lines.filter((line) => String(line.name).startsWith(`fg_seq_cpu_${side}_unix: `)).map((line) => String(line.name).split(": ")[1]);
+    expect(cpu("daffi")).toEqual(["caller", "broker", "executor"]);
+    expect(cpu("relay")).toEqual(["caller", "broker", "executor"]);
+    expect(cpu("raw")).toEqual(["caller", "executor"]);
+    for (const line of lines.filter((l) => String(l.name).startsWith("fg_seq_cpu_"))) expect(line.value).toBeGreaterThan(0);
     // The traced run lays out a call's path, hop by hop, on every side.
     const steps = (side: string) => lines.filter((line) => String(line.name).startsWith(`fg_seq_trace_${side}_unix: `)).map((line) => String(line.name).split(": ")[1]);
     expect(steps("daffi")).toEqual(["caller → controller", "controller", "controller → executor", "executor", "executor → controller", "controller", "controller → caller", "caller"]);
