@@ -30,8 +30,8 @@ export class Report {
   /** One traced fg_seq run of each side per transport, hop by hop. */
   readonly traces = new Map<string, Traces>();
 
-  /** The CPU time of each process per fg_seq call, per transport, for each side. */
-  readonly cpu = new Map<string, Record<keyof typeof SIDES, CpuPerCall>>();
+  /** The CPU time of each process per fg_seq call, and the time of a call (1 / rate), per transport, for each side. */
+  readonly cpu = new Map<string, { cpu: Record<keyof typeof SIDES, CpuPerCall>; callMicros: Record<keyof typeof SIDES, number> }>();
 
   constructor(private readonly json: boolean) {}
 
@@ -55,8 +55,8 @@ export class Report {
     }
   }
 
-  addCpu(transport: string, cpu: Record<keyof typeof SIDES, CpuPerCall>): void {
-    this.cpu.set(transport, cpu);
+  addCpu(transport: string, cpu: Record<keyof typeof SIDES, CpuPerCall>, callMicros: Record<keyof typeof SIDES, number>): void {
+    this.cpu.set(transport, { cpu, callMicros });
     for (const [side, roles] of Object.entries(cpu)) {
       if (this.json) {
         for (const [role, micros] of Object.entries(roles)) console.log(JSON.stringify({ name: `fg_seq_cpu_${side}_${transport}: ${role}`, value: micros, unit: "µs CPU per call" }));
@@ -102,14 +102,15 @@ export class Report {
     return [
       "## CPU time of each process per fg_seq call",
       "",
-      "From the same runs as the table (median of the runs): the CPU time each process used (all its threads, user and kernel), divided by the calls of the run.",
-      "The broker is daffi's controller or the plain relay; the raw baseline has none, its server is the executor. The CPU a call costs is apart from the time it waits for the other processes to wake up.",
+      "From the same runs as the table (median of the runs): the CPU time each process used while the client measured (all its threads, user and kernel), divided by the calls.",
+      "The broker is daffi's controller or the plain relay; the raw baseline has none, its server is the executor. The last line is the time of one call (one second divided by the calls per second of the table).",
       "",
-      ...[...this.cpu].flatMap(([transport, cpu]) => [
+      ...[...this.cpu].flatMap(([transport, { cpu, callMicros }]) => [
         `| µs per call (${transport}) | ${sides.map((side) => SIDES[side]).join(" | ")} |`,
         `|---|${sides.map(() => "---:").join("|")}|`,
         ...ROLES.map((role) => `| ${role} | ${sides.map((side) => cell(cpu[side][role])).join(" | ")} |`),
         `| **all processes** | ${sides.map((side) => `**${total(cpu[side]).toFixed(1)}**`).join(" | ")} |`,
+        `| time of one call | ${sides.map((side) => callMicros[side].toFixed(1)).join(" | ")} |`,
         "",
       ]),
     ];

@@ -109,7 +109,7 @@ async function compare(name: string, transport: Transport, workload: Workload, s
   const relay = median(runs.relay);
   report.add({ name: name.replace(workload, `${workload}_relay`), value: relay, unit, baseline, ratio: relay / baseline, subject: "relay" });
   report.add({ name: name.replace(workload, `${workload}_vs_relay`), value, unit, baseline: relay, ratio: value / relay, against: "relay" });
-  report.addCpu(transport, { daffi: medianCpu(cpu.daffi), relay: medianCpu(cpu.relay), raw: medianCpu(cpu.raw) });
+  report.addCpu(transport, { daffi: medianCpu(cpu.daffi), relay: medianCpu(cpu.relay), raw: medianCpu(cpu.raw) }, { daffi: 1e6 / value, relay: 1e6 / relay, raw: 1e6 / baseline });
 }
 
 async function transportRun(transport: Transport): Promise<void> {
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   if (!quick) {
     report.write(
       path.join(__dirname, "..", ".."),
-      `Each figure is the median of ${repetitions} runs of ${seconds} s, each after its own warm-up and on freshly started processes; daffi and the baseline run in turns. The baseline is a plain @grpc/grpc-js bidirectional stream between two processes carrying the same cbor-x payloads, measured in the same run.`,
+      `Each figure is the median of ${repetitions} runs of ${seconds} s, each after its own warm-up and on freshly started processes; daffi and the baseline run in turns. The baseline is a plain @grpc/grpc-js bidirectional stream between two processes carrying the same cbor-x payloads, measured in the same run. For fg_seq a plain gRPC relay takes its turn too: the same call through a third process that forwards the messages without reading them (bench/raw-relay.ts); its rows are marked (relay).`,
     );
   }
 }
