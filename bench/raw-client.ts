@@ -1,15 +1,12 @@
 // Baseline client: the workloads over one raw gRPC stream, same cbor-x payloads. Prints one JSON measurement.
 import * as grpc from "@grpc/grpc-js";
 import { decode, encode } from "../runtime/wire/codec";
-import { marking } from "./trace/marks";
+import { deserialize, RAW_OPTIONS, serialize } from "./rawGrpc";
 import { MIB, rate, SMALL, spent, units, type Workload } from "./workloads";
 
 const [target, workload, secondsText] = process.argv.slice(2) as [string, Workload, string];
 const seconds = Number(secondsText);
-// Buffers as they are; with DAFFI_BENCH_TRACE, every message sent and received is marked.
-const serialize = marking("encode");
-const deserialize = marking("decode");
-const client = new grpc.Client(target, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * MIB, "grpc.max_send_message_length": 64 * MIB });
+const client = new grpc.Client(target, grpc.credentials.createInsecure(), RAW_OPTIONS);
 const stream = client.makeBidiStreamRequest<Buffer, Buffer>("/bench.Raw/Echo", serialize, deserialize);
 
 // Answers come back in order on the one stream: a FIFO of waiting callers.

@@ -3,26 +3,12 @@
 // stream the worker opened (/bench.Raw/Work, bench/raw-worker.ts), and the worker's answers back up.
 // Like daffi's controller it is the server of both, and it never decodes what it forwards.
 import * as grpc from "@grpc/grpc-js";
-import { marking } from "./trace/marks";
-import { MIB } from "./workloads";
-
-// Buffers as they are; with DAFFI_BENCH_TRACE, every message sent and received is marked.
-const serialize = marking("encode");
-const deserialize = marking("decode");
-const duplex = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
-  path,
-  requestStream: true,
-  responseStream: true,
-  requestSerialize: serialize,
-  requestDeserialize: deserialize,
-  responseSerialize: serialize,
-  responseDeserialize: deserialize,
-});
+import { duplex, RAW_OPTIONS } from "./rawGrpc";
 
 let worker: grpc.ServerDuplexStream<Buffer, Buffer> | undefined;
 let client: grpc.ServerDuplexStream<Buffer, Buffer> | undefined;
 
-const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * MIB, "grpc.max_send_message_length": 64 * MIB });
+const server = new grpc.Server(RAW_OPTIONS);
 server.addService(
   { echo: duplex("/bench.Raw/Echo"), work: duplex("/bench.Raw/Work") },
   {

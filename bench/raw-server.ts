@@ -1,26 +1,10 @@
 // The baseline: a plain @grpc/grpc-js bidirectional stream echoing cbor-x payloads, no daffi.
 import * as grpc from "@grpc/grpc-js";
 import { decode, encode } from "../runtime/wire/codec";
-import { marking } from "./trace/marks";
-import { MIB } from "./workloads";
+import { duplex, RAW_OPTIONS } from "./rawGrpc";
 
-// Buffers as they are; with DAFFI_BENCH_TRACE, every message sent and received is marked.
-const serialize = marking("encode");
-const deserialize = marking("decode");
-const service: grpc.ServiceDefinition = {
-  echo: {
-    path: "/bench.Raw/Echo",
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: serialize,
-    requestDeserialize: deserialize,
-    responseSerialize: serialize,
-    responseDeserialize: deserialize,
-  },
-};
-
-const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * MIB, "grpc.max_send_message_length": 64 * MIB });
-server.addService(service, {
+const server = new grpc.Server(RAW_OPTIONS);
+server.addService({ echo: duplex("/bench.Raw/Echo") }, {
   echo: (stream: grpc.ServerDuplexStream<Buffer, Buffer>) => {
     stream.on("data", (message: Buffer) => {
       const request = decode<{ stream?: number; value?: unknown }>(message);

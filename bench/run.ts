@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { killAll, Spawned } from "../test/helpers/Spawned";
-import { type CpuPerCall, cpuMicros, ROLES } from "./cpu";
+import { type CpuPerCall, cpuMicros, type Role, type RolePids, ROLES } from "./cpu";
 import { Report } from "./report";
 import { DaffiSystem, RawServer, type Transport, using } from "./systems";
 import { tracedFgSeq } from "./trace/tracedRun";
@@ -15,29 +15,32 @@ const repetitions = quick ? 1 : 5;
 const transports: Transport[] = quick ? ["unix"] : ["unix", "tcp"];
 const report = new Report(process.argv.includes("--json"));
 
-async function runOnce(script: string, args: string[], env: Record<string, string>): Promise<Measurement> {
+/**
+ * A client's run. With `roles`, also the CPU time each process used per step while the client
+ * measured: the client counts its own, the others' is read when its warm-up ends and when it reports.
+ */
+async function runClient(script: string, args: string[], env: Record<string, string>, roles?: RolePids): Promise<{ measurement: Measurement; cpu?: CpuPerCall }> {
+  const usage = (pids: RolePids) => Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpuMicros(pid)])) as CpuPerCall;
   const child = Spawned.script(script, env, args);
+  let before: CpuPerCall | undefined;
+  let after: CpuPerCall | undefined;
+  if (roles) {
+    await child.waitForLine(/^WARM$/, 60_000);
+    before = usage(roles);
+    await child.waitForLine(/^\{/, 60_000);
+    after = usage(roles);
+  }
   await child.succeeds(120_000);
-  return JSON.parse(child.stdout.find((line) => line.startsWith("{"))!) as Measurement;
+  const measurement = JSON.parse(child.stdout.find((line) => line.startsWith("{"))!) as Measurement;
+  if (!before || !after) return { measurement };
+  const steps = measurement.steps!;
+  const cpu: CpuPerCall = { caller: measurement.cpuMicros! / steps };
+  for (const role of Object.keys(before) as Role[]) cpu[role] = (after[role]! - before[role]!) / steps;
+  return { measurement, cpu };
 }
 
-/**
- * A client run against a system, and the CPU time each process used per step while the client
- * measured (the others' from their CPU time when the client's warm-up ends and when it reports).
- */
-async function runCounted(script: string, args: string[], env: Record<string, string>, roles: { broker?: number; executor: number }): Promise<{ measurement: Measurement; cpu?: CpuPerCall }> {
-  const usage = () => ({ broker: roles.broker === undefined ? 0 : cpuMicros(roles.broker), executor: cpuMicros(roles.executor) });
-  const child = Spawned.script(script, env, args);
-  await child.waitForLine(/^WARM$/, 60_000);
-  const before = usage();
-  await child.waitForLine(/^\{/, 60_000);
-  const after = usage();
-  await child.succeeds(60_000);
-  const measurement = JSON.parse(child.stdout.find((line) => line.startsWith("{"))!) as Measurement;
-  const steps = measurement.steps!;
-  const cpu: CpuPerCall = { caller: measurement.cpuMicros! / steps, executor: (after.executor - before.executor) / steps };
-  if (roles.broker !== undefined) cpu.broker = (after.broker - before.broker) / steps;
-  return { measurement, cpu };
+async function runOnce(script: string, args: string[], env: Record<string, string>): Promise<Measurement> {
+  return (await runClient(script, args, env)).measurement;
 }
 
 /** Peak resident memory of a process so far (Linux), MB. */
@@ -80,36 +83,32 @@ function medianCpu(runs: CpuPerCall[]): CpuPerCall {
  * relay against raw, daffi against the relay), and every process's CPU time per call is reported.
  */
 async function compare(name: string, transport: Transport, workload: Workload, start: () => Promise<DaffiSystem>, options: { watch?: (system: DaffiSystem) => void; relay?: boolean } = {}): Promise<void> {
-  const runs = { daffi: [] as number[], raw: [] as number[], relay: [] as number[] };
-  const cpu = { daffi: [] as CpuPerCall[], relay: [] as CpuPerCall[], raw: [] as CpuPerCall[] };
-  let unit = "";
   const args = [workload, String(seconds)];
-  const run = (script: string, runArgs: string[], env: Record<string, string>, roles: { broker?: number; executor: number }) =>
-    options.relay ? runCounted(script, runArgs, env, roles) : runOnce(script, runArgs, env).then((measurement) => ({ measurement, cpu: undefined }));
-  for (let i = 0; i < repetitions; i++) {
-    const result = await using(start(), async (system) => {
-      const counted = await run("bench/daffi-client.js", args, system.env, system.roles);
-      options.watch?.(system);
-      return counted;
-    });
-    runs.daffi.push(result.measurement.value);
-    if (result.cpu) cpu.daffi.push(result.cpu);
-    unit = result.measurement.unit;
-    const sides = options.relay ? (["raw", "relay"] as const) : (["raw"] as const);
-    for (const side of sides) {
-      const other = await using(side === "raw" ? RawServer.start(transport) : RawServer.relay(transport), (server) => run("bench/raw-client.js", [server.target, ...args], {}, server.roles));
-      runs[side].push(other.measurement.value);
-      if (other.cpu) cpu[side].push(other.cpu);
-    }
-  }
-  const value = median(runs.daffi);
-  const baseline = median(runs.raw);
+  const counting = options.relay === true;
+  const sides = {
+    daffi: () =>
+      using(start(), async (system) => {
+        const result = await runClient("bench/daffi-client.js", args, system.env, counting ? system.roles : undefined);
+        options.watch?.(system);
+        return result;
+      }),
+    raw: () => using(RawServer.start(transport), (server) => runClient("bench/raw-client.js", [server.target, ...args], {}, counting ? server.roles : undefined)),
+    relay: () => using(RawServer.relay(transport), (server) => runClient("bench/raw-client.js", [server.target, ...args], {}, server.roles)),
+  };
+  const turns = (counting ? ["daffi", "raw", "relay"] : ["daffi", "raw"]) as Array<keyof typeof sides>;
+  const results = { daffi: [], raw: [], relay: [] } as Record<keyof typeof sides, Array<{ measurement: Measurement; cpu?: CpuPerCall }>>;
+  for (let i = 0; i < repetitions; i++) for (const side of turns) results[side].push(await sides[side]());
+  const medianOf = (side: keyof typeof sides) => median(results[side].map((result) => result.measurement.value));
+  const cpuOf = (side: keyof typeof sides) => medianCpu(results[side].map((result) => result.cpu!));
+  const unit = results.daffi[0]!.measurement.unit;
+  const value = medianOf("daffi");
+  const baseline = medianOf("raw");
   report.add({ name, value, unit, baseline, ratio: value / baseline });
-  if (!options.relay) return;
-  const relay = median(runs.relay);
+  if (!counting) return;
+  const relay = medianOf("relay");
   report.add({ name: name.replace(workload, `${workload}_relay`), value: relay, unit, baseline, ratio: relay / baseline, subject: "relay" });
   report.add({ name: name.replace(workload, `${workload}_vs_relay`), value, unit, baseline: relay, ratio: value / relay, against: "relay" });
-  report.addCpu(transport, { daffi: medianCpu(cpu.daffi), relay: medianCpu(cpu.relay), raw: medianCpu(cpu.raw) }, { daffi: 1e6 / value, relay: 1e6 / relay, raw: 1e6 / baseline });
+  report.addCpu(transport, { daffi: cpuOf("daffi"), relay: cpuOf("relay"), raw: cpuOf("raw") }, { daffi: 1e6 / value, relay: 1e6 / relay, raw: 1e6 / baseline });
 }
 
 async function transportRun(transport: Transport): Promise<void> {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CLI, DIST, Spawned } from "../test/helpers/Spawned";
+import type { RolePids } from "./cpu";
 
 export type Transport = "unix" | "tcp";
 
@@ -73,7 +74,7 @@ export class DaffiSystem {
   }
 
   /** The controller and the (first) executing node, for their CPU time per call. */
-  get roles(): { broker: number; executor: number } {
+  get roles(): RolePids {
     return { broker: this.controller.pid, executor: (this.workers[0] ?? this.controller).pid };
   }
 
@@ -121,7 +122,7 @@ export class RawServer {
   }
 
   /** The relay and its worker, or the server alone, for their CPU time per call. */
-  get roles(): { broker?: number; executor: number } {
+  get roles(): RolePids {
     const [first, second] = this.children;
     return second ? { broker: first!.pid, executor: second.pid } : { executor: first!.pid };
   }
