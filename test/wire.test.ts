@@ -8,7 +8,7 @@ import { Kind, Mode } from "../runtime/wire/Kind";
 import fc from "fast-check";
 import { ProtocolError } from "../runtime";
 import { type Frame, withDefaults } from "../runtime/wire/Frame";
-import { MAX_FRAMES_PER_BATCH } from "../runtime/wire/batchCodec";
+import { decodeBatchForwarding, MAX_FRAMES_PER_BATCH } from "../runtime/wire/batchCodec";
 import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
 import { reference } from "./helpers/protoReference";
@@ -81,6 +81,27 @@ describe("proto/daffi.proto", () => {
     );
   });
 
+  it("forwards a frame as its received bytes with the new source, and a changed header anew", () => {
+    fc.assert(
+      fc.property(fc.array(frame, { maxLength: 6 }), fc.string(), (frames, source) => {
+        const received = decodeBatchForwarding(reference.encode({ frames: frames as Frame[] }));
+        // What the controller does: every frame learns its source, one changes its mode (and so loses its bytes).
+        received.forEach((f, i) => {
+          f.source = source;
+          if (i === 1 && f.mode !== Mode.NO_RETURN) {
+            f.mode = Mode.NO_RETURN;
+            f.wire = undefined;
+          }
+        });
+        const viaReference = reference.decode(encodeBatch({ frames: received })).map((f) => full(f as unknown as Frame));
+        const expected = (frames as Frame[]).map((f, i) => asSent({ ...f, source, ...(i === 1 && f.mode !== Mode.NO_RETURN ? { mode: Mode.NO_RETURN } : {}) }));
+        expect(viaReference).toEqual(expected);
+        expect(decodeBatch(encodeBatch({ frames: received })).map(full)).toEqual(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("skips fields of a newer protocol, in a frame and around it", () => {
     const w = reference.writer();
     w.uint32((1 << 3) | 2).fork();
@@ -95,6 +116,12 @@ describe("proto/daffi.proto", () => {
     const [only, ...rest] = decodeBatch(Buffer.from(w.finish()));
     expect(rest).toEqual([]);
     expect(only).toMatchObject({ kind: Kind.CALL, target: "target", name: "", payload: Buffer.alloc(0) });
+    // The controller forwards them untouched, for the nodes that know them.
+    const [forwarded] = decodeBatchForwarding(Buffer.from(w.finish()));
+    forwarded!.source = "caller";
+    const bytes = encodeBatch({ frames: [forwarded!] });
+    expect(bytes.includes(Buffer.from("later"))).toBe(true);
+    expect(decodeBatch(bytes)[0]).toMatchObject({ kind: Kind.CALL, target: "target", source: "caller" });
   });
 
   it("refuses a batch of more frames than a writer ever sends, and writers split above it", () => {

@@ -4,14 +4,23 @@ import { mark, tracing } from "./marks";
 import * as batchCodec from "../../runtime/wire/batchCodec";
 
 if (tracing) {
-  const codec = batchCodec as { encodeBatch: typeof batchCodec.encodeBatch; decodeBatch: typeof batchCodec.decodeBatch };
-  const { encodeBatch, decodeBatch } = batchCodec;
+  const codec = batchCodec as {
+    encodeBatch: typeof batchCodec.encodeBatch;
+    decodeBatch: typeof batchCodec.decodeBatch;
+    decodeBatchForwarding: typeof batchCodec.decodeBatchForwarding;
+  };
+  const { encodeBatch, decodeBatch, decodeBatchForwarding } = batchCodec;
   codec.encodeBatch = (batch) => {
     mark("encode");
     return encodeBatch(batch);
   };
+  // Nodes decode with decodeBatch, the controller with decodeBatchForwarding.
   codec.decodeBatch = (bytes) => {
     mark("decode");
     return decodeBatch(bytes);
+  };
+  codec.decodeBatchForwarding = (bytes) => {
+    mark("decode");
+    return decodeBatchForwarding(bytes);
   };
 }

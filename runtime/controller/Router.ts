@@ -137,12 +137,16 @@ export class Router {
     if (this.stopping) return this.sendError(caller, frame.callId, this.controllerName, "STOPPED", "the controller is stopping");
     const executors = this.pickExecutors(caller, frame);
     if (!executors) return;
-    // Forwarded as decoded, payload bytes untouched: only the header learns who sent it.
-    const forwarded = Object.assign(frame, { source: caller.name });
+    // Forwarded as received (frame.wire): only the header learns who sent it.
+    const forwarded = frame;
+    forwarded.source = caller.name;
     // No answer expected: NO_RETURN, and BROADCAST without returnResult (sent on as NO_RETURN).
     const silent = frame.mode === Mode.NO_RETURN || (frame.mode === Mode.BROADCAST && !frame.returnResult);
     if (silent) {
-      forwarded.mode = Mode.NO_RETURN;
+      if (forwarded.mode !== Mode.NO_RETURN) {
+        forwarded.mode = Mode.NO_RETURN;
+        forwarded.wire = undefined; // a changed header is encoded anew
+      }
       for (const executor of executors) executor.send(forwarded);
       caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, source: executors[0]!.name, payload: encode(executors.map((e) => e.name)) });
       return;
@@ -190,7 +194,8 @@ export class Router {
     // No route: the caller left, cancelled, or timed out. Its answer has nobody to go to.
     if (!caller || !route || !route.executors.has(executor)) return;
     if (final) this.release(route, executor);
-    caller.send(Object.assign(frame, { source: executor.name }));
+    frame.source = executor.name;
+    caller.send(frame);
   }
 
   /** A frame of the caller for the node running its call; `final` ends the call's route. */

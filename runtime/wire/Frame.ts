@@ -13,10 +13,16 @@ export interface Frame {
   timeoutMs?: number;
   itemStream?: boolean;
   returnResult?: boolean;
+  /**
+   * Set by the controller's decoder: the frame's bytes as they arrived. A frame forwarded with it is
+   * written as these bytes followed by `source` (protobuf keeps the last value of a field), so its
+   * other fields must not change on the way: whoever changes one removes `wire`.
+   */
+  wire?: Uint8Array;
 }
 
 /** A frame as decoded from the wire: protobuf fills every absent field with its default. */
-export type ReceivedFrame = Required<Frame>;
+export type ReceivedFrame = Required<Omit<Frame, "wire">> & Pick<Frame, "wire">;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -34,5 +40,6 @@ export function withDefaults(frame: Frame): ReceivedFrame {
     timeoutMs: frame.timeoutMs ?? 0,
     itemStream: frame.itemStream ?? false,
     returnResult: frame.returnResult ?? false,
+    wire: undefined,
   };
 }

@@ -32,7 +32,7 @@ export class FrameWriter {
   /** Throws PayloadTooLargeError (and sends nothing) when the frame could never fit in a message. */
   send(frame: Frame): void {
     if (this.closed) return;
-    const size = frame.payload?.length ?? 0;
+    const size = frame.wire?.length ?? frame.payload?.length ?? 0;
     if (size > this.maxPayload) {
       throw new PayloadTooLargeError(`a payload of ${size} bytes is above the limit of ${this.maxPayload} (maxMessageSize ${this.maxMessageBytes})`);
     }

@@ -63,8 +63,10 @@ function lengthField(length: number): number {
 }
 
 function measure(frame: Frame): Sized {
-  const name = stringField(frame.name);
   const source = stringField(frame.source);
+  // A forwarded frame's source is always written, even empty: it must replace one the sender put in.
+  if (frame.wire) return { frame, size: frame.wire.length + 1 + varintSize(source) + source, name: 0, source, target: 0 };
+  const name = stringField(frame.name);
   const target = stringField(frame.target);
   const size =
     varintField(uint32(frame.kind, "kind")) +
@@ -130,6 +132,14 @@ export function encodeBatch(batch: Batch): Buffer {
   for (const { frame, size, name, source, target } of sized) {
     out.buffer[out.offset++] = FRAMES;
     out.varint(size);
+    if (frame.wire) {
+      out.buffer.set(frame.wire, out.offset);
+      out.offset += frame.wire.length;
+      out.buffer[out.offset++] = SOURCE;
+      out.varint(source);
+      if (source > 0) out.offset += out.buffer.write(frame.source!, out.offset, source, "utf8");
+      continue;
+    }
     out.uint(KIND, frame.kind);
     out.uint(CALL_ID, frame.callId);
     out.string(NAME, frame.name, name);
@@ -196,8 +206,9 @@ class Input {
   }
 }
 
-function decodeFrame(input: Input, end: number): ReceivedFrame {
+function decodeFrame(input: Input, end: number, keepWire: boolean): ReceivedFrame {
   const frame = withDefaults({ kind: 0 as Kind });
+  if (keepWire) frame.wire = input.buffer.subarray(input.offset, end);
   const outer = input.end;
   input.end = end;
   while (input.offset < end) {
@@ -252,6 +263,15 @@ function decodeFrame(input: Input, end: number): ReceivedFrame {
 
 /** Decodes one gRPC message; throws ProtocolError on malformed bytes (the caller closes that stream). */
 export function decodeBatch(bytes: Buffer): ReceivedFrame[] {
+  return decodeFrames(bytes, false);
+}
+
+/** decodeBatch for the controller: each frame also keeps its bytes (`wire`), to be forwarded as they are. */
+export function decodeBatchForwarding(bytes: Buffer): ReceivedFrame[] {
+  return decodeFrames(bytes, true);
+}
+
+function decodeFrames(bytes: Buffer, keepWire: boolean): ReceivedFrame[] {
   const input = new Input(bytes);
   const frames: ReceivedFrame[] = [];
   while (input.offset < input.end) {
@@ -259,7 +279,7 @@ export function decodeBatch(bytes: Buffer): ReceivedFrame[] {
     if (tag === FRAMES) {
       if (frames.length === MAX_FRAMES_PER_BATCH) throw new ProtocolError(`a batch holds more than ${MAX_FRAMES_PER_BATCH} frames`);
       const end = input.length();
-      frames.push(decodeFrame(input, end));
+      frames.push(decodeFrame(input, end, keepWire));
     } else {
       if (tag >>> 3 === 0) throw new ProtocolError("field number 0");
       input.skip(tag & 7);
