@@ -49,6 +49,25 @@ describe("message size limit", () => {
     expect((await g.call.bytes(1000)).length).toBe(1000);
     expect((await g.call.echo(new Uint8Array(100_000))).length).toBe(100_000);
   });
+
+  it("a controller with a lower limit than its nodes answers what it cannot forward with an error, in both directions", async () => {
+    const limit = 256 * 1024;
+    const nodes = String(4 * limit);
+    const { folder, env } = await controller("--max-message-size", String(limit));
+    const peer = Spawned.script("test/fixtures/peer.js", { ...env, DAFFI_NAME: "sizer", DAFFI_MAX_MESSAGE_SIZE: nodes });
+    await peer.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, maxMessageSize: Number(nodes), logLevel: "silent" });
+    // Under the controller's receive limit, above what it can forward: it answers instead of dropping the call.
+    const tooLarge = limit - 4 * 1024;
+    const sent = await settled(g.call.echo(new Uint8Array(tooLarge)));
+    expect(sent).toBeInstanceOf(PayloadTooLargeError);
+    expect((sent as Error).message).toMatch(/arguments .* cannot pass the controller/);
+    const answered = await settled(g.call.bytes(tooLarge));
+    expect(answered).toBeInstanceOf(PayloadTooLargeError);
+    expect((answered as Error).message).toMatch(/answer of 'sizer' .* cannot pass the controller/);
+    expect((await g.call.bytes(1000)).length).toBe(1000);
+    expect((await g.call.echo(new Uint8Array(100_000))).length).toBe(100_000);
+  });
 });
 
 describe("graceful stop", () => {

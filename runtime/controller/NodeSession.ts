@@ -34,4 +34,9 @@ export class NodeSession {
   send(frame: Frame): void {
     this.writer.send(frame);
   }
+
+  /** The frame can be sent to this node within the message size limit. */
+  fits(frame: Frame): boolean {
+    return this.writer.fits(frame);
+  }
 }

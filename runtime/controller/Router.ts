@@ -137,6 +137,8 @@ export class Router {
     if (this.stopping) return this.sendError(caller, frame.callId, this.controllerName, "STOPPED", "the controller is stopping");
     const executors = this.pickExecutors(caller, frame);
     if (!executors) return;
+    // A node may allow larger messages than the controller: the caller learns it, rather than waiting.
+    if (!executors[0]!.fits(frame)) return this.sendTooLarge(caller, frame, "arguments", this.controllerName);
     // Forwarded as received (frame.wire): only the header learns who sent it.
     const forwarded = frame;
     forwarded.source = caller.name;
@@ -193,6 +195,14 @@ export class Router {
     const route = caller?.outgoing.get(frame.callId);
     // No route: the caller left, cancelled, or timed out. Its answer has nobody to go to.
     if (!caller || !route || !route.executors.has(executor)) return;
+    if (!caller.fits(frame)) {
+      // The caller gets the error instead, and the call ends there.
+      this.release(route, executor);
+      // A stream item: its stream stops there.
+      if (frame.kind !== Kind.RESULT && frame.kind !== Kind.ERROR) executor.send({ kind: Kind.CANCEL, callId: route.callId, source: caller.name });
+      // Answered in the executor's name, as its answer would have been (a broadcast counts on it).
+      return this.sendTooLarge(caller, frame, `answer of '${executor.name}'`, executor.name);
+    }
     if (final) this.release(route, executor);
     frame.source = executor.name;
     caller.send(frame);
@@ -208,6 +218,11 @@ export class Router {
     }
     frame.source = caller.name;
     for (const executor of route.executors) executor.send(frame);
+  }
+
+  private sendTooLarge(caller: NodeSession, frame: ReceivedFrame, what: string, source: string): void {
+    const size = frame.wire?.length ?? frame.payload.length;
+    this.sendError(caller, frame.callId, source, "PAYLOAD_TOO_LARGE", `the ${what} (${size} bytes) cannot pass the controller: above its message size limit`);
   }
 
   private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string): void {

@@ -29,10 +29,15 @@ export class FrameWriter {
     this.maxPayload = maxMessageBytes - HEADER_ROOM;
   }
 
+  /** The frame fits in a message (send() would not throw PayloadTooLargeError). */
+  fits(frame: Frame): boolean {
+    return frameSize(frame) <= this.maxPayload;
+  }
+
   /** Throws PayloadTooLargeError (and sends nothing) when the frame could never fit in a message. */
   send(frame: Frame): void {
     if (this.closed) return;
-    const size = frame.wire?.length ?? frame.payload?.length ?? 0;
+    const size = frameSize(frame);
     if (size > this.maxPayload) {
       throw new PayloadTooLargeError(`a payload of ${size} bytes is above the limit of ${this.maxPayload} (maxMessageSize ${this.maxMessageBytes})`);
     }
@@ -84,4 +89,9 @@ export class FrameWriter {
       this.closed = true;
     }
   };
+}
+
+/** What a frame adds to a message, besides its header: its payload, or all its bytes when forwarded as received. */
+function frameSize(frame: Frame): number {
+  return frame.wire?.length ?? frame.payload?.length ?? 0;
 }
