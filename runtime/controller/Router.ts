@@ -140,16 +140,15 @@ export class Router {
     // A node may allow larger messages than the controller: the caller learns it, rather than waiting.
     if (!executors[0]!.fits(frame)) return this.sendTooLarge(caller, frame, "arguments", this.controllerName);
     // Forwarded as received (frame.wire): only the header learns who sent it.
-    const forwarded = frame;
-    forwarded.source = caller.name;
+    frame.source = caller.name;
     // No answer expected: NO_RETURN, and BROADCAST without returnResult (sent on as NO_RETURN).
     const silent = frame.mode === Mode.NO_RETURN || (frame.mode === Mode.BROADCAST && !frame.returnResult);
     if (silent) {
-      if (forwarded.mode !== Mode.NO_RETURN) {
-        forwarded.mode = Mode.NO_RETURN;
-        forwarded.wire = undefined; // a changed header is encoded anew
+      if (frame.mode !== Mode.NO_RETURN) {
+        frame.mode = Mode.NO_RETURN;
+        frame.wire = undefined; // a changed header is encoded anew
       }
-      for (const executor of executors) executor.send(forwarded);
+      for (const executor of executors) executor.send(frame);
       caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, source: executors[0]!.name, payload: encode(executors.map((e) => e.name)) });
       return;
     }
@@ -161,7 +160,7 @@ export class Router {
     if (frame.mode === Mode.BROADCAST) caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, payload: encode(executors.map((e) => e.name)) });
     for (const executor of executors) {
       executor.executing.add(route);
-      executor.send(forwarded);
+      executor.send(frame);
     }
   }
 
