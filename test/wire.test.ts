@@ -37,6 +37,15 @@ describe("proto/daffi.proto", () => {
     expect(decode(ping!.payload)).toBeUndefined();
   });
 
+  it("encodes short and long, ASCII and other strings alike (short ASCII ones are written in JavaScript)", () => {
+    for (const text of ["", "echo", "a".repeat(64), "b".repeat(65), "c".repeat(300), "é", "naïve-process", "ü".repeat(64), "日本".repeat(40), "x\u{1F600}y"]) {
+      const frame = { kind: Kind.CALL, callId: 1, name: text, source: text, target: text };
+      const bytes = encodeBatch({ frames: [frame] });
+      expect(bytes.toString("hex")).toBe(reference.encode({ frames: [withoutDefaults(frame)] }).toString("hex"));
+      expect(decodeBatch(bytes)[0]).toMatchObject({ name: text, source: text, target: text });
+    }
+  });
+
   it("rejects malformed bytes with a ProtocolError, not a crash", () => {
     expect(() => decodeBatch(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))).toThrow(ProtocolError);
     expect(() => decodeBatch(Buffer.from([0x0a, 0x05, 0x08]))).toThrow(/runs past the end/);

@@ -48,8 +48,15 @@ interface Sized {
   target: number;
 }
 
+/** Strings up to this length are measured and written in JavaScript when they are ASCII (faster than a call into Node). */
+const SHORT_STRING = 64;
+
+/** UTF-8 length of a string field. */
 function stringField(value: string | undefined): number {
-  return value ? Buffer.byteLength(value) : 0;
+  if (!value) return 0;
+  if (value.length > SHORT_STRING) return Buffer.byteLength(value);
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) return Buffer.byteLength(value);
+  return value.length;
 }
 
 /** Bytes of a varint field (tag and value); a default (0) is left out. */
@@ -106,7 +113,18 @@ class Output {
     if (length === 0) return;
     this.buffer[this.offset++] = tag;
     this.varint(length);
-    this.offset += this.buffer.write(value!, this.offset, length, "utf8");
+    this.text(value!, length);
+  }
+
+  /** `length` is the string's UTF-8 length: equal to its length when it is ASCII. */
+  text(value: string, length: number): void {
+    if (length === value.length && length <= SHORT_STRING) {
+      const buffer = this.buffer;
+      for (let i = 0; i < length; i++) buffer[this.offset + i] = value.charCodeAt(i);
+      this.offset += length;
+    } else {
+      this.offset += this.buffer.write(value, this.offset, length, "utf8");
+    }
   }
 
   bytes(tag: number, value: Uint8Array | undefined): void {
@@ -137,7 +155,7 @@ export function encodeBatch(batch: Batch): Buffer {
       out.offset += frame.wire.length;
       out.buffer[out.offset++] = SOURCE;
       out.varint(source);
-      if (source > 0) out.offset += out.buffer.write(frame.source!, out.offset, source, "utf8");
+      out.text(frame.source ?? "", source);
       continue;
     }
     out.uint(KIND, frame.kind);
