@@ -11,6 +11,11 @@ export interface Row {
   unit: string;
   baseline?: number;
   ratio?: number;
+  /**
+   * The lowest and highest ratio of single turns: run i of daffi against run i of its baseline,
+   * taken one after the other, so that both saw the machine in about the same state.
+   */
+  ratioRange?: [number, number];
   /** Whose figure `value` is when not daffi's: "relay" for the plain gRPC relay (bench/raw-relay.ts). */
   subject?: "relay";
   /** What `baseline` measures when not the raw gRPC baseline. */
@@ -24,6 +29,7 @@ export type Traces = Record<keyof typeof SIDES, Segment[]>;
 const format = (value: number) => (value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2));
 const valueCell = (row: Row) => format(row.value) + (row.subject ? ` (${row.subject})` : "");
 const baselineCell = (row: Row) => (row.baseline === undefined ? "" : format(row.baseline) + (row.against ? ` (${row.against})` : ""));
+const rangeCell = (row: Row) => (row.ratioRange ? `${row.ratioRange[0].toFixed(2)}–${row.ratioRange[1].toFixed(2)}` : "");
 
 export class Report {
   readonly rows: Row[] = [];
@@ -39,7 +45,8 @@ export class Report {
     this.rows.push(row);
     if (this.json) console.log(JSON.stringify(row));
     else {
-      const baseline = row.baseline === undefined ? "" : `  ${row.against ?? "raw"} ${format(row.baseline)}  ratio ${row.ratio!.toFixed(2)}`;
+      const range = row.ratioRange ? ` (turns ${rangeCell(row)})` : "";
+      const baseline = row.baseline === undefined ? "" : `  ${row.against ?? "raw"} ${format(row.baseline)}  ratio ${row.ratio!.toFixed(2)}${range}`;
       console.log(`${row.name.padEnd(24)} ${valueCell(row).padStart(12)} ${row.unit.padEnd(26)}${baseline}`);
     }
   }
@@ -82,9 +89,9 @@ export class Report {
       `Measured with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
       method,
       "",
-      "| workload | daffi | unit | raw gRPC | ratio |",
-      "|---|---:|---|---:|---:|",
-      ...this.rows.map((row) => `| ${row.name} | ${valueCell(row)} | ${row.unit} | ${baselineCell(row)} | ${row.ratio === undefined ? "" : row.ratio.toFixed(2)} |`),
+      "| workload | daffi | unit | raw gRPC | ratio | ratio of single turns |",
+      "|---|---:|---|---:|---:|---:|",
+      ...this.rows.map((row) => `| ${row.name} | ${valueCell(row)} | ${row.unit} | ${baselineCell(row)} | ${row.ratio === undefined ? "" : row.ratio.toFixed(2)} | ${rangeCell(row)} |`),
       "",
       ...this.cpuLines(),
       ...this.traceLines(),

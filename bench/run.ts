@@ -99,15 +99,20 @@ async function compare(name: string, transport: Transport, workload: Workload, s
   const results = { daffi: [], raw: [], relay: [] } as Record<keyof typeof sides, Array<{ measurement: Measurement; cpu?: CpuPerCall }>>;
   for (let i = 0; i < repetitions; i++) for (const side of turns) results[side].push(await sides[side]());
   const medianOf = (side: keyof typeof sides) => median(results[side].map((result) => result.measurement.value));
+  // Turn by turn: run i of one side against run i of the other.
+  const rangeOf = (side: keyof typeof sides, against: keyof typeof sides): [number, number] => {
+    const ratios = results[side].map((result, i) => result.measurement.value / results[against][i]!.measurement.value);
+    return [Math.min(...ratios), Math.max(...ratios)];
+  };
   const cpuOf = (side: keyof typeof sides) => medianCpu(results[side].map((result) => result.cpu!));
   const unit = results.daffi[0]!.measurement.unit;
   const value = medianOf("daffi");
   const baseline = medianOf("raw");
-  report.add({ name, value, unit, baseline, ratio: value / baseline });
+  report.add({ name, value, unit, baseline, ratio: value / baseline, ratioRange: rangeOf("daffi", "raw") });
   if (!counting) return;
   const relay = medianOf("relay");
-  report.add({ name: name.replace(workload, `${workload}_relay`), value: relay, unit, baseline, ratio: relay / baseline, subject: "relay" });
-  report.add({ name: name.replace(workload, `${workload}_vs_relay`), value, unit, baseline: relay, ratio: value / relay, against: "relay" });
+  report.add({ name: name.replace(workload, `${workload}_relay`), value: relay, unit, baseline, ratio: relay / baseline, ratioRange: rangeOf("relay", "raw"), subject: "relay" });
+  report.add({ name: name.replace(workload, `${workload}_vs_relay`), value, unit, baseline: relay, ratio: value / relay, ratioRange: rangeOf("daffi", "relay"), against: "relay" });
   report.addCpu(transport, { daffi: cpuOf("daffi"), relay: cpuOf("relay"), raw: cpuOf("raw") }, { daffi: 1e6 / value, relay: 1e6 / relay, raw: 1e6 / baseline });
 }
 

@@ -21,6 +21,13 @@ describe("benchmarks, quick mode", () => {
       expect(line.value).toBeGreaterThan(0);
       expect(line.ratio).toBeCloseTo((line.value as number) / (line.baseline as number), 5);
     }
+    // The compared rows give the range of the single turns' ratios, which holds the ratio of the medians.
+    for (const name of ["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix"]) {
+      const line = lines.find((l) => l.name === name)!;
+      const [low, high] = line.ratioRange as [number, number];
+      expect(low).toBeLessThanOrEqual((line.ratio as number) + 1e-9);
+      expect(high).toBeGreaterThanOrEqual((line.ratio as number) - 1e-9);
+    }
     // The relay rows: the relay against raw, daffi against the relay.
     const row = (name: string) => lines.find((line) => line.name === name)!;
     expect(row("fg_seq_relay_unix")).toMatchObject({ subject: "relay", baseline: row("fg_seq_unix").baseline });
