@@ -51,8 +51,8 @@ interface Sized {
 /** Strings up to this length are measured and written in JavaScript when they are ASCII (faster than a call into Node). */
 const SHORT_STRING = 64;
 
-/** UTF-8 length of a string field. */
-function stringField(value: string | undefined): number {
+/** UTF-8 length of a string field (0 when absent). */
+function utf8Length(value: string | undefined): number {
   if (!value) return 0;
   if (value.length > SHORT_STRING) return Buffer.byteLength(value);
   for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) return Buffer.byteLength(value);
@@ -70,11 +70,11 @@ function lengthField(length: number): number {
 }
 
 function measure(frame: Frame): Sized {
-  const source = stringField(frame.source);
+  const source = utf8Length(frame.source);
   // A forwarded frame's source is always written, even empty: it must replace one the sender put in.
   if (frame.wire) return { frame, size: frame.wire.length + 1 + varintSize(source) + source, name: 0, source, target: 0 };
-  const name = stringField(frame.name);
-  const target = stringField(frame.target);
+  const name = utf8Length(frame.name);
+  const target = utf8Length(frame.target);
   const size =
     varintField(uint32(frame.kind, "kind")) +
     varintField(uint32(frame.callId, "callId")) +
@@ -110,14 +110,13 @@ class Output {
   }
 
   string(tag: number, value: string | undefined, length: number): void {
-    if (length === 0) return;
-    this.buffer[this.offset++] = tag;
-    this.varint(length);
-    this.text(value!, length);
+    if (length !== 0) this.stringField(tag, value!, length);
   }
 
-  /** `length` is the string's UTF-8 length: equal to its length when it is ASCII. */
-  text(value: string, length: number): void {
+  /** A string field, written even when empty; `length` is its UTF-8 length (its length when ASCII). */
+  stringField(tag: number, value: string, length: number): void {
+    this.buffer[this.offset++] = tag;
+    this.varint(length);
     if (length === value.length && length <= SHORT_STRING) {
       const buffer = this.buffer;
       for (let i = 0; i < length; i++) buffer[this.offset + i] = value.charCodeAt(i);
@@ -131,6 +130,10 @@ class Output {
     if (!value || value.length === 0) return;
     this.buffer[this.offset++] = tag;
     this.varint(value.length);
+    this.raw(value);
+  }
+
+  raw(value: Uint8Array): void {
     this.buffer.set(value, this.offset);
     this.offset += value.length;
   }
@@ -151,11 +154,8 @@ export function encodeBatch(batch: Batch): Buffer {
     out.buffer[out.offset++] = FRAMES;
     out.varint(size);
     if (frame.wire) {
-      out.buffer.set(frame.wire, out.offset);
-      out.offset += frame.wire.length;
-      out.buffer[out.offset++] = SOURCE;
-      out.varint(source);
-      out.text(frame.source ?? "", source);
+      out.raw(frame.wire);
+      out.stringField(SOURCE, frame.source ?? "", source);
       continue;
     }
     out.uint(KIND, frame.kind);
