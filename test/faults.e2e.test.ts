@@ -1,6 +1,6 @@
 // Reliability: frozen nodes, oversized messages, and a draining stop.
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { callback, Global, NodeDisconnectedError, PayloadTooLargeError } from "../runtime";
+import { alias, args, type Args, callback, Fetcher, Global, NodeDisconnectedError, PayloadTooLargeError } from "../runtime";
 import { settled } from "./helpers/settled";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
@@ -10,6 +10,21 @@ afterEach(killAll);
 callback(function twice(n: number): number {
   return n * 2;
 });
+
+class Feeder extends Fetcher {
+  @alias("tick")
+  *feedTicks(...labels: string[]): Generator<Args> {
+    for (const label of labels) yield args(label);
+  }
+}
+
+async function waitFor(condition: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 async function controller(...args: string[]): Promise<{ folder: string; env: Record<string, string> }> {
   const folder = tempSocketFolder();
@@ -65,6 +80,22 @@ describe("message size limit", () => {
     const answered = await settled(g.call.bytes(tooLarge));
     expect(answered).toBeInstanceOf(PayloadTooLargeError);
     expect((answered as Error).message).toMatch(/answer of 'sizer' .* cannot pass the controller/);
+    // A stream to the caller ends at the item that cannot pass, and the generator is stopped.
+    const received: number[] = [];
+    const read = await settled(
+      (async () => {
+        for await (const chunk of g.call.chunks([1000, tooLarge, 1000])) received.push((chunk as Uint8Array).length);
+      })(),
+    );
+    expect(read).toBeInstanceOf(PayloadTooLargeError);
+    expect(received).toEqual([1000]);
+    await waitFor(async () => (await g.call.ticksOf("chunks-ended")) === 1);
+    // A stream from the caller: the call fails rather than run without the item that cannot pass.
+    const feeder = new Feeder();
+    const fed = await settled((async () => void (await feeder.feedTicks("fed-1", "x".repeat(tooLarge), "fed-2")))());
+    expect(fed).toBeInstanceOf(PayloadTooLargeError);
+    expect((fed as Error).message).toMatch(/a stream item .* cannot pass the controller/);
+    expect(await g.call.ticksOf("fed-2")).toBe(0);
     expect((await g.call.bytes(1000)).length).toBe(1000);
     expect((await g.call.echo(new Uint8Array(100_000))).length).toBe(100_000);
   });

@@ -1,7 +1,7 @@
 // Routes frames between node sessions: admission, the callback registry, calls and their answers.
 import type { Logger } from "../log/Logger";
 import { encode, decode } from "../wire/codec";
-import type { ReceivedFrame } from "../wire/Frame";
+import { frameSize, type ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
 import type { WireError } from "../errors/wireError";
 import type { ErrorCode } from "../errors/DaffiError";
@@ -138,7 +138,7 @@ export class Router {
     const executors = this.pickExecutors(caller, frame);
     if (!executors) return;
     // A node may allow larger messages than the controller: the caller learns it, rather than waiting.
-    if (!executors[0]!.fits(frame)) return this.sendTooLarge(caller, frame, "arguments", this.controllerName);
+    if (!executors[0]!.fits(frame)) return this.sendTooLarge(caller, frame.callId, this.controllerName, `the arguments (${frameSize(frame)} bytes)`);
     // Forwarded as received (frame.wire): only the header learns who sent it.
     frame.source = caller.name;
     // No answer expected: NO_RETURN, and BROADCAST without returnResult (sent on as NO_RETURN).
@@ -194,14 +194,7 @@ export class Router {
     const route = caller?.outgoing.get(frame.callId);
     // No route: the caller left, cancelled, or timed out. Its answer has nobody to go to.
     if (!caller || !route || !route.executors.has(executor)) return;
-    if (!caller.fits(frame)) {
-      // The caller gets the error instead, and the call ends there.
-      this.release(route, executor);
-      // A stream item: its stream stops there.
-      if (frame.kind !== Kind.RESULT && frame.kind !== Kind.ERROR) executor.send({ kind: Kind.CANCEL, callId: route.callId, source: caller.name });
-      // Answered in the executor's name, as its answer would have been (a broadcast counts on it).
-      return this.sendTooLarge(caller, frame, `answer of '${executor.name}'`, executor.name);
-    }
+    if (!caller.fits(frame)) return this.refuseOversized(route, frame, executor);
     if (final) this.release(route, executor);
     frame.source = executor.name;
     caller.send(frame);
@@ -211,17 +204,40 @@ export class Router {
   private routeToExecutor(caller: NodeSession, frame: ReceivedFrame, final: boolean): void {
     const route = caller.outgoing.get(frame.callId);
     if (!route) return;
-    if (final) {
-      caller.outgoing.delete(frame.callId);
-      for (const executor of route.executors) executor.executing.delete(route);
-    }
+    if (!caller.fits(frame)) return this.refuseOversized(route, frame);
+    if (final) this.endRoute(route);
     frame.source = caller.name;
     for (const executor of route.executors) executor.send(frame);
   }
 
-  private sendTooLarge(caller: NodeSession, frame: ReceivedFrame, what: string, source: string): void {
-    const size = frame.wire?.length ?? frame.payload.length;
-    this.sendError(caller, frame.callId, source, "PAYLOAD_TOO_LARGE", `the ${what} (${size} bytes) cannot pass the controller: above its message size limit`);
+  /** The caller is done with the call: its route ends for every executor. */
+  private endRoute(route: Route): void {
+    route.caller.outgoing.delete(route.callId);
+    for (const executor of route.executors) executor.executing.delete(route);
+  }
+
+  /**
+   * A frame received but too large to forward within the controller's message size limit (a node may
+   * allow larger messages): rather than lose it, the call ends there and its caller gets
+   * PayloadTooLargeError. A frame of an executor ends that executor's part, answered in its name (a
+   * broadcast counts on it); one of the caller (a stream item) ends the whole call. Whoever was still
+   * sending is cancelled.
+   */
+  private refuseOversized(route: Route, frame: ReceivedFrame, executor?: NodeSession): void {
+    const cancel = { kind: Kind.CANCEL, callId: route.callId, source: route.caller.name };
+    if (executor) {
+      this.release(route, executor);
+      if (frame.kind !== Kind.RESULT && frame.kind !== Kind.ERROR) executor.send(cancel);
+    } else {
+      this.endRoute(route);
+      for (const running of route.executors) running.send(cancel);
+    }
+    const what = executor ? `the answer of '${executor.name}'` : "a stream item";
+    this.sendTooLarge(route.caller, frame.callId, executor?.name ?? this.controllerName, `${what} (${frameSize(frame)} bytes)`);
+  }
+
+  private sendTooLarge(caller: NodeSession, callId: number, source: string, what: string): void {
+    this.sendError(caller, callId, source, "PAYLOAD_TOO_LARGE", `${what} cannot pass the controller: above its message size limit`);
   }
 
   private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string): void {

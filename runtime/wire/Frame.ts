@@ -43,3 +43,8 @@ export function withDefaults(frame: Frame): ReceivedFrame {
     wire: undefined,
   };
 }
+
+/** What a frame adds to a message, besides its header: its payload, or all its bytes when forwarded as received. */
+export function frameSize(frame: Frame): number {
+  return frame.wire?.length ?? frame.payload?.length ?? 0;
+}

@@ -1,7 +1,7 @@
 // Queues frames for one stream and writes them as one Batch per event-loop turn, within the message size limit.
 import { PayloadTooLargeError } from "../errors/DaffiError";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "./channelOptions";
-import type { Frame } from "./Frame";
+import { type Frame, frameSize } from "./Frame";
 import { type Batch, MAX_FRAMES_PER_BATCH } from "./batchCodec";
 
 export interface BatchSink {
@@ -89,9 +89,4 @@ export class FrameWriter {
       this.closed = true;
     }
   };
-}
-
-/** What a frame adds to a message, besides its header: its payload, or all its bytes when forwarded as received. */
-function frameSize(frame: Frame): number {
-  return frame.wire?.length ?? frame.payload?.length ?? 0;
 }
