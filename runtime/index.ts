@@ -33,5 +33,6 @@ export {
   ProcessNameInUseError,
   ProtocolError,
   ConfigurationError,
+  PermissionDeniedError,
 } from "./errors/DaffiError";
 export type { ErrorCode } from "./errors/DaffiError";

@@ -1,7 +1,8 @@
 // The spec's examples, run as they are, in separate processes.
 import { afterEach, describe, expect, it } from "@jest/globals";
+import { randomBytes } from "node:crypto";
 import { killAll, Spawned } from "./helpers/Spawned";
-import { freePort } from "./helpers/system";
+import { freePort, tempSocketFolder } from "./helpers/system";
 
 afterEach(killAll);
 
@@ -49,5 +50,26 @@ describe("the demo (npm run demo)", () => {
     await demo.succeeds(30_000);
     expect(demo.stdout).toEqual(expect.arrayContaining(["[alice] alice -> bob add(2, 3) = 5", "[alice] alice -> bob average([1, 2, 3, 4]) = 2.5", "demo finished: calls went both ways"]));
     expect(demo.stdout.some((line) => line.startsWith('[bob] bob -> alice greet("bob") = Hello, bob!'))).toBe(true);
+  });
+});
+
+describe("permissions (README: Security): identities with tokens, serve and call", () => {
+  it("billing serves only what it may, the frontend calls only what it may, strangers are refused", async () => {
+    const env = { DAFFI_UNIX_SOCK_PATH: tempSocketFolder(), BILLING_TOKEN: randomBytes(16).toString("hex"), FRONT_TOKEN: randomBytes(16).toString("hex") };
+    const controller = Spawned.script("examples/permissions/controller.js", env);
+    await controller.waitForLine(/Controller has been started successfully/);
+    const billing = Spawned.script("examples/permissions/billing.js", env);
+    await billing.waitForLine(/^billing ready$/);
+    await billing.waitForLine(/Controller: PermissionDeniedError: identity 'billing' may not serve 'resetAccounts': not registered/);
+    const frontend = Spawned.script("examples/permissions/frontend.js", env);
+    await frontend.succeeds();
+    expect(frontend.stdout).toEqual([
+      "callbacks registered: charge, refund",
+      "charged 1000 cents to alice",
+      "refund refused: identity 'frontend' may not call 'refund' (it may call: charge*)",
+      "billing-2 refused: identity 'frontend' may not use the process name 'billing-2'",
+      "no token refused: this controller admits only known identities: start the node with a token (or a client certificate with mutual TLS)",
+    ]);
+    for (const token of [env.BILLING_TOKEN, env.FRONT_TOKEN]) expect([...controller.stderr, ...billing.stderr, ...frontend.stderr].join("\n")).not.toContain(token);
   });
 });

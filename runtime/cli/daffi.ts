@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // `daffi controller [options]`: a stand-alone controller until SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
+import { loadAuthFile } from "../auth/loadAuthFile";
 import { Global } from "../global/Global";
 
 const usage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME]
                         [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
-                        [--heartbeat SECONDS] [--max-message-size BYTES] [--quiet]
+                        [--auth FILE] [--heartbeat SECONDS] [--max-message-size BYTES] [--quiet]
 
 Runs a stand-alone controller until SIGINT or SIGTERM.
-With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).`;
+With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).
+--auth FILE: JSON { "identities": { NAME: { "token": "env:VAR", "processNames": [...], "serve": [...], "call": [...] } } }.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
       "ssl-certificate": { type: "string" },
       "ssl-key": { type: "string" },
       "ssl-client-ca": { type: "string" },
+      auth: { type: "string" },
       heartbeat: { type: "string" },
       "max-message-size": { type: "string" },
       quiet: { type: "boolean", default: false },
@@ -43,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     sslCertificate: values["ssl-certificate"],
     sslKey: values["ssl-key"],
     sslClientCa: values["ssl-client-ca"],
+    auth: values.auth === undefined ? undefined : loadAuthFile(values.auth),
     heartbeat: values.heartbeat === undefined ? undefined : Number(values.heartbeat),
     maxMessageSize: values["max-message-size"] === undefined ? undefined : Number(values["max-message-size"]),
     logLevel: values.quiet ? "silent" : undefined,

@@ -1,7 +1,8 @@
 // The controller: a gRPC server that admits nodes and hands their frames to the Router.
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as grpc from "@grpc/grpc-js";
+import { AccessPolicy } from "../auth/AccessPolicy";
+import type { AuthOptions } from "../auth/AuthOptions";
 import { ConfigurationError } from "../errors/DaffiError";
 import type { Logger } from "../log/Logger";
 import { type Address, describeAddress, grpcTarget } from "../wire/address";
@@ -11,10 +12,22 @@ import { type Batch, DaffiService } from "../wire/protocol";
 import { channelOptions, DEFAULT_HEARTBEAT_SECONDS } from "../wire/channelOptions";
 import { serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
 import { type LocalEnd, localLink } from "../wire/LocalLink";
+import { bindPrivately, prepareSocketFolder } from "../wire/socketFolder";
 import { NodeSession } from "./NodeSession";
 import { Router } from "./Router";
 
 type ConnectStream = grpc.ServerDuplexStream<ReceivedFrame[], Batch>;
+
+export interface ControllerSettings {
+  heartbeat?: number;
+  maxMessageSize?: number;
+  /** Who may connect, under which names, serving and calling what; without it, anyone who reaches the socket. */
+  auth?: AuthOptions;
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 export class Controller {
   readonly router: Router;
@@ -28,11 +41,14 @@ export class Controller {
     private readonly processName: string,
     private readonly log: Logger,
     private readonly tls: TlsOptions = {},
-    private readonly limits: { heartbeat?: number; maxMessageSize?: number } = {},
+    private readonly limits: ControllerSettings = {},
   ) {
     this.address = address;
-    this.router = new Router(processName, log);
+    this.policy = new AccessPolicy(limits.auth);
+    this.router = new Router(processName, log, this.policy);
   }
+
+  private readonly policy: AccessPolicy;
 
   private starting?: Promise<void>;
 
@@ -46,16 +62,25 @@ export class Controller {
     const credentials = serverCredentials(this.tls);
     const server = new grpc.Server(channelOptions(this.limits.heartbeat, this.limits.maxMessageSize));
     server.addService(DaffiService, { connect: (stream: ConnectStream) => this.accept(stream) });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(grpcTarget(this.address), credentials, (error, bound) =>
-        error ? reject(new ConfigurationError(`controller cannot listen on ${describeAddress(this.address)}: ${error.message}`)) : resolve(bound),
-      ),
-    );
+    const bind = () =>
+      new Promise<number>((resolve, reject) =>
+        server.bindAsync(grpcTarget(this.address), credentials, (error, bound) =>
+          error ? reject(new ConfigurationError(`controller cannot listen on ${describeAddress(this.address)}: ${error.message}`)) : resolve(bound),
+        ),
+      );
+    const port = this.address.kind === "unix" ? await bindPrivately(this.address.socketPath, bind) : await bind();
     if (this.address.kind === "tcp") this.address = { ...this.address, port };
     this.server = server;
     this.log.info(
-      `Controller has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(this.address)}${usesTls(this.tls) ? " (TLS)" : ""}`,
+      `Controller has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(this.address)}${usesTls(this.tls) ? " (TLS)" : ""}${this.policy.enforced ? " (auth)" : ""}`,
     );
+    if (this.address.kind === "tcp" && !isLoopback(this.address.host) && !usesTls(this.tls)) {
+      this.log.warn(
+        this.policy.enforced
+          ? `Listening on ${this.address.host} without TLS: tokens and calls cross the network unencrypted (set sslCertificate and sslKey)`
+          : `Listening on ${this.address.host} without TLS and without auth: anyone who reaches this port can call every callback (set auth, and sslCertificate with sslKey)`,
+      );
+    }
   }
 
   /**
@@ -90,18 +115,19 @@ export class Controller {
   connectLocal(): LocalEnd | undefined {
     if (!this.server) return undefined;
     const [nodeEnd, controllerEnd] = localLink();
-    this.accept(controllerEnd as unknown as ConnectStream);
+    this.accept(controllerEnd as unknown as ConnectStream, true);
     return nodeEnd;
   }
 
-  private accept(stream: ConnectStream): void {
+  private accept(stream: ConnectStream, local = false): void {
     this.streams.add(stream);
+    const certificate = local ? undefined : stream.getAuthContext?.()?.sslPeerCertificate;
     const writer = new FrameWriter(stream, this.limits.maxMessageSize);
     const endStream = () => {
       writer.close(); // flushes what is queued (e.g. the ERROR of a refusal) before the end
       stream.end();
     };
-    const session = new NodeSession(writer, endStream, stream.getPeer());
+    const session = new NodeSession(writer, endStream, stream.getPeer(), { certificate, local });
     let closed = false;
     // A client that connects and never says HELLO is dropped after two heartbeats.
     const helloTimer = setTimeout(() => {
@@ -134,20 +160,4 @@ export class Controller {
     stream.on("close", close);
     stream.on("cancelled", close);
   }
-}
-
-/** Creates the socket folder; removes a socket file left by a controller that died, refuses a live one. */
-async function prepareSocketFolder(folder: string, socketPath: string): Promise<void> {
-  fs.mkdirSync(folder, { recursive: true });
-  if (!fs.existsSync(socketPath)) return;
-  const alive = await new Promise<boolean>((resolve) => {
-    const probe = net.connect(socketPath);
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => resolve(false));
-  });
-  if (alive) throw new ConfigurationError(`a controller already listens on ${socketPath} (give this one another unixSockPath)`);
-  fs.rmSync(socketPath, { force: true });
 }

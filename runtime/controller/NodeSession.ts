@@ -1,4 +1,6 @@
 // The controller's side of one node's stream: its name, callbacks and the calls it is part of.
+import type { Credentials } from "../auth/AccessPolicy";
+import { Identity } from "../auth/Identity";
 import type { Frame } from "../wire/Frame";
 import type { FrameWriter } from "../wire/FrameWriter";
 
@@ -10,6 +12,8 @@ export interface Route {
   readonly executors: Set<NodeSession>;
 }
 
+const NOBODY = new Identity("unadmitted", { processNames: [], serve: [], call: [] });
+
 export class NodeSession {
   /** Set by HELLO; empty until the node is admitted. */
   name = "";
@@ -18,6 +22,8 @@ export class NodeSession {
   readonly outgoing = new Map<number, Route>();
   /** Calls this node is running for others. */
   readonly executing = new Set<Route>();
+  /** Who the node proved to be at HELLO (the controller's `auth`); no permission before. */
+  identity = NOBODY;
 
   constructor(
     private readonly writer: FrameWriter,
@@ -25,6 +31,8 @@ export class NodeSession {
     readonly close: () => void,
     /** For logs: where the node connects from. */
     readonly peer: string,
+    /** What the link knows of the peer (its client certificate, whether it is in-process); HELLO adds the token. */
+    readonly credentials: Omit<Credentials, "token"> = { local: false },
   ) {}
 
   get admitted(): boolean {

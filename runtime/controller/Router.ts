@@ -1,5 +1,8 @@
 // Routes frames between node sessions: admission, the callback registry, calls and their answers.
+import { AccessPolicy } from "../auth/AccessPolicy";
+import { DaffiError } from "../errors/DaffiError";
 import type { Logger } from "../log/Logger";
+import { shown } from "../log/shown";
 import { encode, decode } from "../wire/codec";
 import { frameSize, type ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
@@ -17,6 +20,8 @@ export class Router {
   constructor(
     private readonly controllerName: string,
     private readonly log: Logger,
+    /** Who may connect and do what (the controller's `auth`); open to all without it. */
+    private readonly policy = new AccessPolicy(),
   ) {}
 
   snapshot(): RegistrySnapshot {
@@ -67,7 +72,7 @@ export class Router {
       case Kind.PONG:
         return;
       default:
-        this.log.warn(`Ignored frame of unknown kind ${frame.kind} from '${session.name}'`);
+        this.log.warn(`Ignored frame of unknown kind ${frame.kind} from '${shown(session.name)}'`);
     }
   }
 
@@ -87,7 +92,7 @@ export class Router {
       }
     }
     session.outgoing.clear();
-    this.log.info(`Node '${session.name}' has been disconnected`);
+    this.log.info(`Node '${shown(session.name)}' has been disconnected`);
     this.registryChanged();
   }
 
@@ -99,20 +104,27 @@ export class Router {
   private admit(session: NodeSession, frame: ReceivedFrame): void {
     const name = frame.name;
     if (!name) return this.refuse(session, "PROTOCOL", "HELLO without a process name");
-    if (this.sessions.has(name)) {
-      return this.refuse(session, "PROCESS_NAME_IN_USE", `process name '${name}' is already used by a connected node`);
-    }
-    let callbacks: string[];
+    let hello: unknown;
     try {
-      callbacks = callbackNames(decode(frame.payload));
+      hello = decode(frame.payload);
     } catch {
       return this.refuse(session, "PROTOCOL", "HELLO payload is not valid CBOR");
     }
+    const token = (hello as { token?: unknown } | undefined)?.token;
+    try {
+      session.identity = this.policy.admit(name, { ...session.credentials, token: typeof token === "string" ? token : undefined });
+    } catch (error) {
+      if (error instanceof DaffiError) return this.refuse(session, error.code, error.message);
+      throw error;
+    }
+    if (this.sessions.has(name)) {
+      return this.refuse(session, "PROCESS_NAME_IN_USE", `process name '${shown(name)}' is already used by a connected node`);
+    }
     session.name = name;
-    session.callbacks = callbacks;
     this.sessions.set(name, session);
     session.send({ kind: Kind.WELCOME, name: this.controllerName });
-    this.log.info(`Node '${name}' has been connected to Controller`);
+    session.callbacks = this.served(session, callbackNames(hello));
+    this.log.info(`Node '${shown(name)}' has been connected to Controller${this.policy.enforced ? ` as identity '${session.identity.name}'` : ""}`);
     this.registryChanged();
   }
 
@@ -121,20 +133,37 @@ export class Router {
     try {
       payload = decode(frame.payload);
     } catch {
-      return this.log.warn(`Ignored a REGISTER from '${session.name}' whose payload is not valid CBOR`);
+      return this.log.warn(`Ignored a REGISTER from '${shown(session.name)}' whose payload is not valid CBOR`);
     }
-    session.callbacks = callbackNames(payload);
+    session.callbacks = this.served(session, callbackNames(payload));
     this.registryChanged();
   }
 
+  /**
+   * The callbacks the session's identity may serve. The others are not registered: the controller
+   * logs them and tells the node (an ERROR without call id, after WELCOME), the rest is served.
+   */
+  private served(session: NodeSession, names: string[]): string[] {
+    const allowed = names.filter((name) => session.identity.mayServe(name));
+    if (allowed.length === names.length) return allowed;
+    const refused = names.filter((name) => !session.identity.mayServe(name));
+    const listed = refused.slice(0, 10).map((name) => `'${shown(name, 64)}'`).join(", ") + (refused.length > 10 ? ` and ${refused.length - 10} more` : "");
+    const message = `identity '${session.identity.name}' may not serve ${listed}: not registered`;
+    this.log.warn(`Node '${shown(session.name)}': ${message}`);
+    this.sendError(session, 0, this.controllerName, "PERMISSION_DENIED", message);
+    return allowed;
+  }
+
   private refuse(session: NodeSession, code: ErrorCode, message: string): void {
-    this.log.warn(`Refused a node from ${session.peer}: ${message}`);
+    this.log.warn(`Refused a node from ${session.peer}: ${shown(message, 400)}`);
     this.sendError(session, 0, this.controllerName, code, message);
     session.close();
   }
 
   private routeCall(caller: NodeSession, frame: ReceivedFrame): void {
     if (this.stopping) return this.sendError(caller, frame.callId, this.controllerName, "STOPPED", "the controller is stopping");
+    const denied = caller.identity.refuseCall(frame.name);
+    if (denied) return this.sendError(caller, frame.callId, this.controllerName, denied.code, denied.message);
     const executors = this.pickExecutors(caller, frame);
     if (!executors) return;
     // A node may allow larger messages than the controller: the caller learns it, rather than waiting.

@@ -13,7 +13,8 @@ export type ErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "PROCESS_NAME_IN_USE"
   | "PROTOCOL"
-  | "CONFIGURATION";
+  | "CONFIGURATION"
+  | "PERMISSION_DENIED";
 
 export class DaffiError extends Error {
   readonly code: ErrorCode;
@@ -124,5 +125,12 @@ export class ProtocolError extends DaffiError {
 export class ConfigurationError extends DaffiError {
   constructor(message: string) {
     super("CONFIGURATION", message);
+  }
+}
+
+/** The controller's `auth` does not let this process connect, use this name, serve or call that callback. */
+export class PermissionDeniedError extends DaffiError {
+  constructor(message: string) {
+    super("PERMISSION_DENIED", message);
   }
 }

@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   NodeDisconnectedError,
   PayloadTooLargeError,
+  PermissionDeniedError,
   ProcessNameInUseError,
   ProtocolError,
   RemoteError,
@@ -53,6 +54,7 @@ const plain: Partial<Record<ErrorCode, new (message: string) => DaffiError>> = {
   PROCESS_NAME_IN_USE: ProcessNameInUseError,
   CONFIGURATION: ConfigurationError,
   PROTOCOL: ProtocolError,
+  PERMISSION_DENIED: PermissionDeniedError,
 };
 
 /** Rebuilds the error on the caller's side; `processName` is the process that raised it. */

@@ -3,6 +3,7 @@ import { ConfigurationError } from "../errors/DaffiError";
 import type { LogLevel } from "../log/Logger";
 import type { Global } from "./Global";
 import type { TlsOptions } from "../wire/tls";
+import { type AuthOptions, checkAuthOptions } from "../auth/AuthOptions";
 
 export type LifecycleHook = (g: Global, processName: string) => unknown;
 
@@ -27,6 +28,10 @@ export interface GlobalOptions extends TlsOptions {
   maxMessageSize?: number;
   /** Let other nodes run functions here with transferAndCall (default false: refused). */
   allowTransfer?: boolean;
+  /** Controller: who may connect, under which process names, serving and calling what (see README, Security). Default: anyone who reaches the socket. */
+  auth?: AuthOptions;
+  /** Node: the secret that proves its identity to a controller with `auth`. Never logged. */
+  token?: string;
   /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
   logLevel?: LogLevel;
   /** Runs once, when the Global is ready. */
@@ -54,6 +59,8 @@ const known = new Set<string>([
   "sslClientCa",
   "sslServerName",
   "logLevel",
+  "auth",
+  "token",
   "onInit",
   "onNodeConnect",
   "onNodeDisconnect",
@@ -86,6 +93,13 @@ export function checkOptions(options: GlobalOptions): void {
   }
   if (options.maxMessageSize !== undefined && (!Number.isInteger(options.maxMessageSize) || options.maxMessageSize < 1024)) {
     throw new ConfigurationError("maxMessageSize must be a whole number of bytes, at least 1024");
+  }
+  if (options.auth !== undefined) {
+    if (!initController) throw new ConfigurationError("auth is an option of the controller: give it with initController: true");
+    checkAuthOptions(options.auth);
+  }
+  if (options.token !== undefined && (typeof options.token !== "string" || options.token.length === 0)) {
+    throw new ConfigurationError("token must be a non-empty string (is its environment variable set?)");
   }
   for (const hook of ["onInit", "onNodeConnect", "onNodeDisconnect"] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== "function") throw new ConfigurationError(`${hook} must be a function`);

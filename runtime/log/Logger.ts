@@ -16,12 +16,31 @@ function timestamp(date: Date): string {
   return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
 
+/** Longest line written: whatever a peer sends, a log line stays bounded. */
+const MAX_LINE = 4096;
+
+const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * One line, always: control characters (which could forge a line, or a terminal's colours) are
+ * shown escaped, as `\n` or `\u001b`, and an overlong message is cut.
+ */
+export function escapeLine(message: string): string {
+  const escaped = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escaped.length <= MAX_LINE ? escaped : `${escaped.slice(0, MAX_LINE)}…(cut)`;
+}
+
 export class Logger {
+  /** The process name as lines show it (escaped once). */
+  private readonly shownName: string;
+
   constructor(
     private readonly component: "controller" | "node",
-    private readonly processName: string,
+    processName: string,
     private readonly level: LogLevel = defaultLogLevel(),
-  ) {}
+  ) {
+    this.shownName = escapeLine(processName);
+  }
 
   debug(message: string): void {
     this.write("debug", message);
@@ -38,6 +57,6 @@ export class Logger {
 
   private write(level: Exclude<LogLevel, "silent">, message: string): void {
     if (rank[level] < rank[this.level]) return;
-    process.stderr.write(`${label[level]}: ${timestamp(new Date())} | ${this.component}[${this.processName}] | ${message}\n`);
+    process.stderr.write(`${label[level]}: ${timestamp(new Date())} | ${this.component}[${this.shownName}] | ${escapeLine(message)}\n`);
   }
 }

@@ -1,6 +1,6 @@
 // Runs the calls that arrive at this node and answers each with RESULT or ERROR (or a stream of items).
 import { isIterator } from "../call/iteration";
-import { CallbackNotFoundError, ConfigurationError, ProtocolError, StoppedError, TransferNotAllowedError, ValidationError } from "../errors/DaffiError";
+import { CallbackNotFoundError, ConfigurationError, DaffiError, ProtocolError, StoppedError, TransferNotAllowedError, ValidationError } from "../errors/DaffiError";
 import { toWireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
@@ -182,9 +182,10 @@ export class CallExecutor {
     if (frame.mode === Mode.NO_RETURN) return;
     let payload: Buffer;
     try {
-      payload = encode(value);
+      payload = encode(value, "$result");
     } catch (error) {
-      return this.fail(frame, new ConfigurationError(`the result of '${frame.name}' cannot be encoded as CBOR: ${String(error)}`), true);
+      const reason = error instanceof DaffiError ? error : new ConfigurationError(`the result of '${frame.name}' cannot be encoded as CBOR: ${String(error)}`);
+      return this.fail(frame, reason, true);
     }
     try {
       this.send({ kind: Kind.RESULT, callId: frame.callId, target: frame.source, payload });

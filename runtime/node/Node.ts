@@ -1,6 +1,6 @@
 // The node: one stream to the controller; sends calls, runs incoming ones, reconnects when the stream drops.
 import * as grpc from "@grpc/grpc-js";
-import { CancelledError, NodeDisconnectedError, PayloadTooLargeError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
+import { CancelledError, DaffiError, NodeDisconnectedError, PayloadTooLargeError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { fromWireError, type WireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
@@ -11,6 +11,8 @@ import { channelCredentials, type TlsOptions } from "../wire/tls";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
+import { checkSocketFolder } from "../wire/socketFolder";
+import { shown } from "../log/shown";
 import type { LocalEnd } from "../wire/LocalLink";
 import { Kind } from "../wire/Kind";
 import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
@@ -65,9 +67,19 @@ export class Node {
    * `local`: the controller of this very process, reached in memory instead of through a socket
    * (the spec's common setup of a controller sharing its process with a node).
    */
-  start(address: Address, options: TlsOptions & { heartbeat?: number; maxMessageSize?: number; local?: () => LocalEnd | undefined } = {}): Promise<void> {
+  start(
+    address: Address,
+    options: TlsOptions & { heartbeat?: number; maxMessageSize?: number; token?: string; local?: () => LocalEnd | undefined } = {},
+  ): Promise<void> {
     this.local = options.local;
+    this.address = address;
+    this.token = options.token;
     if (this.stopped) return Promise.reject(new StoppedError("the node was stopped before it started"));
+    try {
+      this.checkSocket();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES;
     const secure = channelCredentials(options);
     this.client = new grpc.Client(grpcTarget(address), secure.credentials, { ...channelOptions(options.heartbeat, options.maxMessageSize), ...secure.options });
@@ -96,7 +108,7 @@ export class Node {
     try {
       payload = encode(options.schedule ? { args, ...options.schedule } : args);
     } catch (error) {
-      return refused(new ProtocolError(`arguments of '${name}' cannot be encoded as CBOR: ${String(error)}`));
+      return refused(error instanceof DaffiError ? error : new ProtocolError(`arguments of '${name}' cannot be encoded as CBOR: ${String(error)}`));
     }
     if (payload.length > this.maxMessageSize - 16 * 1024) {
       return refused(new PayloadTooLargeError(`the arguments of '${name}' take ${payload.length} bytes, above maxMessageSize (${this.maxMessageSize})`));
@@ -197,6 +209,11 @@ export class Node {
     if (!this.client || this.stopped) return;
     const local = this.local?.();
     if (this.local && !local) return this.onStreamClosed(undefined, new Error("the controller of this process is stopped"));
+    try {
+      this.checkSocket(); // again at every attempt: the folder may have changed hands while we were away
+    } catch (error) {
+      return this.onStreamClosed(undefined, error as Error);
+    }
     const stream = (local as unknown as grpc.ClientDuplexStream<Batch, ReceivedFrame[]> | undefined) ??
       this.client.makeBidiStreamRequest<Batch, ReceivedFrame[]>("/daffi.Daffi/Connect", encodeBatch, decodeBatch);
     const writer = new FrameWriter(stream, this.maxMessageSize);
@@ -220,7 +237,13 @@ export class Node {
     stream.on("error", close);
     stream.on("end", () => close());
     stream.on("close", () => close());
-    writer.send({ kind: Kind.HELLO, name: this.processName, payload: encode({ protocol: PROTOCOL_VERSION, callbacks: this.callbacks.names() }) });
+    const hello = { protocol: PROTOCOL_VERSION, callbacks: this.callbacks.names(), ...(this.token === undefined ? {} : { token: this.token }) };
+    writer.send({ kind: Kind.HELLO, name: this.processName, payload: encode(hello) });
+  }
+
+  /** A UNIX socket is used only in a folder no other user could have put it in (ConfigurationError otherwise). */
+  private checkSocket(): void {
+    if (!this.local && this.address?.kind === "unix") checkSocketFolder(this.address.folder, this.address.socketPath);
   }
 
   private onFrame(frame: ReceivedFrame): void {
@@ -236,7 +259,9 @@ export class Node {
         // With a target the frame answers one of our calls; without, it belongs to a call we run.
         return frame.target ? this.onStreamFrame(frame) : this.executor.onCallerFrame(frame);
       case Kind.ERROR:
-        return frame.callId === 0 ? this.refused(frame) : this.settle(frame);
+        if (frame.callId !== 0) return this.settle(frame);
+        // Without a call: before WELCOME the controller refuses this node; after, it reports a problem (e.g. callbacks it would not register).
+        return this.connected ? this.notified(frame) : this.refused(frame);
       case Kind.REGISTRY:
         return this.registry.update(decode<RegistrySnapshot>(frame.payload));
       case Kind.WELCOME:
@@ -293,14 +318,21 @@ export class Node {
   /** The controller refused this node (e.g. its name is taken): no retry, the error is final. */
   private refused(frame: ReceivedFrame): void {
     const error = fromWireError(decode<WireError>(frame.payload), frame.source);
-    this.log.error(`Controller refused this node: ${error.message}`);
+    this.log.error(`Controller refused this node: ${shown(error.message, 1000)}`);
     this.refusal = error;
     this.pending.rejectAll(() => error);
     this.firstConnection?.reject(error);
     this.firstConnection = undefined;
   }
 
+  private notified(frame: ReceivedFrame): void {
+    const error = fromWireError(decode<WireError>(frame.payload), frame.source);
+    this.log.error(`Controller: ${error.name}: ${shown(error.message, 1000)}`);
+  }
+
   private maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES;
+  private address?: Address;
+  private token?: string;
   private local?: () => LocalEnd | undefined;
 
   /** Why the last connection attempt or stream ended (for "no controller answered" errors). */

@@ -26,12 +26,15 @@ export class Spawned {
   private readonly waiters = new Set<LineWaiter>();
   private exit?: Exit;
 
+  /** Runs node with `args`; or `command` with `prefix` then `args` (e.g. setpriv, sh). */
   constructor(
     readonly label: string,
     args: string[],
     env: Record<string, string | undefined> = {},
+    command = process.execPath,
+    prefix: string[] = [],
   ) {
-    this.child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    this.child = spawn(command, [...prefix, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     running.add(this);
     this.collect(this.child.stdout!, this.stdout);
     this.collect(this.child.stderr!, this.stderr);

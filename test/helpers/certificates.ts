@@ -11,6 +11,8 @@ export interface Certificates {
   ca: { cert: string; key: string };
   server: { cert: string; key: string };
   client: { cert: string; key: string };
+  /** A client certificate the CA signed, for another subject (CN intruder). */
+  intruder: { cert: string; key: string };
   /** A client certificate that the CA did not sign. */
   stranger: { cert: string; key: string };
 }
@@ -40,6 +42,7 @@ export function makeCertificates(): Certificates {
     ca,
     server: signed(folder, "server", "/CN=localhost", "DNS:localhost,IP:127.0.0.1"),
     client: signed(folder, "client", "/CN=daffi node", "DNS:daffi-node"),
+    intruder: signed(folder, "intruder", "/CN=intruder", "DNS:intruder"),
     stranger: selfSigned(folder, "stranger", "/CN=stranger", "DNS:stranger"),
   };
 }

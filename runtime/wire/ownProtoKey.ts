@@ -1,0 +1,46 @@
+// Objects with an own `__proto__` key cannot travel as sent (the decoder renames the key, so that it cannot pollute prototypes): the sender refuses them.
+import { ValidationError } from "../errors/DaffiError";
+
+/** `__proto__` as a CBOR text string: bytes that must be in any encoding of such an object. */
+const PROTO_KEY = Buffer.from([0x69, ...Buffer.from("__proto__", "ascii")]);
+
+/** Containers visited at most: the value was just encoded, so it is finite; this bounds the walk anyway. */
+const MAX_VISITS = 1_000_000;
+
+/**
+ * Throws ValidationError (path of the key) when `value` has an object with an own `__proto__`
+ * property. The walk runs only when the encoded bytes contain that key, which is rare.
+ */
+export function refuseOwnProtoKey(value: unknown, encoded: Uint8Array, root = "$input"): void {
+  if (Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength).indexOf(PROTO_KEY) === -1) return;
+  const path = findOwnProtoKey(value, root);
+  if (path !== undefined) {
+    throw new ValidationError(`${path} is an own property named "__proto__", which cannot be sent as it is (it would arrive renamed): rename the key`, {
+      path,
+      expected: 'a property name other than "__proto__"',
+      value: undefined,
+    });
+  }
+}
+
+function findOwnProtoKey(root: unknown, rootPath: string): string | undefined {
+  const stack: Array<[unknown, string]> = [[root, rootPath]];
+  const seen = new Set<object>();
+  while (stack.length > 0 && seen.size < MAX_VISITS) {
+    const [value, path] = stack.pop()!;
+    if (typeof value !== "object" || value === null || seen.has(value) || ArrayBuffer.isView(value)) continue;
+    seen.add(value);
+    if (value instanceof Map) {
+      // A Map's "__proto__" key arrives as sent; only its values can hold such objects.
+      for (const [key, item] of value) stack.push([item, `${path}.get(${JSON.stringify(String(key))})`]);
+    } else if (value instanceof Set) {
+      for (const item of value) stack.push([item, `${path}[…]`]);
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => stack.push([item, `${path}[${index}]`]));
+    } else {
+      if (Object.hasOwn(value, "__proto__")) return `${path}.__proto__`;
+      for (const [key, item] of Object.entries(value)) stack.push([item, `${path}.${key}`]);
+    }
+  }
+  return undefined;
+}
