@@ -34,5 +34,6 @@ export {
   ProtocolError,
   ConfigurationError,
   PermissionDeniedError,
+  OverloadedError,
 } from "./errors/DaffiError";
 export type { ErrorCode } from "./errors/DaffiError";

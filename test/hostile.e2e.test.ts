@@ -79,6 +79,7 @@ describe("the router (property-based)", () => {
       timeoutMs: fc.nat(),
       itemStream: fc.boolean(),
       returnResult: fc.boolean(),
+      incarnation: fc.nat({ max: 4 }),
     });
     let callId = 1000;
     fc.assert(
@@ -87,7 +88,7 @@ describe("the router (property-based)", () => {
         // A real call still goes from caller to executor and back.
         const id = ++callId;
         router.handle(caller, { kind: Kind.CALL, callId: id, name: "work", payload: encode([1]) } as unknown as ReceivedFrame);
-        router.handle(executor, { kind: Kind.RESULT, callId: id, target: "caller", payload: encode(2) } as unknown as ReceivedFrame);
+        router.handle(executor, { kind: Kind.RESULT, callId: id, target: "caller", incarnation: caller.incarnation, payload: encode(2) } as unknown as ReceivedFrame);
       }),
       { numRuns: 500 },
     );

@@ -66,6 +66,7 @@ describe("proto/daffi.proto", () => {
       timeoutMs: fc.nat({ max: 0xffff_ffff }),
       itemStream: fc.boolean(),
       returnResult: fc.boolean(),
+      incarnation: fc.nat({ max: 0xffff_ffff }),
     },
     { requiredKeys: ["kind"] },
   );
@@ -92,18 +93,21 @@ describe("proto/daffi.proto", () => {
 
   it("forwards a frame as its received bytes with the new source, and a changed header anew", () => {
     fc.assert(
-      fc.property(fc.array(frame, { maxLength: 6 }), fc.string(), (frames, source) => {
+      fc.property(fc.array(frame, { maxLength: 6 }), fc.string(), fc.integer({ min: 1, max: 0xffff_ffff }), (frames, source, incarnation) => {
         const received = decodeBatchForwarding(reference.encode({ frames: frames as Frame[] }));
-        // What the controller does: every frame learns its source, one changes its mode (and so loses its bytes).
+        // What the controller does: every frame learns its source (and the even ones the caller's incarnation), one changes its mode (and so loses its bytes).
         received.forEach((f, i) => {
           f.source = source;
+          if (i % 2 === 0) f.incarnation = incarnation;
           if (i === 1 && f.mode !== Mode.NO_RETURN) {
             f.mode = Mode.NO_RETURN;
             f.wire = undefined;
           }
         });
         const viaReference = reference.decode(encodeBatch({ frames: received })).map((f) => full(f as unknown as Frame));
-        const expected = (frames as Frame[]).map((f, i) => asSent({ ...f, source, ...(i === 1 && f.mode !== Mode.NO_RETURN ? { mode: Mode.NO_RETURN } : {}) }));
+        const expected = (frames as Frame[]).map((f, i) =>
+          asSent({ ...f, source, ...(i % 2 === 0 ? { incarnation } : {}), ...(i === 1 && f.mode !== Mode.NO_RETURN ? { mode: Mode.NO_RETURN } : {}) }),
+        );
         expect(viaReference).toEqual(expected);
         expect(decodeBatch(encodeBatch({ frames: received })).map(full)).toEqual(expected);
       }),

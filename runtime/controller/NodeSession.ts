@@ -24,6 +24,10 @@ export class NodeSession {
   readonly executing = new Set<Route>();
   /** Who the node proved to be at HELLO (the controller's `auth`); no permission before. */
   identity = NOBODY;
+  /** This connection's number (proto: incarnation), set at HELLO: answers reach this connection only. */
+  incarnation = 0;
+  /** SHA-256 of the secret of the process behind it: the same process reconnecting may replace this session. */
+  secretDigest?: Buffer;
 
   constructor(
     private readonly writer: FrameWriter,

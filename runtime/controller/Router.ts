@@ -1,10 +1,11 @@
 // Routes frames between node sessions: admission, the callback registry, calls and their answers.
+import { createHash, timingSafeEqual } from "node:crypto";
 import { AccessPolicy } from "../auth/AccessPolicy";
 import { DaffiError } from "../errors/DaffiError";
 import type { Logger } from "../log/Logger";
 import { shown } from "../log/shown";
 import { encode, decode } from "../wire/codec";
-import { frameSize, type ReceivedFrame } from "../wire/Frame";
+import { type Frame, frameSize, type ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
 import type { WireError } from "../errors/wireError";
 import type { ErrorCode } from "../errors/DaffiError";
@@ -24,9 +25,13 @@ export class Router {
     private readonly policy = new AccessPolicy(),
   ) {}
 
+  /** Numbers the sessions: a caller's connection is told apart from its later ones (proto: incarnation). */
+  private nextIncarnation = 1;
+  private broadcastScheduled = false;
+
   snapshot(): RegistrySnapshot {
-    const callbacks: Record<string, string[]> = {};
-    for (const [name, sessions] of this.providers) callbacks[name] = sessions.map((session) => session.name);
+    const callbacks: Array<[string, string[]]> = [];
+    for (const [name, sessions] of this.providers) callbacks.push([name, sessions.map((session) => session.name)]);
     return { processes: [...this.sessions.keys()], callbacks };
   }
 
@@ -88,7 +93,7 @@ export class Router {
     for (const route of session.outgoing.values()) {
       for (const executor of route.executors) {
         executor.executing.delete(route);
-        executor.send({ kind: Kind.CANCEL, callId: route.callId, source: session.name });
+        executor.send(this.cancelOf(route));
       }
     }
     session.outgoing.clear();
@@ -117,15 +122,29 @@ export class Router {
       if (error instanceof DaffiError) return this.refuse(session, error.code, error.message);
       throw error;
     }
-    if (this.sessions.has(name)) {
-      return this.refuse(session, "PROCESS_NAME_IN_USE", `process name '${shown(name)}' is already used by a connected node`);
+    const secret = (hello as { secret?: unknown } | undefined)?.secret;
+    const proof = typeof secret === "string" && secret.length > 0 ? createHash("sha256").update(secret).digest() : undefined;
+    const holder = this.sessions.get(name);
+    if (holder) {
+      // The same process coming back (its link broke before this side noticed): its stale session goes, at once.
+      if (!proof || !holder.secretDigest || !timingSafeEqual(proof, holder.secretDigest)) {
+        return this.refuse(session, "PROCESS_NAME_IN_USE", `process name '${shown(name)}' is already used by a connected node`);
+      }
+      this.log.info(`Node '${shown(name)}' reconnected: its previous connection is closed`);
+      this.leave(holder);
+      holder.close();
     }
     session.name = name;
+    session.secretDigest = proof;
+    session.incarnation = this.nextIncarnation;
+    this.nextIncarnation = this.nextIncarnation >= 0xffff_ffff ? 1 : this.nextIncarnation + 1;
     this.sessions.set(name, session);
     session.send({ kind: Kind.WELCOME, name: this.controllerName });
     session.callbacks = this.served(session, callbackNames(hello));
     this.log.info(`Node '${shown(name)}' has been connected to Controller${this.policy.enforced ? ` as identity '${session.identity.name}'` : ""}`);
     this.registryChanged();
+    // The newcomer knows the system right after WELCOME (the others hear of it at the end of this turn).
+    session.send({ kind: Kind.REGISTRY, payload: encode(this.snapshot()) });
   }
 
   private register(session: NodeSession, frame: ReceivedFrame): void {
@@ -168,8 +187,9 @@ export class Router {
     if (!executors) return;
     // A node may allow larger messages than the controller: the caller learns it, rather than waiting.
     if (!executors[0]!.fits(frame)) return this.sendTooLarge(caller, frame.callId, this.controllerName, `the arguments (${frameSize(frame)} bytes)`);
-    // Forwarded as received (frame.wire): only the header learns who sent it.
+    // Forwarded as received (frame.wire): only the header learns who sent it, and from which connection.
     frame.source = caller.name;
+    frame.incarnation = caller.incarnation;
     // No answer expected: NO_RETURN, and BROADCAST without returnResult (sent on as NO_RETURN).
     const silent = frame.mode === Mode.NO_RETURN || (frame.mode === Mode.BROADCAST && !frame.returnResult);
     if (silent) {
@@ -220,9 +240,11 @@ export class Router {
   /** A frame of the executing node for the caller; `final` ends the call's route. */
   private routeToCaller(executor: NodeSession, frame: ReceivedFrame, final: boolean): void {
     const caller = this.sessions.get(frame.target);
-    const route = caller?.outgoing.get(frame.callId);
+    // Only to the connection that made the call: a later one under the same name never gets its answers.
+    if (!caller || caller.incarnation !== frame.incarnation) return;
+    const route = caller.outgoing.get(frame.callId);
     // No route: the caller left, cancelled, or timed out. Its answer has nobody to go to.
-    if (!caller || !route || !route.executors.has(executor)) return;
+    if (!route || !route.executors.has(executor)) return;
     if (!caller.fits(frame)) return this.refuseOversized(route, frame, executor);
     if (final) this.release(route, executor);
     frame.source = executor.name;
@@ -236,6 +258,7 @@ export class Router {
     if (!caller.fits(frame)) return this.refuseOversized(route, frame);
     if (final) this.endRoute(route);
     frame.source = caller.name;
+    frame.incarnation = caller.incarnation;
     for (const executor of route.executors) executor.send(frame);
   }
 
@@ -253,7 +276,7 @@ export class Router {
    * sending is cancelled.
    */
   private refuseOversized(route: Route, frame: ReceivedFrame, executor?: NodeSession): void {
-    const cancel = { kind: Kind.CANCEL, callId: route.callId, source: route.caller.name };
+    const cancel = this.cancelOf(route);
     if (executor) {
       this.release(route, executor);
       if (frame.kind !== Kind.RESULT && frame.kind !== Kind.ERROR) executor.send(cancel);
@@ -263,6 +286,11 @@ export class Router {
     }
     const what = executor ? `the answer of '${executor.name}'` : "a stream item";
     this.sendTooLarge(route.caller, frame.callId, executor?.name ?? this.controllerName, `${what} (${frameSize(frame)} bytes)`);
+  }
+
+  /** The CANCEL the controller sends an executor for a route's caller. */
+  private cancelOf(route: Route): Frame {
+    return { kind: Kind.CANCEL, callId: route.callId, source: route.caller.name, incarnation: route.caller.incarnation };
   }
 
   private sendTooLarge(caller: NodeSession, callId: number, source: string, what: string): void {
@@ -283,9 +311,17 @@ export class Router {
         else this.providers.set(name, [session]);
       }
     }
-    const payload = encode(this.snapshot());
-    for (const session of this.sessions.values()) session.send({ kind: Kind.REGISTRY, payload });
-    for (const listener of this.registryListeners) listener();
+    // Routing uses the new providers at once; the nodes hear of it once per event-loop turn, however many changes it held.
+    if (this.broadcastScheduled) return;
+    this.broadcastScheduled = true;
+    setImmediate(() => {
+      this.broadcastScheduled = false;
+      const snapshot = this.snapshot();
+      const payload = encode(snapshot);
+      for (const session of this.sessions.values()) session.send({ kind: Kind.REGISTRY, payload });
+      this.log.debug(`Registry sent to ${this.sessions.size} nodes: ${snapshot.processes.length} processes, ${snapshot.callbacks.length} callbacks`);
+      for (const listener of this.registryListeners) listener();
+    });
   }
 }
 

@@ -14,7 +14,8 @@ export type ErrorCode =
   | "PROCESS_NAME_IN_USE"
   | "PROTOCOL"
   | "CONFIGURATION"
-  | "PERMISSION_DENIED";
+  | "PERMISSION_DENIED"
+  | "OVERLOADED";
 
 export class DaffiError extends Error {
   readonly code: ErrorCode;
@@ -132,5 +133,12 @@ export class ConfigurationError extends DaffiError {
 export class PermissionDeniedError extends DaffiError {
   constructor(message: string) {
     super("PERMISSION_DENIED", message);
+  }
+}
+
+/** A bound was reached (the controller's queue for a node, a node's concurrent calls, a caller's calls in flight): the call was not run. */
+export class OverloadedError extends DaffiError {
+  constructor(message: string) {
+    super("OVERLOADED", message);
   }
 }

@@ -6,6 +6,7 @@ import {
   DaffiError,
   type ErrorCode,
   NodeDisconnectedError,
+  OverloadedError,
   PayloadTooLargeError,
   PermissionDeniedError,
   ProcessNameInUseError,
@@ -55,6 +56,7 @@ const plain: Partial<Record<ErrorCode, new (message: string) => DaffiError>> = {
   CONFIGURATION: ConfigurationError,
   PROTOCOL: ProtocolError,
   PERMISSION_DENIED: PermissionDeniedError,
+  OVERLOADED: OverloadedError,
 };
 
 /** Rebuilds the error on the caller's side; `processName` is the process that raised it. */

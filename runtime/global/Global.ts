@@ -52,7 +52,7 @@ export class Global implements AsyncDisposable {
           connected: () => (this.initialized ? this.runHook(options.onNodeConnect, "onNodeConnect") : (this.connectedBeforeInit = true)),
           disconnected: () => this.runHook(options.onNodeDisconnect, "onNodeDisconnect"),
         },
-        options.allowTransfer ?? false,
+        { allowTransfer: options.allowTransfer, maxConcurrentCalls: options.maxConcurrentCalls, maxMessageSize: options.maxMessageSize },
       );
     }
     this.registry = this.node?.registry ?? new RegistryView();

@@ -26,6 +26,8 @@ export interface GlobalOptions extends TlsOptions {
   heartbeat?: number;
   /** Largest message in bytes, both ways (default 64 MiB); a bigger call fails with a clear error. */
   maxMessageSize?: number;
+  /** Node: the most calls it runs at once (plain calls and streams); beyond, OverloadedError (default 10,000). */
+  maxConcurrentCalls?: number;
   /** Let other nodes run functions here with transferAndCall (default false: refused). */
   allowTransfer?: boolean;
   /** Controller: who may connect, under which process names, serving and calling what (see README, Security). Default: anyone who reaches the socket. */
@@ -53,6 +55,7 @@ const known = new Set<string>([
   "allowTransfer",
   "heartbeat",
   "maxMessageSize",
+  "maxConcurrentCalls",
   "sslCertificate",
   "sslKey",
   "sslCa",
@@ -93,6 +96,9 @@ export function checkOptions(options: GlobalOptions): void {
   }
   if (options.maxMessageSize !== undefined && (!Number.isInteger(options.maxMessageSize) || options.maxMessageSize < 1024)) {
     throw new ConfigurationError("maxMessageSize must be a whole number of bytes, at least 1024");
+  }
+  if (options.maxConcurrentCalls !== undefined && (!Number.isInteger(options.maxConcurrentCalls) || options.maxConcurrentCalls < 1)) {
+    throw new ConfigurationError("maxConcurrentCalls must be a whole number, at least 1");
   }
   if (options.auth !== undefined) {
     if (!initController) throw new ConfigurationError("auth is an option of the controller: give it with initController: true");

@@ -1,31 +1,66 @@
 // Runs the calls that arrive at this node and answers each with RESULT or ERROR (or a stream of items).
-import { isIterator } from "../call/iteration";
-import { CallbackNotFoundError, ConfigurationError, DaffiError, ProtocolError, StoppedError, TransferNotAllowedError, ValidationError } from "../errors/DaffiError";
+import { isIterator, type AnyIterator } from "../call/iteration";
+import { LongTimeout } from "../call/LongTimeout";
+import {
+  CallbackNotFoundError,
+  ConfigurationError,
+  DaffiError,
+  OverloadedError,
+  ProtocolError,
+  StoppedError,
+  TransferNotAllowedError,
+  ValidationError,
+} from "../errors/DaffiError";
 import { toWireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
+import { shown } from "../log/shown";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
 import { checkArguments } from "../validation/validate";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
 import { BUILTIN } from "./builtins";
+import { type CallHeader, callKey, headerOf, type Running, toCaller } from "./ExecutingCall";
 import { InboundStream } from "./InboundStream";
-import { collect, OutboundStream } from "./OutboundStream";
+import { Collector, OutboundStream } from "./OutboundStream";
 import { rebuildFunction } from "./rebuildFunction";
 import { type Schedule, Scheduler } from "./Scheduler";
 
+/** Default bound of the calls a node runs at once (plain calls and streams); beyond it, OverloadedError. */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 10_000;
+
+export interface ExecutorSettings {
+  allowTransfer: boolean;
+  maxConcurrentCalls: number;
+  /** The largest payload one answer may carry (a collected generator's array too). */
+  maxPayload: number;
+}
+
+/** A plain call: its answer is sent only while it is still in the table (a CANCEL, its deadline or the link's end take it out). */
+class PlainCall implements Running {
+  over = false;
+  cancel(): void {
+    this.over = true;
+  }
+}
+
+/** A call in the executor's table: what runs, for whom, and the timer of its deadline. */
+interface Tracked {
+  readonly running: Running;
+  readonly header: CallHeader;
+  deadline?: LongTimeout;
+}
+
 export class CallExecutor {
-  /** Streaming calls in progress, by caller and call id. */
-  private readonly streams = new Map<string, InboundStream | OutboundStream>();
+  /** Every call running here (plain calls and streams), by caller, connection and call id. */
+  private readonly calls = new Map<string, Tracked>();
   private readonly scheduler = new Scheduler();
-  /** Calls running here that still owe an answer. */
-  private readonly running = new Set<ReceivedFrame>();
   /** Set while the node stops: new calls are refused, running ones finish. */
   private stopping = false;
 
   constructor(
     private readonly processName: string,
-    private readonly allowTransfer: boolean,
+    private readonly settings: ExecutorSettings,
     private readonly registry: CallbackRegistry,
     private readonly send: (frame: Frame) => void,
     private readonly log: Logger,
@@ -33,7 +68,7 @@ export class CallExecutor {
 
   /** Nothing running here still owes an answer. */
   get idle(): boolean {
-    return this.running.size === 0 && this.streams.size === 0;
+    return this.calls.size === 0;
   }
 
   /** Refuses new calls from now on (with StoppedError); those running go on. */
@@ -41,163 +76,232 @@ export class CallExecutor {
     this.stopping = true;
   }
 
-  /** Ends the scheduled tasks and the streams (the node stops). */
+  /** The node stops: scheduled tasks end, and every call still running is ended without an answer. */
   stop(): void {
     this.scheduler.stop();
-    for (const stream of this.streams.values()) stream.cancel();
-    this.streams.clear();
+    this.linkLost();
+  }
+
+  /**
+   * The link the calls came on is gone: their answers could only go to a later connection, where
+   * nobody waits for them. Every call is ended (generators' `finally` blocks run), none answers.
+   */
+  linkLost(): void {
+    const tracked = [...this.calls.values()];
+    this.calls.clear();
+    for (const call of tracked) this.end(call);
   }
 
   run(frame: ReceivedFrame): void {
-    if (this.stopping) return this.fail(frame, new StoppedError(`process '${this.processName}' is stopping`), true);
-    this.running.add(frame);
-    if (frame.name.startsWith("__daffi.")) return this.builtin(frame);
-    if (frame.mode === Mode.PERIOD) return this.schedule(frame);
+    const header = headerOf(frame);
+    if (this.stopping) return this.answerError(header, new StoppedError(`process '${this.processName}' is stopping`), true);
+    if (this.calls.size >= this.settings.maxConcurrentCalls) {
+      return this.answerError(header, new OverloadedError(`process '${this.processName}' runs ${this.calls.size} calls, its maxConcurrentCalls`), true);
+    }
+    if (frame.name.startsWith("__daffi.")) return this.builtin(header, frame.payload);
+    if (frame.mode === Mode.PERIOD) return this.schedule(header, frame.payload);
     const entry = this.registry.get(frame.name);
-    if (!entry) return this.fail(frame, new CallbackNotFoundError(`this process has no callback named '${frame.name}'`), true);
+    if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(frame.name)}'`), true);
     if (frame.itemStream) {
-      this.running.delete(frame); // tracked in `streams` from here
-      const key = streamKey(frame);
-      this.streams.set(key, new InboundStream(entry, frame, this.send, () => this.streams.delete(key)));
+      const key = callKey(header);
+      const stream = new InboundStream(entry, header, this.send, () => this.release(key, stream));
+      this.track(key, header, stream);
       return;
     }
     let args: unknown;
     try {
       args = decode(frame.payload);
     } catch (error) {
-      return this.fail(frame, new ProtocolError(`arguments of '${frame.name}' are not valid CBOR: ${String(error)}`), true);
+      return this.answerError(header, new ProtocolError(`arguments of '${shown(frame.name)}' are not valid CBOR: ${String(error)}`), true);
     }
     if (!Array.isArray(args)) {
-      return this.fail(frame, new ValidationError(`arguments of '${frame.name}' must be an array`, { path: "$input", expected: "Array", value: args }), true);
+      return this.answerError(header, new ValidationError(`arguments of '${shown(frame.name)}' must be an array`, { path: "$input", expected: "Array", value: args }), true);
     }
     const invalid = entry.metadata && checkArguments(entry.metadata, args);
-    if (invalid) return this.fail(frame, invalid, true);
+    if (invalid) return this.answerError(header, invalid, true);
+    const key = callKey(header);
+    const call = new PlainCall();
+    this.track(key, header, call);
     let result: unknown;
     try {
       result = entry.fn.apply(entry.target, args);
     } catch (error) {
-      return this.fail(frame, error, false);
+      return this.settle(key, call, () => this.answerError(header, error, false));
     }
-    if (isIterator(result)) return this.stream(frame, result);
+    if (isIterator(result)) {
+      this.release(key, call);
+      return this.stream(header, result);
+    }
     if (isPromiseLike(result)) {
       result.then(
-        (value) => this.succeed(frame, value),
-        (error: unknown) => this.fail(frame, error, false),
+        (value) => this.settle(key, call, () => this.answer(header, value)),
+        (error: unknown) => this.settle(key, call, () => this.answerError(header, error, false)),
       );
     } else {
-      this.succeed(frame, result);
+      this.settle(key, call, () => this.answer(header, result));
     }
-  }
-
-  private builtin(frame: ReceivedFrame): void {
-    try {
-      const args = decode<unknown[]>(frame.payload) ?? [];
-      if (frame.name === BUILTIN.scheduledTasks) return this.succeed(frame, this.scheduler.ids());
-      if (frame.name === BUILTIN.cancelScheduledTask) return this.succeed(frame, this.scheduler.cancel(String(args[0]), this.processName));
-      if (frame.name === BUILTIN.transfer) return this.runTransferred(frame, args);
-      this.fail(frame, new CallbackNotFoundError(`this process has no built-in call '${frame.name}'`), true);
-    } catch (error) {
-      this.fail(frame, error, true);
-    }
-  }
-
-  /** transferAndCall: only where the process allows it; the function's own errors come back as RemoteError. */
-  private runTransferred(frame: ReceivedFrame, [source, args]: unknown[]): void {
-    if (!this.allowTransfer) {
-      return this.fail(frame, new TransferNotAllowedError(`process '${this.processName}' does not run transferred functions (start it with allowTransfer: true)`), true);
-    }
-    let result: unknown;
-    try {
-      result = rebuildFunction(String(source)).apply(undefined, Array.isArray(args) ? args : []);
-    } catch (error) {
-      return this.fail(frame, error, false);
-    }
-    Promise.resolve(result).then(
-      (value) => this.succeed(frame, value),
-      (error: unknown) => this.fail(frame, error, false),
-    );
-  }
-
-  /** PERIOD: check the arguments now, then run the callback as scheduled; answers the task's id. */
-  private schedule(frame: ReceivedFrame): void {
-    const entry = this.registry.get(frame.name);
-    if (!entry) return this.fail(frame, new CallbackNotFoundError(`this process has no callback named '${frame.name}'`), true);
-    let request: { args: unknown[] } & Schedule;
-    try {
-      request = decode(frame.payload);
-    } catch (error) {
-      return this.fail(frame, new ProtocolError(`PERIOD request for '${frame.name}' is not valid CBOR: ${String(error)}`), true);
-    }
-    const args = Array.isArray(request?.args) ? request.args : [];
-    const invalid = entry.metadata && checkArguments(entry.metadata, args);
-    if (invalid) return this.fail(frame, invalid, true);
-    const run = () => {
-      try {
-        const result = entry.fn.apply(entry.target, args);
-        if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.log.warn(`Scheduled '${frame.name}' failed: ${String(error)}`));
-      } catch (error) {
-        this.log.warn(`Scheduled '${frame.name}' failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    };
-    const id = this.scheduler.schedule(run, { atTime: request.atTime, intervalMs: request.intervalMs });
-    this.running.delete(frame);
-    this.succeed(frame, { id, process: this.processName });
   }
 
   /** CANCEL, stream items and credit sent by the caller of a call this node runs. */
   onCallerFrame(frame: ReceivedFrame): void {
-    const stream = this.streams.get(streamKey(frame));
-    if (!stream) return;
+    const key = callKey(frame);
+    const tracked = this.calls.get(key);
+    if (!tracked) return;
     if (frame.kind === Kind.CANCEL) {
-      this.streams.delete(streamKey(frame));
-      return stream.cancel();
+      this.calls.delete(key);
+      this.log.debug(`'${shown(tracked.header.name)}' of '${shown(frame.source)}' was cancelled: it ends without an answer`);
+      return this.end(tracked);
     }
-    if (stream instanceof OutboundStream) {
-      if (frame.kind === Kind.CREDIT) stream.grant(frame.credit);
-    } else if (frame.kind === Kind.STREAM_ITEM) {
-      stream.item(frame.payload);
-    } else if (frame.kind === Kind.STREAM_END) {
-      stream.end();
+    const inner = tracked.running;
+    if (inner instanceof OutboundStream) {
+      if (frame.kind === Kind.CREDIT) inner.grant(frame.credit);
+    } else if (inner instanceof InboundStream) {
+      if (frame.kind === Kind.STREAM_ITEM) inner.item(frame.payload);
+      else if (frame.kind === Kind.STREAM_END) inner.end();
     }
+  }
+
+  /** Enters a running call in the table, with a deadline when its caller gave a timeout. */
+  private track(key: string, header: CallHeader, running: Running): void {
+    const previous = this.calls.get(key);
+    if (previous) this.end(previous); // the same call twice (a broken caller): the first is dropped
+    const tracked: Tracked = { running, header };
+    if (header.timeoutMs > 0) tracked.deadline = new LongTimeout(() => this.expire(key, tracked), header.timeoutMs, false);
+    this.calls.set(key, tracked);
+  }
+
+  /** Ends a call taken out of the table, without an answer. */
+  private end(tracked: Tracked): void {
+    tracked.deadline?.clear();
+    tracked.running.cancel();
+  }
+
+  /** The deadline passed: nobody waits for the answer any more. */
+  private expire(key: string, tracked: Tracked): void {
+    if (this.calls.get(key) !== tracked) return;
+    this.calls.delete(key);
+    this.log.debug(`'${shown(tracked.header.name)}' of '${shown(tracked.header.source)}' passed its deadline: it ends without an answer`);
+    this.end(tracked);
+  }
+
+  /** The call ended by itself: out of the table. False when it was no longer there (cancelled, expired, or its link gone). */
+  private release(key: string, running: Running): boolean {
+    const tracked = this.calls.get(key);
+    if (tracked?.running !== running) return false;
+    this.calls.delete(key);
+    tracked.deadline?.clear();
+    return true;
+  }
+
+  /** A plain call finished: its answer goes out unless it was cancelled meanwhile. */
+  private settle(key: string, call: PlainCall, answer: () => void): void {
+    if (call.over || !this.release(key, call)) return;
+    call.over = true;
+    answer();
+  }
+
+  private builtin(header: CallHeader, payload: Uint8Array): void {
+    try {
+      const args = decode<unknown[]>(payload) ?? [];
+      if (header.name === BUILTIN.scheduledTasks) return this.answer(header, this.scheduler.ids());
+      if (header.name === BUILTIN.cancelScheduledTask) return this.answer(header, this.scheduler.cancel(String(args[0]), this.processName));
+      if (header.name === BUILTIN.transfer) return this.runTransferred(header, args);
+      this.answerError(header, new CallbackNotFoundError(`this process has no built-in call '${shown(header.name)}'`), true);
+    } catch (error) {
+      this.answerError(header, error, true);
+    }
+  }
+
+  /** transferAndCall: only where the process allows it; the function's own errors come back as RemoteError. */
+  private runTransferred(header: CallHeader, [source, args]: unknown[]): void {
+    if (!this.settings.allowTransfer) {
+      return this.answerError(header, new TransferNotAllowedError(`process '${this.processName}' does not run transferred functions (start it with allowTransfer: true)`), true);
+    }
+    const key = callKey(header);
+    const call = new PlainCall();
+    this.track(key, header, call);
+    let result: unknown;
+    try {
+      result = rebuildFunction(String(source)).apply(undefined, Array.isArray(args) ? args : []);
+    } catch (error) {
+      return this.settle(key, call, () => this.answerError(header, error, false));
+    }
+    Promise.resolve(result).then(
+      (value) => this.settle(key, call, () => this.answer(header, value)),
+      (error: unknown) => this.settle(key, call, () => this.answerError(header, error, false)),
+    );
+  }
+
+  /** PERIOD: check the arguments now, then run the callback as scheduled; answers the task's id. */
+  private schedule(header: CallHeader, payload: Uint8Array): void {
+    const entry = this.registry.get(header.name);
+    if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(header.name)}'`), true);
+    let request: { args: unknown[] } & Schedule;
+    try {
+      request = decode(payload);
+    } catch (error) {
+      return this.answerError(header, new ProtocolError(`PERIOD request for '${shown(header.name)}' is not valid CBOR: ${String(error)}`), true);
+    }
+    const args = Array.isArray(request?.args) ? request.args : [];
+    const invalid = entry.metadata && checkArguments(entry.metadata, args);
+    if (invalid) return this.answerError(header, invalid, true);
+    const run = () => {
+      try {
+        const result = entry.fn.apply(entry.target, args);
+        if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.log.warn(`Scheduled '${shown(header.name)}' failed: ${String(error)}`));
+      } catch (error) {
+        this.log.warn(`Scheduled '${shown(header.name)}' failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+    let id: string;
+    try {
+      id = this.scheduler.schedule(run, { atTime: request.atTime, intervalMs: request.intervalMs });
+    } catch (error) {
+      return this.answerError(header, error, true);
+    }
+    this.answer(header, { id, process: this.processName });
   }
 
   /** A generator callback: items go out as the caller grants credit; a caller that asked for no stream gets an array. */
-  private stream(frame: ReceivedFrame, iterator: Iterator<unknown> | AsyncIterator<unknown>): void {
-    if (frame.credit === 0) {
-      collect(iterator).then(
-        (items) => this.succeed(frame, items),
-        (error: unknown) => this.fail(frame, error, false),
+  private stream(header: CallHeader, iterator: AnyIterator): void {
+    const key = callKey(header);
+    if (header.credit === 0) {
+      const collector = new Collector(iterator, this.settings.maxPayload);
+      this.track(key, header, collector);
+      collector.run().then(
+        (payload) => {
+          if (payload && this.release(key, collector)) this.send(toCaller(header, { kind: Kind.RESULT, payload }));
+        },
+        (error: unknown) => {
+          if (this.release(key, collector)) this.answerError(header, error, error instanceof DaffiError);
+        },
       );
       return;
     }
-    this.running.delete(frame); // tracked in `streams` from here
-    const key = streamKey(frame);
-    const outbound = new OutboundStream(iterator, frame, this.send);
-    this.streams.set(key, outbound);
-    void outbound.run().finally(() => this.streams.delete(key));
+    const outbound = new OutboundStream(iterator, header, this.send);
+    this.track(key, header, outbound);
+    void outbound.run().finally(() => this.release(key, outbound));
   }
 
-  private succeed(frame: ReceivedFrame, value: unknown): void {
-    this.running.delete(frame);
-    if (frame.mode === Mode.NO_RETURN) return;
+  private answer(header: CallHeader, value: unknown): void {
+    if (header.mode === Mode.NO_RETURN) return;
     let payload: Buffer;
     try {
       payload = encode(value, "$result");
     } catch (error) {
-      const reason = error instanceof DaffiError ? error : new ConfigurationError(`the result of '${frame.name}' cannot be encoded as CBOR: ${String(error)}`);
-      return this.fail(frame, reason, true);
+      const reason = error instanceof DaffiError ? error : new ConfigurationError(`the result of '${shown(header.name)}' cannot be encoded as CBOR: ${String(error)}`);
+      return this.answerError(header, reason, true);
     }
     try {
-      this.send({ kind: Kind.RESULT, callId: frame.callId, target: frame.source, payload });
+      this.send(toCaller(header, { kind: Kind.RESULT, payload }));
     } catch (error) {
-      this.fail(frame, error, true); // e.g. PayloadTooLargeError: the caller learns why
+      this.answerError(header, error, true); // e.g. PayloadTooLargeError: the caller learns why
     }
   }
 
-  private fail(frame: ReceivedFrame, error: unknown, raisedByDaffi: boolean): void {
-    this.running.delete(frame);
-    if (frame.mode === Mode.NO_RETURN) {
-      this.log.warn(`Callback '${frame.name}' called by '${frame.source}' (NO_RETURN) failed: ${error instanceof Error ? error.message : String(error)}`);
+  private answerError(header: CallHeader, error: unknown, raisedByDaffi: boolean): void {
+    if (header.mode === Mode.NO_RETURN) {
+      this.log.warn(`Callback '${shown(header.name)}' called by '${shown(header.source)}' (NO_RETURN) failed: ${shown(error instanceof Error ? error.message : String(error), 1000)}`);
       return;
     }
     const wire = toWireError(error, raisedByDaffi);
@@ -207,12 +311,8 @@ export class CallExecutor {
     } catch {
       payload = encode({ ...wire, data: undefined }); // data the codec cannot carry is left out, the error still goes back
     }
-    this.send({ kind: Kind.ERROR, callId: frame.callId, target: frame.source, payload });
+    this.send(toCaller(header, { kind: Kind.ERROR, payload }));
   }
-}
-
-function streamKey(frame: ReceivedFrame): string {
-  return `${frame.source}\u0000${frame.callId}`;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

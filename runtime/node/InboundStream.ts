@@ -1,6 +1,7 @@
 // The executing node's side of a streaming fetcher: runs the callback once per arriving item, in order.
 import { decode, encode } from "../wire/codec";
-import type { Frame, ReceivedFrame } from "../wire/Frame";
+import type { Frame } from "../wire/Frame";
+import { type CallHeader, type Running, toCaller } from "./ExecutingCall";
 import { Kind } from "../wire/Kind";
 import type { CallbackEntry } from "../registry/CallbackRegistry";
 import { checkArguments } from "../validation/validate";
@@ -8,7 +9,7 @@ import { toWireError } from "../errors/wireError";
 import { ProtocolError, ValidationError } from "../errors/DaffiError";
 import { STREAM_WINDOW } from "./StreamSink";
 
-export class InboundStream {
+export class InboundStream implements Running {
   private readonly queue: unknown[][] = [];
   private ended = false;
   private over = false;
@@ -18,7 +19,7 @@ export class InboundStream {
 
   constructor(
     private readonly entry: CallbackEntry,
-    private readonly call: ReceivedFrame,
+    private readonly call: CallHeader,
     private readonly send: (frame: Frame) => void,
     private readonly onOver: () => void,
   ) {
@@ -67,19 +68,19 @@ export class InboundStream {
     }
     this.running = false;
     if (this.ended && !this.over) {
-      this.send({ kind: Kind.RESULT, callId: this.call.callId, target: this.call.source, payload: encode(this.processed) });
+      this.send(toCaller(this.call, { kind: Kind.RESULT, payload: encode(this.processed) }));
       this.finish();
     }
   }
 
   private grant(count: number): void {
-    this.send({ kind: Kind.CREDIT, callId: this.call.callId, target: this.call.source, credit: count });
+    this.send(toCaller(this.call, { kind: Kind.CREDIT, credit: count }));
   }
 
   /** The first failure ends the call: the caller stops its stream; later items are dropped. */
   private fail(error: unknown, raisedByDaffi: boolean): void {
     if (this.over) return;
-    this.send({ kind: Kind.ERROR, callId: this.call.callId, target: this.call.source, payload: encode(toWireError(error, raisedByDaffi)) });
+    this.send(toCaller(this.call, { kind: Kind.ERROR, payload: encode(toWireError(error, raisedByDaffi)) }));
     this.finish();
   }
 

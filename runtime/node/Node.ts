@@ -1,8 +1,11 @@
 // The node: one stream to the controller; sends calls, runs incoming ones, reconnects when the stream drops.
+import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { CancelledError, DaffiError, NodeDisconnectedError, PayloadTooLargeError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
+import { LongTimeout } from "../call/LongTimeout";
+import { CancelledError, DaffiError, NodeDisconnectedError, OverloadedError, PayloadTooLargeError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { fromWireError, type WireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
+import { shown } from "../log/shown";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
 import { RegistryView, type RegistrySnapshot } from "../registry/RegistryView";
 import { type Address, describeAddress, grpcTarget } from "../wire/address";
@@ -11,24 +14,35 @@ import { channelCredentials, type TlsOptions } from "../wire/tls";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
-import { checkSocketFolder } from "../wire/socketFolder";
-import { shown } from "../log/shown";
 import type { LocalEnd } from "../wire/LocalLink";
 import { Kind } from "../wire/Kind";
 import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
-import { CallExecutor } from "./CallExecutor";
+import { checkSocketFolder } from "../wire/socketFolder";
+import { CallExecutor, DEFAULT_MAX_CONCURRENT_CALLS } from "./CallExecutor";
 import type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
-import { type PendingCall, PendingCalls } from "./PendingCalls";
+import { ConnectionLife } from "./ConnectionState";
+import { MAX_PENDING_CALLS, type PendingCall, PendingCalls } from "./PendingCalls";
 
 export type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 
 const PROTOCOL_VERSION = 1;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2000;
+/** The largest timeout_ms a frame carries (uint32): longer timeouts are kept locally, the executor sees this much. */
+const MAX_TIMEOUT_MS = 0xffff_ffff;
 
 /** A call that never left: its promise rejects with the reason. */
 function refused(error: Error): OpenCall {
   return { id: 0, done: Promise.reject(error) };
+}
+
+export interface NodeSettings extends TlsOptions {
+  heartbeat?: number;
+  maxMessageSize?: number;
+  /** Proves this node's identity to a controller with `auth`. */
+  token?: string;
+  /** The controller of this very process, reached in memory instead of through a socket. */
+  local?: () => LocalEnd | undefined;
 }
 
 export class Node {
@@ -36,61 +50,79 @@ export class Node {
   private client?: grpc.Client;
   private readonly pending = new PendingCalls();
   private readonly executor: CallExecutor;
+  private readonly life: ConnectionLife;
   private stream?: grpc.ClientDuplexStream<Batch, ReceivedFrame[]>;
   private writer?: FrameWriter;
-  private connected = false;
-  private stopped = false;
-  private draining = false;
-  /** Set when the controller refused this node: final, no more retries. */
-  private refusal?: Error;
   private attempts = 0;
   private retryTimer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private firstConnection: { resolve(): void; reject(error: Error): void } | undefined;
+  private settings: NodeSettings = {};
+  private address?: Address;
+  private maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES;
+  /**
+   * Proves to the controller that a reconnection comes from this same process (not another one
+   * using the name): then it replaces its own stale session at once instead of being refused.
+   */
+  private readonly secret = randomBytes(18).toString("base64url");
+  /** The version of the callback list the controller knows; a REGISTER goes out when it lags. */
+  private announcedVersion = -1;
+  private registerScheduled = false;
+  private stopping?: Promise<void>;
+  /** Aborted when the node stops: whatever waits on it (an `eta`, a retry) ends at once. */
+  private readonly stopController = new AbortController();
+
+  /** Why the last connection attempt or stream ended (for "no controller answered" errors). */
+  lastError?: Error;
 
   constructor(
     private readonly processName: string,
     private readonly callbacks: CallbackRegistry,
     private readonly log: Logger,
     private readonly events: NodeEvents,
-    allowTransfer = false,
+    options: { allowTransfer?: boolean; maxConcurrentCalls?: number; maxMessageSize?: number } = {},
   ) {
-    this.executor = new CallExecutor(processName, allowTransfer, callbacks, (frame) => this.writer?.send(frame), log);
+    this.life = new ConnectionLife(log);
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.executor = new CallExecutor(
+      processName,
+      {
+        allowTransfer: options.allowTransfer ?? false,
+        maxConcurrentCalls: options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS,
+        maxPayload: this.maxMessageSize - 16 * 1024,
+      },
+      callbacks,
+      (frame) => this.writer?.send(frame),
+      log,
+    );
   }
 
   get isConnected(): boolean {
-    return this.connected;
+    return this.life.state === "ready";
+  }
+
+  /** Aborted (with StoppedError) when the node stops. */
+  get stopSignal(): AbortSignal {
+    return this.stopController.signal;
   }
 
   /** Connects (retrying until the controller answers); resolves at the first WELCOME. */
-  /**
-   * `local`: the controller of this very process, reached in memory instead of through a socket
-   * (the spec's common setup of a controller sharing its process with a node).
-   */
-  start(
-    address: Address,
-    options: TlsOptions & { heartbeat?: number; maxMessageSize?: number; token?: string; local?: () => LocalEnd | undefined } = {},
-  ): Promise<void> {
-    this.local = options.local;
+  start(address: Address, settings: NodeSettings = {}): Promise<void> {
+    if (this.life.state !== "idle") return Promise.reject(new StoppedError("the node was stopped before it started"));
+    this.settings = settings;
     this.address = address;
-    this.token = options.token;
-    if (this.stopped) return Promise.reject(new StoppedError("the node was stopped before it started"));
     try {
       this.checkSocket();
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES;
-    const secure = channelCredentials(options);
-    this.client = new grpc.Client(grpcTarget(address), secure.credentials, { ...channelOptions(options.heartbeat, options.maxMessageSize), ...secure.options });
-    this.log.info(
-      `Node has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(address)}`,
-    );
-    this.unsubscribe = this.callbacks.onChange(() => {
-      if (this.connected) this.writer?.send({ kind: Kind.REGISTER, payload: encode({ callbacks: this.callbacks.names() }) });
-    });
+    const secure = channelCredentials(settings);
+    this.client = new grpc.Client(grpcTarget(address), secure.credentials, { ...channelOptions(settings.heartbeat, this.maxMessageSize), ...secure.options });
+    this.log.info(`Node has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(address)}`);
+    this.unsubscribe = this.callbacks.onChange(() => this.scheduleRegister());
     return new Promise<void>((resolve, reject) => {
       this.firstConnection = { resolve, reject };
+      this.life.to("connecting", "started");
       this.connectStream();
     });
   }
@@ -101,9 +133,9 @@ export class Node {
 
   /** Sends a call; the id lets the caller send more frames on it (stream items, credit). */
   open(name: string, args: unknown[], options: CallOptions): OpenCall {
-    if (this.stopped || this.draining) return refused(new StoppedError(`cannot call '${name}': the node is stopped`));
-    if (this.refusal) return refused(this.refusal);
+    if (this.life.closed || this.life.state === "draining") return refused(this.life.refusal ?? new StoppedError(`cannot call '${name}': the node is stopped`));
     if (options.signal?.aborted) return refused(new CancelledError(`the call to '${name}' was cancelled`));
+    if (this.pending.size >= MAX_PENDING_CALLS) return refused(new OverloadedError(`cannot call '${name}': ${this.pending.size} calls of this process are in flight already`));
     let payload: Buffer;
     try {
       payload = encode(options.schedule ? { args, ...options.schedule } : args);
@@ -123,7 +155,7 @@ export class Node {
         mode: options.mode,
         payload,
         target: options.target,
-        timeoutMs,
+        timeoutMs: Math.min(timeoutMs, MAX_TIMEOUT_MS),
         credit: options.credit,
         itemStream: options.itemStream,
         returnResult: options.broadcast !== undefined,
@@ -139,7 +171,7 @@ export class Node {
                   call.sent ? `'${name}' did not answer within ${options.timeout}s` : `'${name}' could not be sent within ${options.timeout}s: not connected to the controller`,
                 ),
               );
-        call.timer = setTimeout(expire, timeoutMs);
+        call.timer = new LongTimeout(expire, timeoutMs);
       }
       const signal = options.signal;
       if (signal) {
@@ -155,36 +187,44 @@ export class Node {
         };
       }
       this.pending.add(call);
-      if (this.connected) this.transmit(call);
+      if (this.life.linked) this.transmit(call);
     });
     return { id, done };
   }
 
   /** Another frame of a call in flight (stream item, end, credit); dropped once the call is over. */
   sendOnCall(id: number, frame: Frame): void {
-    if (this.pending.get(id)?.sent && this.connected) this.writer?.send({ ...frame, callId: id });
+    if (this.pending.get(id)?.sent && this.life.linked) this.writer?.send({ ...frame, callId: id });
   }
 
   /**
    * Stops: new calls are refused at once, the calls in flight both ways get up to `drainSeconds`
    * to be answered, then the connection closes and whatever is left fails with StoppedError.
    */
-  async stop(drainSeconds = 5): Promise<void> {
-    if (this.stopped || this.draining) return;
-    this.draining = true;
-    this.executor.refuseNewCalls();
+  stop(drainSeconds = 5): Promise<void> {
+    this.stopping ??= this.drainAndClose(drainSeconds);
+    return this.stopping;
+  }
+
+  private async drainAndClose(drainSeconds: number): Promise<void> {
     const deadline = Date.now() + drainSeconds * 1000;
-    while (this.connected && (this.pending.size > 0 || !this.executor.idle) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    if (this.life.state === "ready") {
+      this.life.to("draining", "stop()");
+      this.executor.refuseNewCalls();
+      while (this.life.linked && (this.pending.size > 0 || !this.executor.idle) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     }
     this.writer?.close(); // flushes the last answers
-    this.stopped = true;
+    if (!this.life.closed) this.life.to("closed", "stopped");
     clearTimeout(this.retryTimer);
     this.unsubscribe?.();
+    this.stopController.abort(new StoppedError("the node was stopped"));
     this.executor.stop();
     this.pending.rejectAll(() => new StoppedError("the node was stopped before the answer came"));
     this.registry.abandon(new StoppedError("the node was stopped"));
     this.firstConnection?.reject(new StoppedError("the node was stopped before it connected"));
+    this.firstConnection = undefined;
     this.stream?.end();
     this.stream?.cancel();
     this.client?.close();
@@ -200,21 +240,22 @@ export class Node {
   abandon(id: number, error: Error | undefined, value?: unknown): void {
     const call = this.pending.take(id);
     if (!call) return;
-    if (call.sent && this.connected) this.writer?.send({ kind: Kind.CANCEL, callId: id });
+    if (call.sent && this.life.linked) this.writer?.send({ kind: Kind.CANCEL, callId: id });
     if (error) call.reject(error);
     else call.resolve(value);
   }
 
   private connectStream(): void {
-    if (!this.client || this.stopped) return;
-    const local = this.local?.();
-    if (this.local && !local) return this.onStreamClosed(undefined, new Error("the controller of this process is stopped"));
+    if (!this.client || this.life.state !== "connecting") return;
+    const local = this.settings.local?.();
+    if (this.settings.local && !local) return this.onStreamClosed(undefined, new Error("the controller of this process is stopped"));
     try {
       this.checkSocket(); // again at every attempt: the folder may have changed hands while we were away
     } catch (error) {
       return this.onStreamClosed(undefined, error as Error);
     }
-    const stream = (local as unknown as grpc.ClientDuplexStream<Batch, ReceivedFrame[]> | undefined) ??
+    const stream =
+      (local as unknown as grpc.ClientDuplexStream<Batch, ReceivedFrame[]> | undefined) ??
       this.client.makeBidiStreamRequest<Batch, ReceivedFrame[]>("/daffi.Daffi/Connect", encodeBatch, decodeBatch);
     const writer = new FrameWriter(stream, this.maxMessageSize);
     this.stream = stream;
@@ -226,6 +267,7 @@ export class Node {
       this.onStreamClosed(writer, error);
     };
     stream.on("data", (frames: ReceivedFrame[]) => {
+      if (closed) return;
       for (const frame of frames) {
         try {
           this.onFrame(frame);
@@ -237,13 +279,30 @@ export class Node {
     stream.on("error", close);
     stream.on("end", () => close());
     stream.on("close", () => close());
-    const hello = { protocol: PROTOCOL_VERSION, callbacks: this.callbacks.names(), ...(this.token === undefined ? {} : { token: this.token }) };
+    this.announcedVersion = this.callbacks.version;
+    const hello = { protocol: PROTOCOL_VERSION, callbacks: this.callbacks.names(), secret: this.secret, ...(this.settings.token === undefined ? {} : { token: this.settings.token }) };
     writer.send({ kind: Kind.HELLO, name: this.processName, payload: encode(hello) });
   }
 
   /** A UNIX socket is used only in a folder no other user could have put it in (ConfigurationError otherwise). */
   private checkSocket(): void {
-    if (!this.local && this.address?.kind === "unix") checkSocketFolder(this.address.folder, this.address.socketPath);
+    if (!this.settings.local && this.address?.kind === "unix") checkSocketFolder(this.address.folder, this.address.socketPath);
+  }
+
+  /** Callbacks added or changed: one REGISTER per event-loop turn, sent once connected (WELCOME sends what is missing). */
+  private scheduleRegister(): void {
+    if (this.registerScheduled) return;
+    this.registerScheduled = true;
+    setImmediate(() => {
+      this.registerScheduled = false;
+      if (this.life.linked) this.announce();
+    });
+  }
+
+  private announce(): void {
+    if (this.announcedVersion === this.callbacks.version) return;
+    this.announcedVersion = this.callbacks.version;
+    this.writer?.send({ kind: Kind.REGISTER, payload: encode({ callbacks: this.callbacks.names() }) });
   }
 
   private onFrame(frame: ReceivedFrame): void {
@@ -261,7 +320,7 @@ export class Node {
       case Kind.ERROR:
         if (frame.callId !== 0) return this.settle(frame);
         // Without a call: before WELCOME the controller refuses this node; after, it reports a problem (e.g. callbacks it would not register).
-        return this.connected ? this.notified(frame) : this.refused(frame);
+        return this.life.linked ? this.notified(frame) : this.refused(frame);
       case Kind.REGISTRY:
         return this.registry.update(decode<RegistrySnapshot>(frame.payload));
       case Kind.WELCOME:
@@ -289,7 +348,7 @@ export class Node {
       if (frame.kind === Kind.ERROR) call.reject(fromWireError(decode<WireError>(frame.payload), frame.source));
       else call.resolve(decode(frame.payload));
     } catch (error) {
-      call.reject(new ProtocolError(`the answer of '${frame.source}' could not be decoded: ${String(error)}`));
+      call.reject(new ProtocolError(`the answer of '${shown(frame.source)}' could not be decoded: ${String(error)}`));
     }
   }
 
@@ -301,14 +360,16 @@ export class Node {
     try {
       sink.item(decode(frame.payload));
     } catch (error) {
-      this.abandon(frame.callId, new ProtocolError(`a stream item from '${frame.source}' could not be decoded: ${String(error)}`));
+      this.abandon(frame.callId, new ProtocolError(`a stream item from '${shown(frame.source)}' could not be decoded: ${String(error)}`));
     }
   }
 
   private welcomed(): void {
-    this.connected = true;
+    if (this.life.state !== "connecting") return;
+    this.life.to("ready", "welcomed by the controller");
     this.attempts = 0;
     this.log.info(`Node '${this.processName}' has been connected to Controller`);
+    this.announce(); // callbacks added since HELLO
     for (const call of this.pending.unsent()) this.transmit(call);
     this.firstConnection?.resolve();
     this.firstConnection = undefined;
@@ -319,7 +380,8 @@ export class Node {
   private refused(frame: ReceivedFrame): void {
     const error = fromWireError(decode<WireError>(frame.payload), frame.source);
     this.log.error(`Controller refused this node: ${shown(error.message, 1000)}`);
-    this.refusal = error;
+    this.life.refusal = error;
+    if (!this.life.closed) this.life.to("closed", `refused: ${error.code}`);
     this.pending.rejectAll(() => error);
     this.firstConnection?.reject(error);
     this.firstConnection = undefined;
@@ -330,27 +392,24 @@ export class Node {
     this.log.error(`Controller: ${error.name}: ${shown(error.message, 1000)}`);
   }
 
-  private maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES;
-  private address?: Address;
-  private token?: string;
-  private local?: () => LocalEnd | undefined;
-
-  /** Why the last connection attempt or stream ended (for "no controller answered" errors). */
-  lastError?: Error;
-
   private onStreamClosed(writer: FrameWriter | undefined, error?: Error): void {
     if (error) this.lastError = error;
     writer?.close();
-    const wasConnected = this.connected;
-    this.connected = false;
+    if (writer && writer !== this.writer) return; // an earlier stream, already replaced
+    const wasLinked = this.life.linked;
+    // Nothing that belonged to this link outlives it: calls we run end, calls we made fail, the view of the system is stale.
+    this.executor.linkLost();
+    this.registry.markStale();
     this.pending.rejectSent(() => new NodeDisconnectedError("the connection to the controller was lost before the answer came"));
-    if (wasConnected && !this.stopped) {
-      this.log.warn(`Node '${this.processName}' lost the connection to Controller${error ? `: ${error.message}` : ""}`);
+    if (this.life.state === "draining") this.life.to("closed", "the link ended while stopping");
+    if (wasLinked && !this.life.closed) {
+      this.log.warn(`Node '${this.processName}' lost the connection to Controller${error ? `: ${shown(error.message, 1000)}` : ""}`);
+      this.life.to("connecting", "the link ended");
       this.events.disconnected();
     }
-    if (this.stopped || this.refusal) return;
+    if (this.life.state !== "connecting") return;
     // Say once per outage that we are still trying, and why, rather than wait in silence.
-    if (this.attempts === 6) this.log.warn(`Still waiting for the controller${this.lastError ? ` (${this.lastError.message})` : ""}; retrying every ${RETRY_MAX_MS / 1000}s at most`);
+    if (this.attempts === 6) this.log.warn(`Still waiting for the controller${this.lastError ? ` (${shown(this.lastError.message, 1000)})` : ""}; retrying every ${RETRY_MAX_MS / 1000}s at most`);
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts = Math.min(this.attempts + 1, 16);
     this.retryTimer = setTimeout(() => this.connectStream(), delay);

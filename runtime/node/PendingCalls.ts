@@ -1,4 +1,5 @@
 // The caller's table of its calls in flight, by call id.
+import type { LongTimeout } from "../call/LongTimeout";
 import type { Frame } from "../wire/Frame";
 import type { StreamSink } from "./StreamSink";
 import type { BroadcastCollector } from "../call/BroadcastCollector";
@@ -8,7 +9,7 @@ export interface PendingCall {
   readonly frame: Frame;
   resolve(value: unknown): void;
   reject(error: Error): void;
-  timer?: NodeJS.Timeout;
+  timer?: LongTimeout;
   /** True once the CALL frame went out on the current stream. */
   sent: boolean;
   /** For streaming calls: where items and credit go. */
@@ -18,6 +19,9 @@ export interface PendingCall {
 }
 
 const MAX_ID = 0xffff_ffff;
+
+/** The most calls one process has in flight; beyond, a call fails at once with OverloadedError. */
+export const MAX_PENDING_CALLS = 100_000;
 
 export class PendingCalls {
   private readonly calls = new Map<number, PendingCall>();
@@ -48,7 +52,7 @@ export class PendingCalls {
     const call = this.calls.get(id);
     if (!call) return undefined;
     this.calls.delete(id);
-    if (call.timer) clearTimeout(call.timer);
+    call.timer?.clear();
     return call;
   }
 

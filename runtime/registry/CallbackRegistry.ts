@@ -16,6 +16,12 @@ export interface CallbackEntry {
 export class CallbackRegistry {
   private readonly entries = new Map<string, CallbackEntry>();
   private readonly listeners = new Set<() => void>();
+  private changes = 0;
+
+  /** Grows at every change: who announced version N knows whether the list changed since. */
+  get version(): number {
+    return this.changes;
+  }
 
   get(name: string): CallbackEntry | undefined {
     return this.entries.get(name);
@@ -36,6 +42,7 @@ export class CallbackRegistry {
       }
     }
     for (const entry of entries) this.entries.set(entry.name, entry);
+    this.changes++;
     for (const listener of this.listeners) listener();
   }
 

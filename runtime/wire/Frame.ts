@@ -13,6 +13,8 @@ export interface Frame {
   timeoutMs?: number;
   itemStream?: boolean;
   returnResult?: boolean;
+  /** The caller's connection a call belongs to (proto/daffi.proto): set by the controller, echoed by the executor. */
+  incarnation?: number;
   /**
    * Set by the controller's decoder: the frame's bytes as they arrived. A frame forwarded with it is
    * written as these bytes followed by `source` (protobuf keeps the last value of a field), so its
@@ -40,6 +42,7 @@ export function withDefaults(frame: Frame): ReceivedFrame {
     timeoutMs: frame.timeoutMs ?? 0,
     itemStream: frame.itemStream ?? false,
     returnResult: frame.returnResult ?? false,
+    incarnation: frame.incarnation ?? 0,
     wire: undefined,
   };
 }

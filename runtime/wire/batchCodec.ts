@@ -22,6 +22,7 @@ const CREDIT = (8 << 3) | 0;
 const TIMEOUT_MS = (9 << 3) | 0;
 const ITEM_STREAM = (10 << 3) | 0;
 const RETURN_RESULT = (11 << 3) | 0;
+const INCARNATION = (12 << 3) | 0;
 
 /**
  * The most frames one Batch may hold. Writers split above it; a reader refuses more, so that a
@@ -72,7 +73,10 @@ function lengthField(length: number): number {
 function measure(frame: Frame): Sized {
   const source = utf8Length(frame.source);
   // A forwarded frame's source is always written, even empty: it must replace one the sender put in.
-  if (frame.wire) return { frame, size: frame.wire.length + 1 + varintSize(source) + source, name: 0, source, target: 0 };
+  if (frame.wire) {
+    const size = frame.wire.length + 1 + varintSize(source) + source + varintField(uint32(frame.incarnation, "incarnation"));
+    return { frame, size, name: 0, source, target: 0 };
+  }
   const name = utf8Length(frame.name);
   const target = utf8Length(frame.target);
   const size =
@@ -86,7 +90,8 @@ function measure(frame: Frame): Sized {
     varintField(uint32(frame.credit, "credit")) +
     varintField(uint32(frame.timeoutMs, "timeoutMs")) +
     (frame.itemStream ? 2 : 0) +
-    (frame.returnResult ? 2 : 0);
+    (frame.returnResult ? 2 : 0) +
+    varintField(uint32(frame.incarnation, "incarnation"));
   return { frame, size, name, source, target };
 }
 
@@ -156,6 +161,7 @@ export function encodeBatch(batch: Batch): Buffer {
     if (frame.wire) {
       out.raw(frame.wire);
       out.stringField(SOURCE, frame.source ?? "", source);
+      out.uint(INCARNATION, frame.incarnation);
       continue;
     }
     out.uint(KIND, frame.kind);
@@ -169,6 +175,7 @@ export function encodeBatch(batch: Batch): Buffer {
     out.uint(TIMEOUT_MS, frame.timeoutMs);
     out.flag(ITEM_STREAM, frame.itemStream);
     out.flag(RETURN_RESULT, frame.returnResult);
+    out.uint(INCARNATION, frame.incarnation);
   }
   return out.buffer;
 }
@@ -269,6 +276,9 @@ function decodeFrame(input: Input, end: number, keepWire: boolean): ReceivedFram
         break;
       case RETURN_RESULT:
         frame.returnResult = input.varint() !== 0;
+        break;
+      case INCARNATION:
+        frame.incarnation = input.varint();
         break;
       default:
         if (tag >>> 3 === 0) throw new ProtocolError("field number 0");

@@ -27,3 +27,18 @@ export function decode<T = unknown>(bytes: Uint8Array | undefined): T {
   if (!bytes || bytes.length === 0) return undefined as T;
   return encoder.decode(bytes) as T;
 }
+
+/** The CBOR of an array whose items are already encoded (each a complete CBOR value). */
+export function encodeArrayOf(items: Buffer[]): Buffer {
+  const count = items.length;
+  let header: Buffer;
+  if (count < 24) header = Buffer.from([0x80 + count]);
+  else if (count < 0x100) header = Buffer.from([0x98, count]);
+  else if (count < 0x10000) header = Buffer.from([0x99, count >> 8, count & 0xff]);
+  else {
+    header = Buffer.alloc(5);
+    header[0] = 0x9a;
+    header.writeUInt32BE(count, 1);
+  }
+  return Buffer.concat([header, ...items]);
+}

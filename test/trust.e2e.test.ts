@@ -1,0 +1,172 @@
+// Calls that can be trusted: a call's identity across restarts, reconnection with a fresh view, cancellation and deadlines at the executor.
+import { afterEach, describe, expect, it } from "@jest/globals";
+import { callback, CancelledError, Global, NodeDisconnectedError, TimeoutError } from "../runtime";
+import { settled } from "./helpers/settled";
+import { CLI, killAll, Spawned } from "./helpers/Spawned";
+import { startController, tempSocketFolder } from "./helpers/system";
+import { TcpProxy } from "./helpers/TcpProxy";
+
+afterEach(killAll);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function eventually(condition: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms}ms`);
+    await sleep(20);
+  }
+}
+
+describe("identity of a call", () => {
+  it("a caller restarted under the same name gets the answer to its own call, never to its earlier incarnation's", async () => {
+    const { connection } = await startController("unix");
+    const bank = Spawned.script("test/fixtures/peer.js", { ...connection.env, DAFFI_NAME: "bank" });
+    await bank.waitForLine(/^READY$/);
+    const caller = (text: string, seconds: number) =>
+      Spawned.script("test/fixtures/caller.js", { ...connection.env, DAFFI_NAME: "front", DAFFI_CALL: "slowEcho", DAFFI_ARGS: JSON.stringify([text, seconds]) });
+    const first = caller("transfer $10 to alice", 1);
+    await first.waitForLine(/^READY$/);
+    await sleep(100);
+    first.kill("SIGKILL");
+    await first.exited;
+    const second = caller("balance please", 2);
+    const [line] = await second.waitForLine(/^(RESULT|ERROR) .*/, 15_000);
+    expect(line).toBe('RESULT "balance please"');
+  });
+
+  it("the executor drops a plain call its caller cancelled: no answer is sent, nothing waits for it", async () => {
+    const { connection } = await startController("unix");
+    const worker = Spawned.script("test/fixtures/peer.js", { ...connection.env, DAFFI_NAME: "worker", DAFFI_LOG_LEVEL: "debug" });
+    await worker.waitForLine(/^READY$/);
+    await using g = await Global.start({ processName: "impatient", ...connection.options, logLevel: "silent" });
+    const abandoned = g.call.slowEcho("late", 0.5).bg();
+    await sleep(100);
+    abandoned.cancel();
+    expect(await settled(abandoned.get())).toBeInstanceOf(CancelledError);
+    await worker.waitForLine(/DEBUG: .* \| node\[worker\] \| 'slowEcho' of 'impatient' was cancelled: it ends without an answer/, 2000);
+    expect(await g.call.slowEcho("mine", 0.1)).toBe("mine");
+  });
+
+  it("the executor drops work whose deadline passed, without an answer", async () => {
+    const { connection } = await startController("unix");
+    const worker = Spawned.script("test/fixtures/peer.js", { ...connection.env, DAFFI_NAME: "worker", DAFFI_LOG_LEVEL: "debug" });
+    await worker.waitForLine(/^READY$/);
+    // A caller that cannot send CANCEL (it is frozen right after calling): the deadline alone ends the call.
+    const frozen = Spawned.script("test/fixtures/caller.js", { ...connection.env, DAFFI_NAME: "frozen", DAFFI_CALL: "slowEcho", DAFFI_ARGS: JSON.stringify(["x", 3]), DAFFI_TIMEOUT: "1" });
+    await frozen.waitForLine(/^READY$/);
+    await sleep(200); // the call is out
+    frozen.kill("SIGSTOP");
+    await worker.waitForLine(/'slowEcho' of 'frozen' passed its deadline: it ends without an answer/, 3000);
+    frozen.kill("SIGKILL");
+  });
+});
+
+describe("reconnection", () => {
+  it("a node whose link went half-open comes back at once: it replaces its own stale session instead of being refused", async () => {
+    const controller = new Spawned("controller", [CLI, "controller", "--host", "127.0.0.1", "--port", "0", "--heartbeat", "3"]);
+    const [, port] = await controller.waitForLine(/port: (\d+) \]/);
+    const proxy = await TcpProxy.start({ host: "127.0.0.1", port: Number(port) });
+    try {
+      const node = Spawned.script("test/fixtures/peer.js", { DAFFI_NAME: "halfopen", DAFFI_HOST: "127.0.0.1", DAFFI_PORT: String(proxy.port), DAFFI_HEARTBEAT: "0.5" });
+      await node.waitForLine(/^READY$/);
+      await using g = await Global.start({ host: "127.0.0.1", port: Number(port), logLevel: "silent" });
+      expect(await g.call.sleep_halfopen(0)).toBe("halfopen");
+      const frozenAt = Date.now();
+      proxy.freeze();
+      await node.waitForLine(/lost the connection to Controller/, 5000);
+      // Well before the controller's own heartbeat (3 s, so about 6 s) would have dropped the stale session.
+      await eventually(async () => (await settled(g.call.sleep_halfopen(0).fg({ timeout: 0.5 }))) === "halfopen", 4500, "the node is back");
+      expect(Date.now() - frozenAt).toBeLessThan(5000);
+      expect(node.stderr.join("\n")).not.toMatch(/refused/);
+      await controller.waitForLine(/Node 'halfopen' reconnected: its previous connection is closed/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("another process claiming a live name is still refused", async () => {
+    const { connection } = await startController("unix");
+    await using first = await Global.start({ processName: "taken", ...connection.options, logLevel: "silent" });
+    await expect(Global.start({ processName: "taken", ...connection.options, logLevel: "silent" })).rejects.toThrow(/already used/);
+    expect(first.processName).toBe("taken");
+  });
+
+  it("after the controller restarts, waitFunction and registeredCallbacks answer from the new controller's view only", async () => {
+    const folder = tempSocketFolder();
+    let controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await controller.waitForLine(/Controller has been started/);
+    const provider = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "provider" });
+    await provider.waitForLine(/^READY$/);
+    let connects = 0;
+    let disconnects = 0;
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent", onNodeConnect: () => connects++, onNodeDisconnect: () => disconnects++ });
+    await g.waitFunction("add", { timeout: 5 });
+    provider.kill("SIGSTOP"); // it will not reconnect before we let it
+    controller.kill("SIGKILL");
+    await eventually(() => disconnects === 1, 5000, "the node saw the controller go");
+    expect(g.registeredCallbacks).toEqual({});
+    controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await controller.waitForLine(/Controller has been started/);
+    await eventually(() => connects === 1, 5000, "the node is back");
+    await expect(g.waitFunction("add", { timeout: 0.5 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(g.registeredCallbacks.add).toBeUndefined();
+    provider.kill("SIGCONT");
+    await g.waitFunction("add", { timeout: 10 });
+    expect(await g.call.add(2, 3)).toBe(5);
+  });
+});
+
+describe("streams end with their link", () => {
+  it("when the link drops, the executor's generators end (finally runs) and readers fail with NodeDisconnectedError; stop() returns at once", async () => {
+    const folder = tempSocketFolder();
+    const controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await controller.waitForLine(/Controller has been started/);
+    const streamer = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "streamer" });
+    await streamer.waitForLine(/^READY$/);
+    const g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
+    const iterator = g.call.endless()[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toBe(0);
+    controller.kill("SIGKILL");
+    const outcome = await settled((async () => {
+      for (;;) if ((await iterator.next()).done) return "done";
+    })());
+    expect(outcome).toBeInstanceOf(NodeDisconnectedError);
+    await streamer.waitForLine(/^endless ended$/, 5000);
+    const stoppedAt = Date.now();
+    await g.stop();
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+  });
+});
+
+describe("registration", () => {
+  it("a callback added between HELLO and WELCOME is announced once the node is connected", async () => {
+    const folder = tempSocketFolder();
+    const controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await controller.waitForLine(/Controller has been started/);
+    controller.kill("SIGSTOP"); // the node's HELLO waits in the socket
+    const g = new Global({ processName: "window", unixSockPath: folder, logLevel: "silent" });
+    await sleep(300);
+    callback(function addedInTheWindow(): string {
+      return "announced";
+    });
+    controller.kill("SIGCONT");
+    try {
+      await g.waitFunction("addedInTheWindow", { timeout: 5 });
+      expect(await g.call.addedInTheWindow()).toBe("announced");
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it("1,000 callbacks registered one by one cause a handful of REGISTER and REGISTRY messages, not 1,000", async () => {
+    const folder = tempSocketFolder();
+    const controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder], { DAFFI_LOG_LEVEL: "debug" });
+    await controller.waitForLine(/Controller has been started/);
+    const many = Spawned.script("test/fixtures/many-callbacks.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_COUNT: "1000" });
+    await many.waitForLine(/^DONE 1000$/);
+    const registries = controller.stderr.filter((line) => line.includes("Registry sent to"));
+    expect(registries.length).toBeGreaterThan(0);
+    expect(registries.length).toBeLessThan(6);
+  });
+});
