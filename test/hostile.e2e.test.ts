@@ -9,7 +9,7 @@ import { NodeSession } from "../runtime/controller/NodeSession";
 import { Router } from "../runtime/controller/Router";
 import { Logger } from "../runtime/log/Logger";
 import { decode, encode } from "../runtime/wire/codec";
-import type { Frame, ReceivedFrame } from "../runtime/wire/Frame";
+import { type Frame, withDefaults } from "../runtime/wire/Frame";
 import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { Kind } from "../runtime/wire/Kind";
 import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
@@ -63,7 +63,7 @@ describe("the router (property-based)", () => {
     };
     const router = new Router("controller", new Logger("controller", "fuzz", "silent"));
     const [caller, executor, hostile] = [session("caller"), session("executor"), session("hostile")];
-    const hello = (name: string, callbacks: string[]) => ({ kind: Kind.HELLO, name, payload: encode({ callbacks }) }) as unknown as ReceivedFrame;
+    const hello = (name: string, callbacks: string[]) => withDefaults({ kind: Kind.HELLO, name, payload: encode({ callbacks }) });
     router.handle(caller, hello("caller", []));
     router.handle(executor, hello("executor", ["work"]));
     router.handle(hostile, hello("hostile", ["work2"]));
@@ -84,11 +84,11 @@ describe("the router (property-based)", () => {
     let callId = 1000;
     fc.assert(
       fc.property(fc.array(anyFrame, { maxLength: 20 }), (frames) => {
-        for (const frame of frames) router.handle(hostile, frame as unknown as ReceivedFrame); // never throws
+        for (const frame of frames) router.handle(hostile, withDefaults(frame as Frame)); // never throws, on anything the decoder can produce
         // A real call still goes from caller to executor and back.
         const id = ++callId;
-        router.handle(caller, { kind: Kind.CALL, callId: id, name: "work", payload: encode([1]) } as unknown as ReceivedFrame);
-        router.handle(executor, { kind: Kind.RESULT, callId: id, target: "caller", incarnation: caller.incarnation, payload: encode(2) } as unknown as ReceivedFrame);
+        router.handle(caller, withDefaults({ kind: Kind.CALL, callId: id, name: "work", payload: encode([1]) }));
+        router.handle(executor, withDefaults({ kind: Kind.RESULT, callId: id, target: "caller", incarnation: caller.incarnation, payload: encode(2) }));
       }),
       { numRuns: 500 },
     );

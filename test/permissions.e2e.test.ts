@@ -14,6 +14,10 @@ import {
   TransferNotAllowedError,
   ValidationError,
 } from "../runtime";
+import * as grpc from "@grpc/grpc-js";
+import { decode, encode } from "../runtime/wire/codec";
+import { Kind } from "../runtime/wire/Kind";
+import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
 import { makeCertificates, type Certificates } from "./helpers/certificates";
 import { settled } from "./helpers/settled";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
@@ -30,7 +34,7 @@ const AUTH = {
       serve: ["add*", "echo", "chunks", "tick*", "menu", "whoami", "relay", "sleep_*"],
       call: [],
     },
-    web: { token: "env:WEB_TOKEN", processNames: ["web-*"], serve: [], call: ["add", "tick", "ticksOf", "echo"] },
+    web: { token: "env:WEB_TOKEN", processNames: ["web-*"], serve: [], call: ["add", "tick", "ticksOf", "echo", "svc.*.*.read"] },
     ops: { token: "env:OPS_TOKEN", processNames: ["*"], serve: ["*"], call: ["*"], transfer: true },
   },
 };
@@ -138,7 +142,7 @@ describe("call", () => {
     for (const [kind, outcome] of Object.entries(outcomes)) {
       expect([kind, outcome]).toEqual([kind, expect.any(PermissionDeniedError)]);
     }
-    expect((outcomes.fg as Error).message).toBe("identity 'web' may not call 'whoami' (it may call: add, tick, ticksOf, echo)");
+    expect((outcomes.fg as Error).message).toBe("identity 'web' may not call 'whoami' (it may call: add, tick, ticksOf, echo, svc.*.*.read)");
     expect((outcomes.transfer as Error).message).toMatch(/may not use transferAndCall \(it needs transfer: true\)/);
     expect(Date.now() - startedAt).toBeLessThan(5000);
     // Nothing ran: the refused calls never reached a worker.
@@ -238,6 +242,62 @@ describe("the auth option and file", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(loopback.stderr.some((line) => line.startsWith("WARNING"))).toBe(false);
     expect(open.stderr.filter((line) => line.startsWith("WARNING"))).toHaveLength(1);
+  });
+});
+
+describe("hostile peers of a controller with auth", () => {
+  /** A raw gRPC stream on Connect (no daffi node): sends what the test says, collects what comes back. */
+  function rawStream(): { stream: grpc.ClientDuplexStream<Buffer, Buffer>; received: Promise<Buffer[]> } {
+    const client = new grpc.Client(`unix:${path.join(folder, ".sock")}`, grpc.credentials.createInsecure());
+    const stream = client.makeBidiStreamRequest<Buffer, Buffer>("/daffi.Daffi/Connect", (b) => b, (b) => b);
+    const frames: Buffer[] = [];
+    const received = new Promise<Buffer[]>((resolve) => {
+      stream.on("data", (data: Buffer) => frames.push(data));
+      stream.on("error", () => resolve(frames));
+      stream.on("end", () => resolve(frames));
+    });
+    stream.on("close", () => client.close());
+    return { stream, received };
+  }
+
+  it("nothing after a refused HELLO is looked at: a valid HELLO and a call in the same batch are not handled", async () => {
+    const { stream, received } = rawStream();
+    stream.write(
+      encodeBatch({
+        frames: [
+          { kind: Kind.HELLO, name: "web-8", payload: encode({ callbacks: [], token: "guess" }) },
+          { kind: Kind.HELLO, name: "web-9", payload: encode({ callbacks: [], token: TOKENS.WEB_TOKEN }) },
+          { kind: Kind.CALL, callId: 1, name: "tick", payload: encode(["after-refusal"]) },
+        ],
+      }),
+    );
+    const answers = (await received).flatMap((bytes) => decodeBatch(bytes));
+    expect(answers.map((frame) => [frame.kind, frame.callId])).toEqual([[Kind.ERROR, 0]]);
+    await using ops = await start("ops-5", TOKENS.OPS_TOKEN);
+    expect(await ops.call.ticksOf("after-refusal")).toBe(0);
+    expect(controller.stderr.join("\n")).not.toMatch(/web-9/);
+  });
+
+  it("a HELLO of more than 1 MiB is refused before it is decoded", async () => {
+    const { stream, received } = rawStream();
+    stream.write(encodeBatch({ frames: [{ kind: Kind.HELLO, name: "web-big", payload: encode({ callbacks: new Array(600_000).fill("x") }) }] }));
+    const [refusal] = (await received).flatMap((bytes) => decodeBatch(bytes));
+    expect(decode<{ code: string; message: string }>(refusal!.payload)).toMatchObject({ code: "PROTOCOL", message: "a HELLO of more than 1048576 bytes" });
+  });
+
+  it("an overlong callback name is refused at once, without matching it against the patterns; the controller stays responsive", async () => {
+    await using web = await start("web-3", TOKENS.WEB_TOKEN);
+    const long = `svc.${".".repeat(400_000)}`;
+    await expect(web.call[long]!().fg({ timeout: 10 })).rejects.toThrow(/at most 1000 characters/);
+    expect(await web.call.add(1, 1)).toBe(2);
+  });
+
+  it("an auth file that is not JSON is refused without quoting it (it may hold a token)", async () => {
+    const file = path.join(tempSocketFolder(), "auth.json");
+    fs.writeFileSync(file, '{ "identities": { "a": { "token": s3cr3t-literal-token-value } } }');
+    const cli = new Spawned("controller", [CLI, "controller", "--unix-sock-path", tempSocketFolder(), "--auth", file]);
+    await cli.waitForLine(/is not valid JSON/);
+    expect(cli.stderr.join("\n")).not.toContain("s3cr3t");
   });
 });
 

@@ -33,7 +33,7 @@ const mode = (target: string) => fs.statSync(target).mode & 0o7777;
 
 describe("a controller of another user", () => {
   it("a node refuses the socket of another user's controller in the folder it was given, naming the path, owner and mode", async () => {
-    const folder = path.join(sharedFolder(), "daffi");
+    const folder = path.join(sharedFolder(true), "daffi");
     const controller = controllerOfNobody(["--unix-sock-path", folder]);
     await controller.waitForLine(/Controller has been started successfully/);
     expect(fs.statSync(folder).uid).toBe(Number(NOBODY));
@@ -65,9 +65,45 @@ describe("a controller of another user", () => {
   });
 });
 
+describe("sockets and folders that others could have placed", () => {
+  it("a socket of another user in a sticky folder is refused", async () => {
+    const folder = sharedFolder(true);
+    const fake = new Spawned("a server of uid 65534", ["--", process.execPath, "-e", `require("net").createServer().listen(${JSON.stringify(path.join(folder, ".sock"))}, () => console.log("LISTENING"))`], {}, "setpriv", [
+      "--reuid",
+      NOBODY,
+      "--regid",
+      NOBODY,
+      "--clear-groups",
+    ]);
+    await fake.waitForLine(/^LISTENING$/);
+    await expect(Global.start({ unixSockPath: folder, logLevel: "silent", connectTimeout: 2 })).rejects.toThrow(/the socket file '.*\.sock' is owned by another user \(owner uid 65534/);
+    await expect(Global.start({ initController: true, unixSockPath: folder, logLevel: "silent" })).rejects.toThrow(/owned by another user/);
+  });
+
+  it("a folder under a parent that others may write into (without the sticky bit) is refused, naming the parent", async () => {
+    const parent = sharedFolder();
+    const folder = path.join(parent, "mine");
+    fs.mkdirSync(folder, { mode: 0o700 });
+    await expect(Global.start({ initController: true, unixSockPath: folder, logLevel: "silent" })).rejects.toThrow(
+      new RegExp(`the socket folder's parent '${parent}' is writable by other users`),
+    );
+    await expect(Global.start({ unixSockPath: folder, logLevel: "silent", connectTimeout: 1 })).rejects.toThrow(/writable by other users/);
+  });
+
+  it("a node connects only to a socket that is there when it checks: before, it waits (and says why)", async () => {
+    const folder = path.join(tempSocketFolder(), "later");
+    const waiting = Global.start({ unixSockPath: folder, logLevel: "silent", connectTimeout: 1 });
+    await expect(waiting).rejects.toThrow(new RegExp(`no controller answered within 1s \\(last error: no controller listens on ${path.join(folder, ".sock")} yet\\)`));
+    await using g = await Global.start({ initController: true, unixSockPath: folder, logLevel: "silent" });
+    await using node = await Global.start({ unixSockPath: folder, logLevel: "silent", connectTimeout: 5 });
+    expect(node.unixSockPath).toBe(folder);
+    expect(g.isController).toBe(true);
+  });
+});
+
 describe("modes of the socket folder and file", () => {
   it("under umask 000, the folder daffi creates is 0700 and the socket 0600; a node of the same user connects", async () => {
-    const tmp = sharedFolder();
+    const tmp = sharedFolder(true);
     const controller = new Spawned("controller", ["-c", `umask 000; exec "${process.execPath}" "${CLI}" controller`], { TMPDIR: tmp }, "sh");
     await controller.waitForLine(/Controller has been started successfully/);
     const folder = path.join(tmp, "daffi");

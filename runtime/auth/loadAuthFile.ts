@@ -4,11 +4,18 @@ import { ConfigurationError } from "../errors/DaffiError";
 import { type AuthOptions, checkAuthOptions } from "./AuthOptions";
 
 export function loadAuthFile(file: string, env: NodeJS.ProcessEnv = process.env): AuthOptions {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    text = fs.readFileSync(file, "utf8");
   } catch (error) {
     throw new ConfigurationError(`cannot read the auth file '${file}': ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the text around the mistake, which may be a token.
+    throw new ConfigurationError(`the auth file '${file}' is not valid JSON`);
   }
   const identities = (parsed as { identities?: unknown } | null)?.identities;
   if (typeof identities === "object" && identities !== null) {

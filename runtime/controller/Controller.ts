@@ -68,7 +68,7 @@ export class Controller {
           error ? reject(new ConfigurationError(`controller cannot listen on ${describeAddress(this.address)}: ${error.message}`)) : resolve(bound),
         ),
       );
-    const port = this.address.kind === "unix" ? await bindPrivately(this.address.socketPath, bind) : await bind();
+    const port = this.address.kind === "unix" ? await bindPrivately(this.address.folder, this.address.socketPath, bind) : await bind();
     if (this.address.kind === "tcp") this.address = { ...this.address, port };
     this.server = server;
     this.log.info(
@@ -145,6 +145,7 @@ export class Controller {
     };
     stream.on("data", (frames: ReceivedFrame[]) => {
       for (const frame of frames) {
+        if (session.closed) return; // refused: the rest of what it sent is not looked at
         try {
           this.router.handle(session, frame);
         } catch (error) {

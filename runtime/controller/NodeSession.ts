@@ -29,15 +29,24 @@ export class NodeSession {
   /** SHA-256 of the secret of the process behind it: the same process reconnecting may replace this session. */
   secretDigest?: Buffer;
 
+  /** Set once the controller ended the stream: nothing more it sent is handled. */
+  closed = false;
+
   constructor(
     private readonly writer: FrameWriter,
     /** Ends the stream from the controller's side. */
-    readonly close: () => void,
+    private readonly end: () => void,
     /** For logs: where the node connects from. */
     readonly peer: string,
     /** What the link knows of the peer (its client certificate, whether it is in-process); HELLO adds the token. */
     readonly credentials: Omit<Credentials, "token"> = { local: false },
   ) {}
+
+  /** Ends the stream from the controller's side. */
+  close(): void {
+    this.closed = true;
+    this.end();
+  }
 
   get admitted(): boolean {
     return this.name !== "";

@@ -10,6 +10,8 @@ import { Kind, Mode } from "../wire/Kind";
 import type { WireError } from "../errors/wireError";
 import type { ErrorCode } from "../errors/DaffiError";
 import type { RegistrySnapshot } from "../registry/RegistryView";
+import { Throttle } from "../log/Throttle";
+import { MAX_CALLBACKS_PER_NODE, MAX_HELLO_BYTES, MAX_NAME_LENGTH, MAX_REGISTER_BYTES } from "../wire/limits";
 import { NodeSession, type Route } from "./NodeSession";
 
 export class Router {
@@ -28,6 +30,8 @@ export class Router {
   /** Numbers the sessions: a caller's connection is told apart from its later ones (proto: incarnation). */
   private nextIncarnation = 1;
   private broadcastScheduled = false;
+  /** Refusals are logged, but a flood of them is not. */
+  private readonly refusals = new Throttle();
 
   snapshot(): RegistrySnapshot {
     const callbacks: Array<[string, string[]]> = [];
@@ -109,6 +113,8 @@ export class Router {
   private admit(session: NodeSession, frame: ReceivedFrame): void {
     const name = frame.name;
     if (!name) return this.refuse(session, "PROTOCOL", "HELLO without a process name");
+    if (name.length > MAX_NAME_LENGTH) return this.refuse(session, "PROTOCOL", `a process name longer than ${MAX_NAME_LENGTH} characters`);
+    if (frame.payload.length > MAX_HELLO_BYTES) return this.refuse(session, "PROTOCOL", `a HELLO of more than ${MAX_HELLO_BYTES} bytes`);
     let hello: unknown;
     try {
       hello = decode(frame.payload);
@@ -148,6 +154,7 @@ export class Router {
   }
 
   private register(session: NodeSession, frame: ReceivedFrame): void {
+    if (frame.payload.length > MAX_REGISTER_BYTES) return this.log.warn(`Ignored a REGISTER of ${frame.payload.length} bytes from '${shown(session.name)}'`);
     let payload: unknown;
     try {
       payload = decode(frame.payload);
@@ -162,25 +169,37 @@ export class Router {
    * The callbacks the session's identity may serve. The others are not registered: the controller
    * logs them and tells the node (an ERROR without call id, after WELCOME), the rest is served.
    */
-  private served(session: NodeSession, names: string[]): string[] {
+  private served(session: NodeSession, listed: string[]): string[] {
+    // Names beyond the bounds are not taken (and not matched against patterns).
+    const bounded = listed.slice(0, MAX_CALLBACKS_PER_NODE).filter((name) => name.length > 0 && name.length <= MAX_NAME_LENGTH);
+    const names = [...new Set(bounded)]; // a name listed twice is served once (a broadcast must not reach it twice)
+    if (bounded.length < listed.length) {
+      const message = `callbacks beyond ${MAX_CALLBACKS_PER_NODE}, empty or longer than ${MAX_NAME_LENGTH} characters are not registered (${listed.length - bounded.length} of them)`;
+      this.log.warn(`Node '${shown(session.name)}': ${message}`);
+      this.sendError(session, 0, this.controllerName, "PROTOCOL", message);
+    }
     const allowed = names.filter((name) => session.identity.mayServe(name));
     if (allowed.length === names.length) return allowed;
     const refused = names.filter((name) => !session.identity.mayServe(name));
-    const listed = refused.slice(0, 10).map((name) => `'${shown(name, 64)}'`).join(", ") + (refused.length > 10 ? ` and ${refused.length - 10} more` : "");
-    const message = `identity '${session.identity.name}' may not serve ${listed}: not registered`;
+    const which = refused.slice(0, 10).map((name) => `'${shown(name, 64)}'`).join(", ") + (refused.length > 10 ? ` and ${refused.length - 10} more` : "");
+    const message = `identity '${session.identity.name}' may not serve ${which}: not registered`;
     this.log.warn(`Node '${shown(session.name)}': ${message}`);
     this.sendError(session, 0, this.controllerName, "PERMISSION_DENIED", message);
     return allowed;
   }
 
   private refuse(session: NodeSession, code: ErrorCode, message: string): void {
-    this.log.warn(`Refused a node from ${session.peer}: ${shown(message, 400)}`);
+    const line = this.refusals.admit(`Refused a node from ${session.peer}: ${shown(message, 400)}`);
+    if (line) this.log.warn(line);
     this.sendError(session, 0, this.controllerName, code, message);
     session.close();
   }
 
   private routeCall(caller: NodeSession, frame: ReceivedFrame): void {
     if (this.stopping) return this.sendError(caller, frame.callId, this.controllerName, "STOPPED", "the controller is stopping");
+    if (frame.name.length > MAX_NAME_LENGTH || frame.target.length > MAX_NAME_LENGTH) {
+      return this.sendError(caller, frame.callId, this.controllerName, "PROTOCOL", `callback and process names are at most ${MAX_NAME_LENGTH} characters`);
+    }
     const denied = caller.identity.refuseCall(frame.name);
     if (denied) return this.sendError(caller, frame.callId, this.controllerName, denied.code, denied.message);
     const executors = this.pickExecutors(caller, frame);

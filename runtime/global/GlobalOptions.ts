@@ -4,6 +4,7 @@ import type { LogLevel } from "../log/Logger";
 import type { Global } from "./Global";
 import type { TlsOptions } from "../wire/tls";
 import { type AuthOptions, checkAuthOptions } from "../auth/AuthOptions";
+import { MAX_NAME_LENGTH } from "../wire/limits";
 
 export type LifecycleHook = (g: Global, processName: string) => unknown;
 
@@ -75,8 +76,8 @@ export function checkOptions(options: GlobalOptions): void {
     if (!known.has(key)) throw new ConfigurationError(`unknown Global option '${key}'`);
   }
   const { processName, host, port, unixSockPath, initController, initNode } = options;
-  if (processName !== undefined && (typeof processName !== "string" || processName.length === 0)) {
-    throw new ConfigurationError("processName must be a non-empty string");
+  if (processName !== undefined && (typeof processName !== "string" || processName.length === 0 || processName.length > MAX_NAME_LENGTH)) {
+    throw new ConfigurationError(`processName must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
   }
   if (host !== undefined && (typeof host !== "string" || host.length === 0)) throw new ConfigurationError("host must be a non-empty string");
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {

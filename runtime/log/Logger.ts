@@ -22,11 +22,12 @@ const MAX_LINE = 4096;
 const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /**
- * One line, always: control characters (which could forge a line, or a terminal's colours) are
+ * One line, always: control characters (which could forge a line, or a terminal's colours) and
+ * bidirectional overrides (which could make a line read as another) are
  * shown escaped, as `\n` or `\u001b`, and an overlong message is cut.
  */
 export function escapeLine(message: string): string {
-  const escaped = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const escaped = message.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (char) => named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return escaped.length <= MAX_LINE ? escaped : `${escaped.slice(0, MAX_LINE)}…(cut)`;
 }
 

@@ -17,7 +17,7 @@ import { FrameWriter } from "../wire/FrameWriter";
 import type { LocalEnd } from "../wire/LocalLink";
 import { Kind } from "../wire/Kind";
 import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
-import { checkSocketFolder } from "../wire/socketFolder";
+import { checkSocketFolder, checkSocketToConnect } from "../wire/socketFolder";
 import { CallExecutor, DEFAULT_MAX_CONCURRENT_CALLS } from "./CallExecutor";
 import type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 import { ConnectionLife } from "./ConnectionState";
@@ -28,6 +28,8 @@ export type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 const PROTOCOL_VERSION = 1;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2000;
+/** The most callbacks listed in HELLO (well within the controller's MAX_HELLO_BYTES); more are sent in a REGISTER after WELCOME. */
+const HELLO_CALLBACKS = 500;
 /** The largest timeout_ms a frame carries (uint32): longer timeouts are kept locally, the executor sees this much. */
 const MAX_TIMEOUT_MS = 0xffff_ffff;
 
@@ -112,7 +114,7 @@ export class Node {
     this.settings = settings;
     this.address = address;
     try {
-      this.checkSocket();
+      if (!settings.local && address.kind === "unix") checkSocketFolder(address.folder, address.socketPath);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -250,7 +252,8 @@ export class Node {
     const local = this.settings.local?.();
     if (this.settings.local && !local) return this.onStreamClosed(undefined, new Error("the controller of this process is stopped"));
     try {
-      this.checkSocket(); // again at every attempt: the folder may have changed hands while we were away
+      // At every attempt: the folder may have changed hands while we were away, and a socket not there yet is not connected to.
+      if (!local && this.address?.kind === "unix") checkSocketToConnect(this.address.folder, this.address.socketPath);
     } catch (error) {
       return this.onStreamClosed(undefined, error as Error);
     }
@@ -279,14 +282,12 @@ export class Node {
     stream.on("error", close);
     stream.on("end", () => close());
     stream.on("close", () => close());
-    this.announcedVersion = this.callbacks.version;
-    const hello = { protocol: PROTOCOL_VERSION, callbacks: this.callbacks.names(), secret: this.secret, ...(this.settings.token === undefined ? {} : { token: this.settings.token }) };
+    // A long list of callbacks waits for WELCOME (a REGISTER): a controller reads only a small HELLO from a peer it does not know yet.
+    const names = this.callbacks.names();
+    const inHello = names.length <= HELLO_CALLBACKS;
+    this.announcedVersion = inHello ? this.callbacks.version : -1;
+    const hello = { protocol: PROTOCOL_VERSION, callbacks: inHello ? names : [], secret: this.secret, ...(this.settings.token === undefined ? {} : { token: this.settings.token }) };
     writer.send({ kind: Kind.HELLO, name: this.processName, payload: encode(hello) });
-  }
-
-  /** A UNIX socket is used only in a folder no other user could have put it in (ConfigurationError otherwise). */
-  private checkSocket(): void {
-    if (!this.settings.local && this.address?.kind === "unix") checkSocketFolder(this.address.folder, this.address.socketPath);
   }
 
   /** Callbacks added or changed: one REGISTER per event-loop turn, sent once connected (WELCOME sends what is missing). */

@@ -1,6 +1,7 @@
 // The callbacks this process exposes, by remote name; the node announces them to the controller.
 import { ConfigurationError } from "../errors/DaffiError";
 import type { MethodMetadata } from "./metadata";
+import { MAX_NAME_LENGTH } from "../wire/limits";
 
 export interface CallbackEntry {
   readonly name: string;
@@ -34,6 +35,9 @@ export class CallbackRegistry {
   /** Adds entries all at once: either every name is free, or nothing is added. */
   add(entries: CallbackEntry[]): void {
     for (const entry of entries) {
+      if (entry.name.length === 0 || entry.name.length > MAX_NAME_LENGTH) {
+        throw new ConfigurationError(`callback names are 1 to ${MAX_NAME_LENGTH} characters long; '${entry.name.slice(0, 40)}…' of ${entry.origin} is not`);
+      }
       const existing = this.entries.get(entry.name);
       if (existing && existing.fn !== entry.fn) {
         throw new ConfigurationError(

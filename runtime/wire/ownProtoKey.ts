@@ -14,6 +14,13 @@ const MAX_VISITS = 1_000_000;
 export function refuseOwnProtoKey(value: unknown, encoded: Uint8Array, root = "$input"): void {
   if (Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength).indexOf(PROTO_KEY) === -1) return;
   const path = findOwnProtoKey(value, root);
+  if (path === null) {
+    throw new ValidationError(`${root} holds more than ${MAX_VISITS} objects and "__proto__" somewhere: too many to check it is not an own key`, {
+      path: root,
+      expected: `at most ${MAX_VISITS} objects`,
+      value: undefined,
+    });
+  }
   if (path !== undefined) {
     throw new ValidationError(`${path} is an own property named "__proto__", which cannot be sent as it is (it would arrive renamed): rename the key`, {
       path,
@@ -23,10 +30,12 @@ export function refuseOwnProtoKey(value: unknown, encoded: Uint8Array, root = "$
   }
 }
 
-function findOwnProtoKey(root: unknown, rootPath: string): string | undefined {
+/** The path of the first own `__proto__` key; undefined when there is none; null when there are too many objects to tell. */
+function findOwnProtoKey(root: unknown, rootPath: string): string | undefined | null {
   const stack: Array<[unknown, string]> = [[root, rootPath]];
   const seen = new Set<object>();
-  while (stack.length > 0 && seen.size < MAX_VISITS) {
+  while (stack.length > 0) {
+    if (seen.size >= MAX_VISITS) return null;
     const [value, path] = stack.pop()!;
     if (typeof value !== "object" || value === null || seen.has(value) || ArrayBuffer.isView(value)) continue;
     seen.add(value);

@@ -1,6 +1,7 @@
 // The UNIX socket's folder is what keeps other local users out: private to this user, checked before listening or connecting.
 import * as fs from "node:fs";
 import * as net from "node:net";
+import * as path from "node:path";
 import { ConfigurationError } from "../errors/DaffiError";
 
 /** Mode of a folder daffi creates for its socket, and of the socket file. */
@@ -38,33 +39,65 @@ function statOrUndefined(target: string, follow: boolean): fs.Stats | undefined 
 }
 
 /**
- * Throws ConfigurationError unless the folder (when it exists) and the socket in it (when it exists)
- * can only have been put there by this user or root: owned by one of them, and the folder not
- * writable by group or others — except with the sticky bit, where others cannot replace an entry
- * they do not own (then the socket file's own owner is what counts).
+ * One folder of the path: a symbolic link only of a trusted owner, a folder of a trusted owner,
+ * not writable by group or others unless sticky (where others cannot rename or remove what they do not own).
+ * Returns whether it is sticky and open to others; undefined when it does not exist.
  */
-export function checkSocketFolder(folder: string, socketPath: string): void {
-  const me = currentUid();
-  if (me === undefined) return;
+function checkFolder(folder: string, me: number, what: string): { shared: boolean } | undefined {
   const link = statOrUndefined(folder, false);
-  if (!link) return;
-  if (link.isSymbolicLink() && !trusted(link.uid, me)) refuse("folder", folder, link, "a symbolic link of another user", me);
+  if (!link) return undefined;
+  if (link.isSymbolicLink() && !trusted(link.uid, me)) refuse(what, folder, link, "a symbolic link of another user", me);
   const stats = link.isSymbolicLink() ? statOrUndefined(folder, true) : link;
-  if (!stats) return;
-  if (!stats.isDirectory()) refuse("folder", folder, stats, "not a folder", me);
-  if (!trusted(stats.uid, me)) refuse("folder", folder, stats, "owned by another user", me);
-  const sticky = (stats.mode & 0o1000) !== 0;
-  if ((stats.mode & 0o022) !== 0 && !sticky) refuse("folder", folder, stats, "writable by other users", me);
+  if (!stats) return undefined;
+  if (!stats.isDirectory()) refuse(what, folder, stats, "not a folder", me);
+  if (!trusted(stats.uid, me)) refuse(what, folder, stats, "owned by another user", me);
+  const open = (stats.mode & 0o022) !== 0;
+  if (open && (stats.mode & 0o1000) === 0) refuse(what, folder, stats, "writable by other users", me);
+  return { shared: open };
+}
+
+/** The folders above `folder`, nearest first. */
+function ancestors(folder: string): string[] {
+  const chain: string[] = [];
+  for (let at = path.dirname(path.resolve(folder)); ; at = path.dirname(at)) {
+    chain.push(at);
+    if (path.dirname(at) === at) return chain;
+  }
+}
+
+/**
+ * Throws ConfigurationError unless nobody but this user or root could have put the socket there:
+ * the folder and every folder above it owned by one of them and not writable by others (sticky
+ * ones excepted, as /tmp), and the socket (when there) owned by one of them too. Returns whether
+ * the socket file exists.
+ */
+export function checkSocketFolder(folder: string, socketPath: string): boolean {
+  const me = currentUid();
+  if (me === undefined) return fs.existsSync(socketPath);
+  const own = checkFolder(folder, me, "folder");
+  for (const above of ancestors(folder)) checkFolder(above, me, "folder's parent");
+  if (!own) return false;
   const socket = statOrUndefined(socketPath, false);
-  if (socket && !trusted(socket.uid, me)) refuse("file", socketPath, socket, "owned by another user", me);
+  if (!socket) return false;
+  if (!trusted(socket.uid, me)) refuse("file", socketPath, socket, "owned by another user", me);
+  if (!socket.isSocket()) refuse("file", socketPath, socket, "not a socket", me);
+  return true;
+}
+
+/**
+ * A node connects only to a socket that exists and passed the checks: a folder or socket that is
+ * not there yet could be made by someone else between the check and the connection, so it counts
+ * as "no controller yet" (the node retries).
+ */
+export function checkSocketToConnect(folder: string, socketPath: string): void {
+  if (!checkSocketFolder(folder, socketPath)) throw new Error(`no controller listens on ${socketPath} yet`);
 }
 
 /** Creates the folder private to this user (0700, whatever the umask), checks it, and clears a socket left by a dead controller. */
 export async function prepareSocketFolder(folder: string, socketPath: string): Promise<void> {
   const created = fs.mkdirSync(folder, { recursive: true, mode: FOLDER_MODE });
   if (created !== undefined) fs.chmodSync(folder, FOLDER_MODE);
-  checkSocketFolder(folder, socketPath);
-  if (!fs.existsSync(socketPath)) return;
+  if (!checkSocketFolder(folder, socketPath)) return;
   const alive = await new Promise<boolean>((resolve) => {
     const probe = net.connect(socketPath);
     probe.once("connect", () => {
@@ -78,20 +111,26 @@ export async function prepareSocketFolder(folder: string, socketPath: string): P
 }
 
 /**
- * Runs `bind` with a umask that keeps the socket file private from the moment it exists, then makes
- * sure it is 0600. (A umask cannot be set in a worker thread: there the chmod alone does it.)
+ * Runs `bind`, then makes the socket file 0600. Where the folder lets others in, a private umask
+ * covers the moment between the bind and the chmod. (A umask cannot be set in a worker thread.)
  */
-export async function bindPrivately<T>(socketPath: string, bind: () => Promise<T>): Promise<T> {
+export async function bindPrivately<T>(folder: string, socketPath: string, bind: () => Promise<T>): Promise<T> {
   let previous: number | undefined;
-  try {
-    previous = process.umask(0o177);
-  } catch {
-    previous = undefined;
+  if ((fs.statSync(folder).mode & 0o077) !== 0) {
+    try {
+      previous = process.umask(0o177);
+    } catch {
+      previous = undefined;
+    }
   }
+  let bound: T;
   try {
-    return await bind();
+    bound = await bind();
   } finally {
     if (previous !== undefined) process.umask(previous);
-    if (fs.existsSync(socketPath)) fs.chmodSync(socketPath, SOCKET_MODE);
   }
+  // Only our own socket, never through a link someone put in its place.
+  const socket = fs.lstatSync(socketPath);
+  if (socket.isSocket() && socket.uid === currentUid()) fs.chmodSync(socketPath, SOCKET_MODE);
+  return bound;
 }
