@@ -1,6 +1,6 @@
 // Calls that can be trusted: a call's identity across restarts, reconnection with a fresh view, cancellation and deadlines at the executor.
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { callback, CancelledError, Global, NodeDisconnectedError, TimeoutError } from "../runtime";
+import { callback, CancelledError, Global, NodeDisconnectedError, StoppedError, TimeoutError } from "../runtime";
 import { settled } from "./helpers/settled";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { startController, tempSocketFolder } from "./helpers/system";
@@ -168,5 +168,76 @@ describe("registration", () => {
     const registries = controller.stderr.filter((line) => line.includes("Registry sent to"));
     expect(registries.length).toBeGreaterThan(0);
     expect(registries.length).toBeLessThan(6);
+  });
+});
+
+describe("names that are Object.prototype keys", () => {
+  it("toString, constructor, __proto__ and hasOwnProperty work as process and callback names", async () => {
+    const { connection } = await startController("unix");
+    for (const name of ["a", "toString", "__proto__"]) {
+      const peer = Spawned.script("test/fixtures/peer.js", { ...connection.env, DAFFI_NAME: name });
+      await peer.waitForLine(/^READY$/);
+    }
+    callback("constructor", () => "constructed");
+    callback("hasOwnProperty", (key: string) => `has ${key}`);
+    await using g = await Global.start({ processName: "names", ...connection.options, logLevel: "silent" });
+    const menus = await g.call.menu().broadcast({ returnResult: true, timeout: 5 });
+    expect(Object.keys(menus).sort()).toEqual(["__proto__", "a", "toString"]);
+    expect(Object.hasOwn(menus, "__proto__")).toBe(true);
+    expect(menus.toString).toBe("toString menu");
+    expect(menus["__proto__"]).toBe("__proto__ menu");
+    await g.waitProcess("toString", { timeout: 5 });
+    await expect(g.waitProcess("valueOf", { timeout: 0.2 })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(g.waitFunction("isPrototypeOf", { timeout: 0.2 })).rejects.toBeInstanceOf(TimeoutError);
+    await g.waitFunction("constructor", { timeout: 5 });
+    expect(await g.call.constructor!()).toBe("constructed");
+    expect(await g.call.hasOwnProperty!("x")).toBe("has x");
+    expect(g.registeredCallbacks.constructor).toEqual(["names"]);
+    expect(Object.hasOwn(g.registeredCallbacks, "hasOwnProperty")).toBe(true);
+    expect(Object.getPrototypeOf(g.registeredCallbacks)).toBe(Object.prototype);
+  });
+});
+
+describe("durations of any length", () => {
+  const day = 24 * 3600;
+
+  it("a timeout, an eta, an interval or an atTime of 30 days neither fires early nor breaks the frame", async () => {
+    const { connection } = await startController("unix");
+    const worker = Spawned.script("test/fixtures/peer.js", { ...connection.env, DAFFI_NAME: "patient" });
+    await worker.waitForLine(/^READY$/);
+    await using g = await Global.start({ ...connection.options, logLevel: "silent" });
+    expect(await g.call.slowEcho("in time", 0.3).fg({ timeout: 30 * day })).toBe("in time");
+    // Above 2^32-1 ms (what timeout_ms holds): still one call among others, nothing else fails.
+    const [long, short] = await Promise.all([g.call.slowEcho("long", 0.2).fg({ timeout: 2 ** 33 / 1000 }), g.call.add(1, 2)]);
+    expect([long, short]).toEqual(["long", 3]);
+    const later = g.call.tick("eta").bg({ eta: 30 * day });
+    const task = await g.call.tick("interval").period({ interval: "25d" });
+    const atTime = await g.call.tick("atTime").period({ atTime: Date.now() + 30 * day * 1000 });
+    const noReturn = settled(g.call.tick("no-return").noReturn({ eta: 30 * day }));
+    await sleep(500);
+    expect(await g.call.ticksOf("interval")).toBe(0);
+    expect(await g.call.ticksOf("atTime")).toBe(0);
+    expect(await g.call.ticksOf("eta")).toBe(0);
+    expect(await g.call.ticksOf("no-return")).toBe(0);
+    later.cancel();
+    await task.cancel();
+    await atTime.cancel();
+    await g.stop();
+    expect(await noReturn).toBeInstanceOf(StoppedError);
+  });
+
+  it("a heartbeat gRPC cannot time is refused locally", async () => {
+    await expect(Global.start({ heartbeat: 30 * day, logLevel: "silent" })).rejects.toThrow(/heartbeat must be .* at most/);
+  });
+});
+
+describe("stop clears everything", () => {
+  it("etas of an hour, an hourly task and long waits end at stop(): the process exits by itself at once", async () => {
+    const script = Spawned.script("test/fixtures/stop-with-timers.js");
+    await script.waitForLine(/^STOPPED$/, 10_000);
+    const stoppedAt = Date.now();
+    await script.succeeds(5000);
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+    expect(script.stdout).toContain("OUTCOMES STOPPED STOPPED STOPPED STOPPED");
   });
 });

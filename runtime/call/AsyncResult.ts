@@ -1,5 +1,6 @@
 // The handle a BG call returns: the result later, whether it is done, and a way to cancel it.
-import { TimeoutError } from "../errors/DaffiError";
+import { CancelledError, TimeoutError } from "../errors/DaffiError";
+import { LongTimeout } from "./LongTimeout";
 
 export class AsyncResult<R> {
   private settled = false;
@@ -28,15 +29,15 @@ export class AsyncResult<R> {
   get(options: { timeout?: number } = {}): Promise<R> {
     const { timeout } = options;
     if (timeout === undefined || this.settled) return this.result;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`the result of '${this.name}' was not there within ${timeout}s`)), timeout * 1000);
+      timer = new LongTimeout(() => reject(new TimeoutError(`the result of '${this.name}' was not there within ${timeout}s`)), timeout * 1000);
     });
-    return Promise.race([this.result, expired]).finally(() => clearTimeout(timer));
+    return Promise.race([this.result, expired]).finally(() => timer?.clear());
   }
 
   /** Cancels the call: the remote side is told, get() rejects with CancelledError. No effect once done. */
   cancel(): void {
-    if (!this.settled) this.abort.abort();
+    if (!this.settled) this.abort.abort(new CancelledError(`the call to '${this.name}' was cancelled`));
   }
 }

@@ -9,8 +9,9 @@ import { Kind } from "../wire/Kind";
 export type BroadcastResult<R> = Record<string, R | DaffiError>;
 
 export class BroadcastCollector<R = unknown> {
-  private expected?: string[];
-  private readonly answers: BroadcastResult<R> = {};
+  private expected?: Set<string>;
+  /** By process name, in a Map: any name counts, `toString` and `__proto__` included. */
+  private readonly answers = new Map<string, R | DaffiError>();
 
   /**
    * Takes ACCEPTED (the list of processes) and each process's RESULT or ERROR. False for a frame that
@@ -26,7 +27,7 @@ export class BroadcastCollector<R = unknown> {
 
   /** The controller listed the processes the call went to. */
   accept(processes: string[]): void {
-    this.expected = processes;
+    this.expected = new Set(Array.isArray(processes) ? processes.filter((name) => typeof name === "string") : []);
   }
 
   get accepted(): boolean {
@@ -34,18 +35,18 @@ export class BroadcastCollector<R = unknown> {
   }
 
   answer(process: string, value: R | DaffiError): void {
-    if (this.expected?.includes(process)) this.answers[process] = value;
+    if (this.expected?.has(process)) this.answers.set(process, value);
   }
 
   get complete(): boolean {
-    return this.expected !== undefined && this.expected.every((process) => process in this.answers);
+    return this.expected !== undefined && this.answers.size === this.expected.size;
   }
 
-  /** What is there; processes that did not answer get a TimeoutError entry. */
+  /** What is there; processes that did not answer get a TimeoutError entry. Every name is an own property of the record. */
   result(timeoutSeconds?: number): BroadcastResult<R> {
     for (const process of this.expected ?? []) {
-      if (!(process in this.answers)) this.answers[process] = new TimeoutError(`process '${process}' did not answer within ${timeoutSeconds}s`);
+      if (!this.answers.has(process)) this.answers.set(process, new TimeoutError(`process '${process}' did not answer within ${timeoutSeconds}s`));
     }
-    return { ...this.answers };
+    return Object.fromEntries(this.answers);
   }
 }

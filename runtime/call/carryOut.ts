@@ -20,13 +20,13 @@ export function carryOut(node: Node, name: string, args: unknown[], modifier: Mo
     case "BG": {
       const { timeout, eta } = modifier.options as BGOptions;
       return new AsyncResult(name, async (signal) => {
-        await delay(eta, signal);
+        await delay(eta, signal, node.stopSignal);
         return checkResult(await node.call(name, args, { mode: Mode.BG, timeout, signal }));
       });
     }
     case "NO_RETURN": {
       const { eta } = modifier.options as NoReturnOptions;
-      return delay(eta).then(() => node.call(name, args, { mode: Mode.NO_RETURN }).then(() => undefined));
+      return delay(eta, node.stopSignal).then(() => node.call(name, args, { mode: Mode.NO_RETURN }).then(() => undefined));
     }
     case "BROADCAST":
       return broadcast(node, name, args, modifier.options as BroadcastOptions, checkResult);
@@ -38,22 +38,22 @@ export function carryOut(node: Node, name: string, args: unknown[], modifier: Mo
 }
 
 async function broadcast(node: Node, name: string, args: unknown[], options: BroadcastOptions, checkResult: (value: unknown) => unknown): Promise<unknown> {
-  await delay(options.eta);
+  await delay(options.eta, node.stopSignal);
   if (!options.returnResult) {
     await node.call(name, args, { mode: Mode.BROADCAST });
     return undefined;
   }
   const answers = (await node.call(name, args, { mode: Mode.BROADCAST, timeout: options.timeout, broadcast: new BroadcastCollector() })) as Record<string, unknown>;
   // Each process's result is checked on its own: a bad one becomes that process's error entry.
-  for (const [process, value] of Object.entries(answers)) {
-    if (value instanceof Error) continue;
+  const checked = (value: unknown): unknown => {
+    if (value instanceof Error) return value;
     try {
-      answers[process] = checkResult(value);
+      return checkResult(value);
     } catch (error) {
-      answers[process] = error;
+      return error;
     }
-  }
-  return answers;
+  };
+  return Object.fromEntries(Object.entries(answers).map(([process, value]) => [process, checked(value)]));
 }
 
 async function period(node: Node, name: string, args: unknown[], options: PeriodOptions): Promise<ScheduledTask> {

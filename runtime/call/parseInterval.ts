@@ -22,7 +22,7 @@ export function parseInterval(interval: number | string): number {
   let total = 0;
   let consumed = 0;
   for (let match = token.exec(text); match; match = token.exec(text)) {
-    const unit = unitOf[match[2]!];
+    const unit = Object.hasOwn(unitOf, match[2]!) ? unitOf[match[2]!] : undefined;
     if (!unit) throw new ConfigurationError(`PERIOD interval "${interval}": unknown unit '${match[2]}' (use ms, s, m, h, d or their names)`);
     total += Number(match[1]) * unitMs[unit]!;
     consumed = token.lastIndex;

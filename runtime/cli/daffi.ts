@@ -6,7 +6,8 @@ import { Global } from "../global/Global";
 
 const usage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME]
                         [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
-                        [--auth FILE] [--heartbeat SECONDS] [--max-message-size BYTES] [--quiet]
+                        [--auth FILE] [--heartbeat SECONDS] [--max-message-size BYTES]
+                        [--max-queued-bytes BYTES] [--quiet]
 
 Runs a stand-alone controller until SIGINT or SIGTERM.
 With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).
@@ -27,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       auth: { type: "string" },
       heartbeat: { type: "string" },
       "max-message-size": { type: "string" },
+      "max-queued-bytes": { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -49,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     auth: values.auth === undefined ? undefined : loadAuthFile(values.auth),
     heartbeat: values.heartbeat === undefined ? undefined : Number(values.heartbeat),
     maxMessageSize: values["max-message-size"] === undefined ? undefined : Number(values["max-message-size"]),
+    maxQueuedBytes: values["max-queued-bytes"] === undefined ? undefined : Number(values["max-queued-bytes"]),
     logLevel: values.quiet ? "silent" : undefined,
   });
   // Handlers go in before the start completes, so that a signal during start still stops cleanly.

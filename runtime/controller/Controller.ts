@@ -9,7 +9,8 @@ import { type Address, describeAddress, grpcTarget } from "../wire/address";
 import type { ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { type Batch, DaffiService } from "../wire/protocol";
-import { channelOptions, DEFAULT_HEARTBEAT_SECONDS } from "../wire/channelOptions";
+import { channelOptions, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
+import { shown } from "../log/shown";
 import { serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
 import { type LocalEnd, localLink } from "../wire/LocalLink";
 import { bindPrivately, prepareSocketFolder } from "../wire/socketFolder";
@@ -23,6 +24,8 @@ export interface ControllerSettings {
   maxMessageSize?: number;
   /** Who may connect, under which names, serving and calling what; without it, anyone who reaches the socket. */
   auth?: AuthOptions;
+  /** Bytes held for one node it has not taken yet (default 64 MiB): beyond, calls to it fail with OverloadedError. */
+  maxQueuedBytes?: number;
 }
 
 function isLoopback(host: string): boolean {
@@ -127,7 +130,18 @@ export class Controller {
       writer.close(); // flushes what is queued (e.g. the ERROR of a refusal) before the end
       stream.end();
     };
-    const session = new NodeSession(writer, endStream, stream.getPeer(), { certificate, local });
+    const overflow = (node: NodeSession) => {
+      this.log.warn(
+        `Node '${shown(node.name || node.peer)}' does not read what is sent to it (${node.heldBytes} bytes wait, above twice maxQueuedBytes): it is disconnected`,
+      );
+      node.closed = true;
+      writer.abandon();
+      // Not a graceful end, which would wait behind what the node does not read: the stream goes at once, and its buffers with it.
+      if (typeof (stream as { destroy?: unknown }).destroy === "function") stream.destroy();
+      else stream.end();
+    };
+    const maxQueuedBytes = this.limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    const session = new NodeSession(writer, endStream, stream.getPeer(), { certificate, local }, { maxQueuedBytes, overflow });
     let closed = false;
     // A client that connects and never says HELLO is dropped after two heartbeats.
     const helloTimer = setTimeout(() => {

@@ -3,6 +3,7 @@ import type { Credentials } from "../auth/AccessPolicy";
 import { Identity } from "../auth/Identity";
 import type { Frame } from "../wire/Frame";
 import type { FrameWriter } from "../wire/FrameWriter";
+import { DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
 
 /** A call in flight: who asked, under which id, and who runs it (several nodes for a broadcast). */
 export interface Route {
@@ -40,7 +41,24 @@ export class NodeSession {
     readonly peer: string,
     /** What the link knows of the peer (its client certificate, whether it is in-process); HELLO adds the token. */
     readonly credentials: Omit<Credentials, "token"> = { local: false },
+    /** Bytes held for this node it has not taken yet: new calls need room; twice that and the node is cut off (`overflow`). */
+    private readonly bounds: { maxQueuedBytes: number; overflow(session: NodeSession): void } = { maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES, overflow: () => undefined },
   ) {}
+
+  /** Bytes waiting to be taken by this node. */
+  get heldBytes(): number {
+    return this.writer.heldBytes;
+  }
+
+  /** A new call of `bytes` may be queued for this node (always when nothing waits). */
+  hasRoomFor(bytes: number): boolean {
+    const held = this.writer.heldBytes;
+    return held === 0 || held + bytes <= this.bounds.maxQueuedBytes;
+  }
+
+  get maxQueuedBytes(): number {
+    return this.bounds.maxQueuedBytes;
+  }
 
   /** Ends the stream from the controller's side. */
   close(): void {
@@ -54,6 +72,8 @@ export class NodeSession {
 
   send(frame: Frame): void {
     this.writer.send(frame);
+    // A node that does not read what is sent to it cannot make the controller hold more than this.
+    if (this.writer.heldBytes > 2 * this.bounds.maxQueuedBytes && !this.closed) this.bounds.overflow(this);
   }
 
   /** The frame can be sent to this node within the message size limit. */

@@ -202,34 +202,51 @@ export class Router {
     }
     const denied = caller.identity.refuseCall(frame.name);
     if (denied) return this.sendError(caller, frame.callId, this.controllerName, denied.code, denied.message);
+    // A caller that does not take its answers gets no new work done for it.
+    if (!caller.hasRoomFor(0)) return this.sendOverloaded(caller, frame.callId, caller, "its own answers");
     const executors = this.pickExecutors(caller, frame);
     if (!executors) return;
     // A node may allow larger messages than the controller: the caller learns it, rather than waiting.
     if (!executors[0]!.fits(frame)) return this.sendTooLarge(caller, frame.callId, this.controllerName, `the arguments (${frameSize(frame)} bytes)`);
+    // Only to nodes with room for it: a node that does not keep up is not given more to hold.
+    const size = frameSize(frame);
+    const reachable = executors.filter((executor) => executor.hasRoomFor(size));
+    const broadcast = frame.mode === Mode.BROADCAST;
+    if (reachable.length === 0 && !(broadcast && frame.returnResult)) return this.sendOverloaded(caller, frame.callId, executors[0]!, "calls");
     // Forwarded as received (frame.wire): only the header learns who sent it, and from which connection.
     frame.source = caller.name;
     frame.incarnation = caller.incarnation;
     // No answer expected: NO_RETURN, and BROADCAST without returnResult (sent on as NO_RETURN).
-    const silent = frame.mode === Mode.NO_RETURN || (frame.mode === Mode.BROADCAST && !frame.returnResult);
+    const silent = frame.mode === Mode.NO_RETURN || (broadcast && !frame.returnResult);
     if (silent) {
       if (frame.mode !== Mode.NO_RETURN) {
         frame.mode = Mode.NO_RETURN;
         frame.wire = undefined; // a changed header is encoded anew
       }
-      for (const executor of executors) executor.send(frame);
-      caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, source: executors[0]!.name, payload: encode(executors.map((e) => e.name)) });
+      for (const executor of reachable) executor.send(frame);
+      caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, source: reachable[0]!.name, payload: encode(reachable.map((e) => e.name)) });
       return;
     }
     const previous = caller.outgoing.get(frame.callId);
     if (previous) for (const executor of previous.executors) executor.executing.delete(previous);
-    const route: Route = { caller, callId: frame.callId, executors: new Set(executors) };
+    // A broadcast caller learns first which processes will answer; the ones without room answer OverloadedError at once.
+    if (broadcast) {
+      caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, payload: encode(executors.map((e) => e.name)) });
+      for (const full of executors) if (!reachable.includes(full)) this.sendOverloaded(caller, frame.callId, full, "calls");
+    }
+    if (reachable.length === 0) return;
+    const route: Route = { caller, callId: frame.callId, executors: new Set(reachable) };
     caller.outgoing.set(frame.callId, route);
-    // A broadcast caller learns first which processes will answer.
-    if (frame.mode === Mode.BROADCAST) caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, payload: encode(executors.map((e) => e.name)) });
-    for (const executor of executors) {
+    for (const executor of reachable) {
       executor.executing.add(route);
       executor.send(frame);
     }
+  }
+
+  /** The call is not taken: `node` already holds more than maxQueuedBytes for `what`. */
+  private sendOverloaded(caller: NodeSession, callId: number, node: NodeSession, what: string): void {
+    const message = `process '${shown(node.name)}' has ${node.heldBytes} bytes waiting to be sent to it (maxQueuedBytes ${node.maxQueuedBytes}): no room for more ${what}`;
+    this.sendError(caller, callId, node === caller ? this.controllerName : node.name, "OVERLOADED", message);
   }
 
   /** The target process, every provider (BROADCAST), or one provider at random. */
@@ -246,7 +263,11 @@ export class Router {
       return undefined;
     }
     if (frame.mode === Mode.BROADCAST) return [...candidates];
-    return [candidates.length === 1 ? candidates[0]! : candidates[Math.floor(Math.random() * candidates.length)]!];
+    const picked = candidates.length === 1 ? candidates[0]! : candidates[Math.floor(Math.random() * candidates.length)]!;
+    if (candidates.length === 1 || picked.hasRoomFor(frameSize(frame))) return [picked];
+    // That one does not keep up: another with room, if there is one.
+    const open = candidates.filter((candidate) => candidate.hasRoomFor(frameSize(frame)));
+    return [open.length > 0 ? open[Math.floor(Math.random() * open.length)]! : picked];
   }
 
   /** The executor is done with the route (answered, or left); the route ends with its last executor. */

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { Invoker } from "../call/Invoker";
 import { carryOut } from "../call/carryOut";
+import { LongTimeout } from "../call/LongTimeout";
 import { StreamReader } from "../call/StreamReader";
 import { writeStream } from "../call/writeStream";
 import { Controller } from "../controller/Controller";
@@ -52,7 +53,12 @@ export class Global implements AsyncDisposable {
           connected: () => (this.initialized ? this.runHook(options.onNodeConnect, "onNodeConnect") : (this.connectedBeforeInit = true)),
           disconnected: () => this.runHook(options.onNodeDisconnect, "onNodeDisconnect"),
         },
-        { allowTransfer: options.allowTransfer, maxConcurrentCalls: options.maxConcurrentCalls, maxMessageSize: options.maxMessageSize },
+        {
+          allowTransfer: options.allowTransfer,
+          maxConcurrentCalls: options.maxConcurrentCalls,
+          maxMessageSize: options.maxMessageSize,
+          maxQueuedBytes: options.maxQueuedBytes,
+        },
       );
     }
     this.registry = this.node?.registry ?? new RegistryView();
@@ -183,9 +189,9 @@ export class Global implements AsyncDisposable {
     const connecting = node.start(this.address, { ...options, local: controller && (() => controller.connectLocal()) });
     const timeoutSeconds = options.connectTimeout;
     if (timeoutSeconds === undefined) return connecting;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      timer = new LongTimeout(() => {
         const cause = node.lastError ? ` (last error: ${node.lastError.message})` : "";
         reject(new TimeoutError(`no controller answered within ${timeoutSeconds}s${cause}`));
       }, timeoutSeconds * 1000);
@@ -193,7 +199,7 @@ export class Global implements AsyncDisposable {
     try {
       await Promise.race([connecting, timeout]);
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
     }
   }
 

@@ -5,6 +5,7 @@ import type { Global } from "./Global";
 import type { TlsOptions } from "../wire/tls";
 import { type AuthOptions, checkAuthOptions } from "../auth/AuthOptions";
 import { MAX_NAME_LENGTH } from "../wire/limits";
+import { MAX_TIMER_MS } from "../call/LongTimeout";
 
 export type LifecycleHook = (g: Global, processName: string) => unknown;
 
@@ -27,6 +28,12 @@ export interface GlobalOptions extends TlsOptions {
   heartbeat?: number;
   /** Largest message in bytes, both ways (default 64 MiB); a bigger call fails with a clear error. */
   maxMessageSize?: number;
+  /**
+   * Bytes held for one peer that it has not taken yet (default 64 MiB). Controller: per node; beyond
+   * it, calls to that node fail with OverloadedError, and a node leaving twice that unread is
+   * disconnected. Node: what it holds for the controller; beyond it, new calls wait for room.
+   */
+  maxQueuedBytes?: number;
   /** Node: the most calls it runs at once (plain calls and streams); beyond, OverloadedError (default 10,000). */
   maxConcurrentCalls?: number;
   /** Let other nodes run functions here with transferAndCall (default false: refused). */
@@ -45,6 +52,9 @@ export interface GlobalOptions extends TlsOptions {
   onNodeDisconnect?: LifecycleHook;
 }
 
+/** Heartbeats drive gRPC's keepalive timers, which cannot be longer than about 24.8 days (twice a heartbeat, for a HELLO). */
+const MAX_HEARTBEAT_SECONDS = Math.floor(MAX_TIMER_MS / 2 / 1000);
+
 const known = new Set<string>([
   "processName",
   "initController",
@@ -57,6 +67,7 @@ const known = new Set<string>([
   "heartbeat",
   "maxMessageSize",
   "maxConcurrentCalls",
+  "maxQueuedBytes",
   "sslCertificate",
   "sslKey",
   "sslCa",
@@ -92,11 +103,17 @@ export function checkOptions(options: GlobalOptions): void {
   if ((initController ?? false) === false && (initNode ?? true) === false) {
     throw new ConfigurationError("initController and initNode are both false: nothing to start");
   }
-  if (options.heartbeat !== undefined && (typeof options.heartbeat !== "number" || !(options.heartbeat > 0))) {
-    throw new ConfigurationError("heartbeat must be a positive number of seconds");
+  if (options.heartbeat !== undefined && (typeof options.heartbeat !== "number" || !(options.heartbeat > 0) || options.heartbeat > MAX_HEARTBEAT_SECONDS)) {
+    throw new ConfigurationError(`heartbeat must be a positive number of seconds, at most ${MAX_HEARTBEAT_SECONDS} (gRPC's keepalive timers end there)`);
+  }
+  if (options.connectTimeout !== undefined && (typeof options.connectTimeout !== "number" || !Number.isFinite(options.connectTimeout) || options.connectTimeout <= 0)) {
+    throw new ConfigurationError("connectTimeout must be a positive number of seconds");
   }
   if (options.maxMessageSize !== undefined && (!Number.isInteger(options.maxMessageSize) || options.maxMessageSize < 1024)) {
     throw new ConfigurationError("maxMessageSize must be a whole number of bytes, at least 1024");
+  }
+  if (options.maxQueuedBytes !== undefined && (!Number.isInteger(options.maxQueuedBytes) || options.maxQueuedBytes < 1024)) {
+    throw new ConfigurationError("maxQueuedBytes must be a whole number of bytes, at least 1024");
   }
   if (options.maxConcurrentCalls !== undefined && (!Number.isInteger(options.maxConcurrentCalls) || options.maxConcurrentCalls < 1)) {
     throw new ConfigurationError("maxConcurrentCalls must be a whole number, at least 1");

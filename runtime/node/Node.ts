@@ -9,7 +9,7 @@ import { shown } from "../log/shown";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
 import { RegistryView, type RegistrySnapshot } from "../registry/RegistryView";
 import { type Address, describeAddress, grpcTarget } from "../wire/address";
-import { channelOptions, DEFAULT_MAX_MESSAGE_BYTES } from "../wire/channelOptions";
+import { channelOptions, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
 import { channelCredentials, type TlsOptions } from "../wire/tls";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
@@ -62,6 +62,7 @@ export class Node {
   private settings: NodeSettings = {};
   private address?: Address;
   private maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES;
+  private readonly maxQueuedBytes: number;
   /**
    * Proves to the controller that a reconnection comes from this same process (not another one
    * using the name): then it replaces its own stale session at once instead of being refused.
@@ -82,10 +83,11 @@ export class Node {
     private readonly callbacks: CallbackRegistry,
     private readonly log: Logger,
     private readonly events: NodeEvents,
-    options: { allowTransfer?: boolean; maxConcurrentCalls?: number; maxMessageSize?: number } = {},
+    options: { allowTransfer?: boolean; maxConcurrentCalls?: number; maxMessageSize?: number; maxQueuedBytes?: number } = {},
   ) {
     this.life = new ConnectionLife(log);
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.executor = new CallExecutor(
       processName,
       {
@@ -189,7 +191,7 @@ export class Node {
         };
       }
       this.pending.add(call);
-      if (this.life.linked) this.transmit(call);
+      this.transmitWaiting();
     });
     return { id, done };
   }
@@ -218,6 +220,7 @@ export class Node {
       }
     }
     this.writer?.close(); // flushes the last answers
+    if (this.life.linked) await this.endGracefully(deadline);
     if (!this.life.closed) this.life.to("closed", "stopped");
     clearTimeout(this.retryTimer);
     this.unsubscribe?.();
@@ -233,9 +236,39 @@ export class Node {
     this.log.info("Node stopped.");
   }
 
-  private transmit(call: PendingCall): void {
-    call.sent = true;
-    this.writer?.send(call.frame);
+  /**
+   * Ends our side of the stream and waits until the controller has taken everything and closed its
+   * side (or the drain deadline passes): what waits behind HTTP/2 flow control still goes out — an
+   * answer is never cut off by our own stop while there is time.
+   */
+  private async endGracefully(deadline: number): Promise<void> {
+    const stream = this.stream;
+    if (!stream) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      stream.once("close", resolve);
+      stream.once("error", () => resolve());
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      stream.end();
+    });
+    clearTimeout(timer);
+  }
+
+  /**
+   * Sends the calls waiting in line, in order, while what this node holds for the controller stays
+   * within maxQueuedBytes (one call always goes when nothing is held): beyond, calls wait for room,
+   * bounded by their timeout, instead of piling up in memory.
+   */
+  private transmitWaiting(): void {
+    const writer = this.writer;
+    if (!this.life.linked || !writer) return;
+    this.pending.sendWaiting(
+      (call) => writer.heldBytes === 0 || writer.heldBytes + (call.frame.payload?.length ?? 0) <= this.maxQueuedBytes,
+      (call) => {
+        call.sent = true;
+        writer.send(call.frame);
+      },
+    );
   }
 
   /** The caller gives up (timeout, cancel, break): the executing node is told; the promise rejects (or resolves with `value`). */
@@ -261,6 +294,9 @@ export class Node {
       (local as unknown as grpc.ClientDuplexStream<Batch, ReceivedFrame[]> | undefined) ??
       this.client.makeBidiStreamRequest<Batch, ReceivedFrame[]>("/daffi.Daffi/Connect", encodeBatch, decodeBatch);
     const writer = new FrameWriter(stream, this.maxMessageSize);
+    writer.onRoom(() => {
+      if (this.writer === writer) this.transmitWaiting();
+    });
     this.stream = stream;
     this.writer = writer;
     let closed = false;
@@ -371,7 +407,7 @@ export class Node {
     this.attempts = 0;
     this.log.info(`Node '${this.processName}' has been connected to Controller`);
     this.announce(); // callbacks added since HELLO
-    for (const call of this.pending.unsent()) this.transmit(call);
+    this.transmitWaiting();
     this.firstConnection?.resolve();
     this.firstConnection = undefined;
     this.events.connected();

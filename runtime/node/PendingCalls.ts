@@ -1,4 +1,4 @@
-// The caller's table of its calls in flight, by call id.
+// The caller's table of its calls in flight, by call id, and the line of those not sent yet.
 import type { LongTimeout } from "../call/LongTimeout";
 import type { Frame } from "../wire/Frame";
 import type { StreamSink } from "./StreamSink";
@@ -25,6 +25,8 @@ export const MAX_PENDING_CALLS = 100_000;
 
 export class PendingCalls {
   private readonly calls = new Map<number, PendingCall>();
+  /** Calls not sent yet, in the order they were made (a Map keeps insertion order and forgets a settled one at once). */
+  private readonly waiting = new Map<number, PendingCall>();
   private nextId = 1;
 
   get size(): number {
@@ -43,8 +45,10 @@ export class PendingCalls {
     return this.calls.get(id);
   }
 
+  /** A new call, not sent yet: it joins the line. */
   add(call: PendingCall): void {
     this.calls.set(call.id, call);
+    this.waiting.set(call.id, call);
   }
 
   /** Removes the call and its timer; undefined when it is already settled. */
@@ -52,12 +56,18 @@ export class PendingCalls {
     const call = this.calls.get(id);
     if (!call) return undefined;
     this.calls.delete(id);
+    this.waiting.delete(id);
     call.timer?.clear();
     return call;
   }
 
-  unsent(): PendingCall[] {
-    return [...this.calls.values()].filter((call) => !call.sent);
+  /** Sends the calls waiting in line, in order, while `fits` says there is room for the next one. */
+  sendWaiting(fits: (call: PendingCall) => boolean, send: (call: PendingCall) => void): void {
+    for (const call of this.waiting.values()) {
+      if (!fits(call)) return;
+      this.waiting.delete(call.id);
+      send(call);
+    }
   }
 
   /** Fails the calls that went out (their answer can no longer come); unsent ones keep waiting. */

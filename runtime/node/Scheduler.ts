@@ -1,6 +1,7 @@
 // The executing node's scheduled tasks (PERIOD): timers by task id, listed and cancelled on request.
 import { randomUUID } from "node:crypto";
-import { ScheduledTaskNotFoundError } from "../errors/DaffiError";
+import { LongTimeout } from "../call/LongTimeout";
+import { ConfigurationError, ScheduledTaskNotFoundError } from "../errors/DaffiError";
 
 export interface Schedule {
   /** Epoch milliseconds, each in the future. */
@@ -9,23 +10,41 @@ export interface Schedule {
   intervalMs?: number;
 }
 
-export class Scheduler {
-  private readonly tasks = new Map<string, Set<NodeJS.Timeout>>();
+/** The most run times one task may list. */
+const MAX_TIMES = 10_000;
 
-  /** Runs `run` as scheduled; returns the task's id. A task of `atTime` ends after its last run. */
+export class Scheduler {
+  private readonly tasks = new Map<string, Set<LongTimeout>>();
+
+  /**
+   * Runs `run` as scheduled (any length: long delays are chained, nothing fires early); returns the
+   * task's id. A task of `atTime` ends after its last run. A schedule from the wire that makes no
+   * sense is refused with ConfigurationError.
+   */
   schedule(run: () => void, schedule: Schedule): string {
+    const { intervalMs, atTime } = schedule;
+    if (intervalMs !== undefined) {
+      if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs < 1) throw new ConfigurationError(`PERIOD interval must be at least 1 ms, got ${String(intervalMs)}`);
+    } else if (!Array.isArray(atTime) || atTime.length === 0 || atTime.length > MAX_TIMES || !atTime.every((time) => typeof time === "number" && Number.isFinite(time))) {
+      throw new ConfigurationError(`PERIOD atTime must be 1 to ${MAX_TIMES} epoch milliseconds`);
+    }
     const id = randomUUID();
-    const timers = new Set<NodeJS.Timeout>();
+    const timers = new Set<LongTimeout>();
     this.tasks.set(id, timers);
-    if (schedule.intervalMs !== undefined) {
-      timers.add(setInterval(run, schedule.intervalMs));
+    if (intervalMs !== undefined) {
+      const every = () => {
+        timers.clear();
+        timers.add(new LongTimeout(every, intervalMs));
+        run();
+      };
+      timers.add(new LongTimeout(every, intervalMs));
     } else {
-      for (const time of schedule.atTime ?? []) {
-        const timer = setTimeout(() => {
+      for (const time of atTime!) {
+        const timer = new LongTimeout(() => {
           timers.delete(timer);
           if (timers.size === 0) this.tasks.delete(id);
           run();
-        }, Math.max(0, time - Date.now()));
+        }, time - Date.now());
         timers.add(timer);
       }
     }
@@ -41,12 +60,12 @@ export class Scheduler {
     if (!timers) {
       throw new ScheduledTaskNotFoundError(`process '${processName}' has no scheduled task ${id} (it finished, was cancelled, or the process restarted)`);
     }
-    for (const timer of timers) clearTimeout(timer);
+    for (const timer of timers) timer.clear();
     this.tasks.delete(id);
   }
 
   stop(): void {
-    for (const timers of this.tasks.values()) for (const timer of timers) clearTimeout(timer);
+    for (const timers of this.tasks.values()) for (const timer of timers) timer.clear();
     this.tasks.clear();
   }
 }

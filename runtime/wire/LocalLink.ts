@@ -10,11 +10,12 @@ export class LocalEnd extends EventEmitter {
   private ended = false;
 
   /** Delivered to the other end after the current task's synchronous work, in order. */
-  write(batch: Batch): boolean {
+  write(batch: Batch, done?: () => void): boolean {
     if (this.ended) throw new Error("the in-process link is closed");
     const frames = batch.frames.map(withDefaults);
     queueMicrotask(() => {
       if (!this.peer.ended) this.peer.emit("data", frames);
+      done?.();
     });
     return true;
   }

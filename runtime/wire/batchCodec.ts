@@ -231,7 +231,26 @@ class Input {
   }
 }
 
+/** A frame of a message at least this large that takes less than half of it is copied out (see decodeFrame). */
+const COPY_FROM_BATCHES_OF = 256 * 1024;
+
+/**
+ * One frame. Its payload (and forwarded bytes) are views of the message, without a copy — except a
+ * small frame of a large message, which is copied out: else a small call still running would keep a
+ * whole 40 MiB message alive. So what a frame pins is never more than twice its own size.
+ */
 function decodeFrame(input: Input, end: number, keepWire: boolean): ReceivedFrame {
+  const start = input.offset;
+  const total = input.buffer.length;
+  if (total >= COPY_FROM_BATCHES_OF && (end - start) * 2 < total) {
+    const own = new Input(Buffer.from(input.buffer.subarray(start, end)));
+    input.offset = end;
+    return decodeFrameFrom(own, own.end, keepWire);
+  }
+  return decodeFrameFrom(input, end, keepWire);
+}
+
+function decodeFrameFrom(input: Input, end: number, keepWire: boolean): ReceivedFrame {
   const frame = withDefaults({ kind: 0 as Kind });
   if (keepWire) frame.wire = input.buffer.subarray(input.offset, end);
   const outer = input.end;

@@ -8,6 +8,13 @@ export const DEFAULT_HEARTBEAT_SECONDS = 10;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /**
+ * Default bound of the bytes held for one peer that it has not taken yet (the controller's queue
+ * for a node; a node's for the controller). Beyond it new calls are refused (controller) or wait
+ * (node); a peer that leaves twice that waiting on the controller is disconnected.
+ */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
+/**
  * A peer that does not answer a heartbeat within `heartbeat` seconds is dropped: a frozen node
  * (e.g. SIGSTOP) is detected within about twice the heartbeat, and its calls fail.
  */
