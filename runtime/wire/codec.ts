@@ -10,7 +10,16 @@ const { Encoder } = require("cbor-x") as CborX;
 
 // Plain CBOR (no cbor-x records) so other implementations can read it; Map, Set,
 // Date, typed arrays, bigint, undefined and null all keep their identity.
-const encoder = new Encoder({ useRecords: false, mapsAsObjects: true });
+const newEncoder = () => new Encoder({ useRecords: false, mapsAsObjects: true });
+let encoder = newEncoder();
+const decoder = newEncoder();
+
+/**
+ * cbor-x writes every value into one growing buffer and returns views of it; after a large value its
+ * next buffers are as large, and any small payload kept (a call waiting, an answer in a queue) would
+ * pin megabytes. So after a large value the encoder starts afresh.
+ */
+const LARGE_ENCODING = 1024 * 1024;
 
 /**
  * CBOR of `value`. An object with an own `__proto__` key is refused (ValidationError at `root`…):
@@ -18,6 +27,7 @@ const encoder = new Encoder({ useRecords: false, mapsAsObjects: true });
  */
 export function encode(value: unknown, root?: string): Buffer {
   const bytes = encoder.encode(value);
+  if (bytes.length >= LARGE_ENCODING) encoder = newEncoder();
   refuseOwnProtoKey(value, bytes, root);
   return bytes;
 }
@@ -25,7 +35,7 @@ export function encode(value: unknown, root?: string): Buffer {
 /** An absent payload (protobuf's default for bytes is an empty array) decodes as undefined. */
 export function decode<T = unknown>(bytes: Uint8Array | undefined): T {
   if (!bytes || bytes.length === 0) return undefined as T;
-  return encoder.decode(bytes) as T;
+  return decoder.decode(bytes) as T;
 }
 
 /** The CBOR of an array whose items are already encoded (each a complete CBOR value). */
