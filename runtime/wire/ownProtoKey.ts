@@ -12,7 +12,8 @@ const MAX_VISITS = 1_000_000;
  * property. The walk runs only when the encoded bytes contain that key, which is rare.
  */
 export function refuseOwnProtoKey(value: unknown, encoded: Uint8Array, root = "$input"): void {
-  if (Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength).indexOf(PROTO_KEY) === -1) return;
+  const bytes = Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+  if (bytes.indexOf(PROTO_KEY) === -1) return;
   const path = findOwnProtoKey(value, root);
   if (path === null) {
     throw new ValidationError(`${root} holds more than ${MAX_VISITS} objects and "__proto__" somewhere: too many to check it is not an own key`, {
