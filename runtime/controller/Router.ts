@@ -14,6 +14,13 @@ import { Throttle } from "../log/Throttle";
 import { MAX_CALLBACKS_PER_NODE, MAX_HELLO_BYTES, MAX_NAME_LENGTH, MAX_REGISTER_BYTES } from "../wire/limits";
 import { NodeSession, type Route } from "./NodeSession";
 
+/**
+ * Connections are numbered 1 to this, then again from 1. Executors key the calls they run by
+ * (incarnation, call id) in one exact number, and none holds calls of a connection 2 million
+ * connections ago: a leaving caller's calls are cancelled at once.
+ */
+const MAX_INCARNATION = 2 ** 21 - 1;
+
 export class Router {
   private readonly sessions = new Map<string, NodeSession>();
   private readonly providers = new Map<string, NodeSession[]>();
@@ -143,7 +150,7 @@ export class Router {
     session.name = name;
     session.secretDigest = proof;
     session.incarnation = this.nextIncarnation;
-    this.nextIncarnation = this.nextIncarnation >= 0xffff_ffff ? 1 : this.nextIncarnation + 1;
+    this.nextIncarnation = this.nextIncarnation >= MAX_INCARNATION ? 1 : this.nextIncarnation + 1;
     this.sessions.set(name, session);
     session.send({ kind: Kind.WELCOME, name: this.controllerName });
     session.callbacks = this.served(session, callbackNames(hello));
@@ -210,8 +217,8 @@ export class Router {
     if (!executors[0]!.fits(frame)) return this.sendTooLarge(caller, frame.callId, this.controllerName, `the arguments (${frameSize(frame)} bytes)`);
     // Only to nodes with room for it: a node that does not keep up is not given more to hold.
     const size = frameSize(frame);
-    const reachable = executors.filter((executor) => executor.hasRoomFor(size));
     const broadcast = frame.mode === Mode.BROADCAST;
+    const reachable = executors.length === 1 ? (executors[0]!.hasRoomFor(size) ? executors : []) : executors.filter((executor) => executor.hasRoomFor(size));
     if (reachable.length === 0 && !(broadcast && frame.returnResult)) return this.sendOverloaded(caller, frame.callId, executors[0]!, "calls");
     // Forwarded as received (frame.wire): only the header learns who sent it, and from which connection.
     frame.source = caller.name;

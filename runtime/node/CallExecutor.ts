@@ -36,24 +36,16 @@ export interface ExecutorSettings {
   maxPayload: number;
 }
 
-/** A plain call: its answer is sent only while it is still in the table (a CANCEL, its deadline or the link's end take it out). */
-class PlainCall implements Running {
-  over = false;
-  cancel(): void {
-    this.over = true;
-  }
-}
-
-/** A call in the executor's table: what runs, for whom, and the timer of its deadline. */
+/** A call in the executor's table: what runs (a stream, a collector; nothing for a plain call), for whom, and the timer of its deadline. */
 interface Tracked {
-  readonly running: Running;
+  readonly running: Running | undefined;
   readonly header: CallHeader;
   deadline?: LongTimeout;
 }
 
 export class CallExecutor {
   /** Every call running here (plain calls and streams), by caller, connection and call id. */
-  private readonly calls = new Map<string, Tracked>();
+  private readonly calls = new Map<number, Tracked>();
   private readonly scheduler = new Scheduler();
   /** Set while the node stops: new calls are refused, running ones finish. */
   private stopping = false;
@@ -120,13 +112,12 @@ export class CallExecutor {
     const invalid = entry.metadata && checkArguments(entry.metadata, args);
     if (invalid) return this.answerError(header, invalid, true);
     const key = callKey(header);
-    const call = new PlainCall();
-    this.track(key, header, call);
+    const call = this.track(key, header, undefined);
     let result: unknown;
     try {
       result = entry.fn.apply(entry.target, args);
     } catch (error) {
-      return this.settle(key, call, () => this.answerError(header, error, false));
+      return this.settle(key, call, error, true);
     }
     if (isIterator(result)) {
       this.release(key, call);
@@ -134,11 +125,11 @@ export class CallExecutor {
     }
     if (isPromiseLike(result)) {
       result.then(
-        (value) => this.settle(key, call, () => this.answer(header, value)),
-        (error: unknown) => this.settle(key, call, () => this.answerError(header, error, false)),
+        (value) => this.settle(key, call, value, false),
+        (error: unknown) => this.settle(key, call, error, true),
       );
     } else {
-      this.settle(key, call, () => this.answer(header, result));
+      this.settle(key, call, result, false);
     }
   }
 
@@ -162,22 +153,23 @@ export class CallExecutor {
   }
 
   /** Enters a running call in the table, with a deadline when its caller gave a timeout. */
-  private track(key: string, header: CallHeader, running: Running): void {
+  private track(key: number, header: CallHeader, running: Running | undefined): Tracked {
     const previous = this.calls.get(key);
     if (previous) this.end(previous); // the same call twice (a broken caller): the first is dropped
-    const tracked: Tracked = { running, header };
+    const tracked: Tracked = { running, header, deadline: undefined };
     if (header.timeoutMs > 0) tracked.deadline = new LongTimeout(() => this.expire(key, tracked), header.timeoutMs, false);
     this.calls.set(key, tracked);
+    return tracked;
   }
 
   /** Ends a call taken out of the table, without an answer. */
   private end(tracked: Tracked): void {
     tracked.deadline?.clear();
-    tracked.running.cancel();
+    tracked.running?.cancel();
   }
 
   /** The deadline passed: nobody waits for the answer any more. */
-  private expire(key: string, tracked: Tracked): void {
+  private expire(key: number, tracked: Tracked): void {
     if (this.calls.get(key) !== tracked) return;
     this.calls.delete(key);
     this.log.debug(`'${shown(tracked.header.name)}' of '${shown(tracked.header.source)}' passed its deadline: it ends without an answer`);
@@ -185,19 +177,19 @@ export class CallExecutor {
   }
 
   /** The call ended by itself: out of the table. False when it was no longer there (cancelled, expired, or its link gone). */
-  private release(key: string, running: Running): boolean {
+  private release(key: number, call: Tracked | Running): boolean {
     const tracked = this.calls.get(key);
-    if (tracked?.running !== running) return false;
+    if (!tracked || (tracked !== call && tracked.running !== call)) return false;
     this.calls.delete(key);
     tracked.deadline?.clear();
     return true;
   }
 
-  /** A plain call finished: its answer goes out unless it was cancelled meanwhile. */
-  private settle(key: string, call: PlainCall, answer: () => void): void {
-    if (call.over || !this.release(key, call)) return;
-    call.over = true;
-    answer();
+  /** A plain call finished: its answer (or error) goes out unless it was ended meanwhile. */
+  private settle(key: number, call: Tracked, outcome: unknown, failed: boolean): void {
+    if (!this.release(key, call)) return;
+    if (failed) this.answerError(call.header, outcome, false);
+    else this.answer(call.header, outcome);
   }
 
   private builtin(header: CallHeader, payload: Uint8Array): void {
@@ -218,17 +210,16 @@ export class CallExecutor {
       return this.answerError(header, new TransferNotAllowedError(`process '${this.processName}' does not run transferred functions (start it with allowTransfer: true)`), true);
     }
     const key = callKey(header);
-    const call = new PlainCall();
-    this.track(key, header, call);
+    const call = this.track(key, header, undefined);
     let result: unknown;
     try {
       result = rebuildFunction(String(source)).apply(undefined, Array.isArray(args) ? args : []);
     } catch (error) {
-      return this.settle(key, call, () => this.answerError(header, error, false));
+      return this.settle(key, call, error, true);
     }
     Promise.resolve(result).then(
-      (value) => this.settle(key, call, () => this.answer(header, value)),
-      (error: unknown) => this.settle(key, call, () => this.answerError(header, error, false)),
+      (value) => this.settle(key, call, value, false),
+      (error: unknown) => this.settle(key, call, error, true),
     );
   }
 
@@ -270,7 +261,7 @@ export class CallExecutor {
       this.track(key, header, collector);
       collector.run().then(
         (payload) => {
-          if (payload && this.release(key, collector)) this.send(toCaller(header, { kind: Kind.RESULT, payload }));
+          if (payload && this.release(key, collector)) this.send(toCaller(header, Kind.RESULT, payload));
         },
         (error: unknown) => {
           if (this.release(key, collector)) this.answerError(header, error, error instanceof DaffiError);
@@ -293,7 +284,7 @@ export class CallExecutor {
       return this.answerError(header, reason, true);
     }
     try {
-      this.send(toCaller(header, { kind: Kind.RESULT, payload }));
+      this.send(toCaller(header, Kind.RESULT, payload));
     } catch (error) {
       this.answerError(header, error, true); // e.g. PayloadTooLargeError: the caller learns why
     }
@@ -311,7 +302,7 @@ export class CallExecutor {
     } catch {
       payload = encode({ ...wire, data: undefined }); // data the codec cannot carry is left out, the error still goes back
     }
-    this.send(toCaller(header, { kind: Kind.ERROR, payload }));
+    this.send(toCaller(header, Kind.ERROR, payload));
   }
 }
 

@@ -68,19 +68,19 @@ export class InboundStream implements Running {
     }
     this.running = false;
     if (this.ended && !this.over) {
-      this.send(toCaller(this.call, { kind: Kind.RESULT, payload: encode(this.processed) }));
+      this.send(toCaller(this.call, Kind.RESULT, encode(this.processed)));
       this.finish();
     }
   }
 
   private grant(count: number): void {
-    this.send(toCaller(this.call, { kind: Kind.CREDIT, credit: count }));
+    this.send(toCaller(this.call, Kind.CREDIT, undefined, count));
   }
 
   /** The first failure ends the call: the caller stops its stream; later items are dropped. */
   private fail(error: unknown, raisedByDaffi: boolean): void {
     if (this.over) return;
-    this.send(toCaller(this.call, { kind: Kind.ERROR, payload: encode(toWireError(error, raisedByDaffi)) }));
+    this.send(toCaller(this.call, Kind.ERROR, encode(toWireError(error, raisedByDaffi))));
     this.finish();
   }
 

@@ -190,8 +190,16 @@ export class Node {
           reject(error);
         };
       }
-      this.pending.add(call);
-      this.transmitWaiting();
+      // The common case goes straight out; otherwise the call waits in line (for the link, or for room).
+      const writer = this.writer;
+      if (this.life.linked && writer && this.pending.noneWaiting && this.hasRoom(writer, call)) {
+        call.sent = true;
+        this.pending.add(call);
+        writer.send(frame);
+      } else {
+        this.pending.add(call);
+        this.transmitWaiting();
+      }
     });
     return { id, done };
   }
@@ -263,12 +271,17 @@ export class Node {
     const writer = this.writer;
     if (!this.life.linked || !writer) return;
     this.pending.sendWaiting(
-      (call) => writer.heldBytes === 0 || writer.heldBytes + (call.frame.payload?.length ?? 0) <= this.maxQueuedBytes,
+      (call) => this.hasRoom(writer, call),
       (call) => {
         call.sent = true;
         writer.send(call.frame);
       },
     );
+  }
+
+  private hasRoom(writer: FrameWriter, call: PendingCall): boolean {
+    const held = writer.heldBytes;
+    return held === 0 || held + (call.frame.payload?.length ?? 0) <= this.maxQueuedBytes;
   }
 
   /** The caller gives up (timeout, cancel, break): the executing node is told; the promise rejects (or resolves with `value`). */

@@ -29,22 +29,23 @@ export class OutboundStream implements Running {
         if (this.cancelled) break;
         const next = await this.iterator.next();
         if (next.done || this.cancelled) {
-          if (!this.cancelled) this.send(toCaller(this.call, { kind: Kind.STREAM_END }));
+          if (!this.cancelled) this.send(toCaller(this.call, Kind.STREAM_END));
           break;
         }
         this.credit--;
         let payload: Buffer;
         try {
-          payload = encode(next.value, `$result[${index++}]`);
+          const at = index++;
+          payload = encode(next.value, () => `$result[${at}]`);
         } catch (error) {
-          this.send(toCaller(this.call, { kind: Kind.ERROR, payload: encode(toWireError(error, true)) }));
+          this.send(toCaller(this.call, Kind.ERROR, encode(toWireError(error, true))));
           this.cancelled = true;
           break;
         }
-        this.send(toCaller(this.call, { kind: Kind.STREAM_ITEM, payload }));
+        this.send(toCaller(this.call, Kind.STREAM_ITEM, payload));
       }
     } catch (error) {
-      if (!this.cancelled) this.send(toCaller(this.call, { kind: Kind.ERROR, payload: encode(toWireError(error)) }));
+      if (!this.cancelled) this.send(toCaller(this.call, Kind.ERROR, encode(toWireError(error))));
       return;
     }
     // The caller stopped reading (or is gone): end the generator so its `finally` blocks run.

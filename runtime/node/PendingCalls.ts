@@ -45,10 +45,15 @@ export class PendingCalls {
     return this.calls.get(id);
   }
 
-  /** A new call, not sent yet: it joins the line. */
+  /** A new call: sent already, or joining the line of those waiting to be sent. */
   add(call: PendingCall): void {
     this.calls.set(call.id, call);
-    this.waiting.set(call.id, call);
+    if (!call.sent) this.waiting.set(call.id, call);
+  }
+
+  /** No call waits to be sent: a new one may go at once without passing any. */
+  get noneWaiting(): boolean {
+    return this.waiting.size === 0;
   }
 
   /** Removes the call and its timer; undefined when it is already settled. */

@@ -25,7 +25,7 @@ const LARGE_ENCODING = 1024 * 1024;
  * CBOR of `value`. An object with an own `__proto__` key is refused (ValidationError at `root`…):
  * the decoder would rename the key rather than let it set a prototype.
  */
-export function encode(value: unknown, root?: string): Buffer {
+export function encode(value: unknown, root?: string | (() => string)): Buffer {
   const bytes = encoder.encode(value);
   if (bytes.length >= LARGE_ENCODING) encoder = newEncoder();
   refuseOwnProtoKey(value, bytes, root);

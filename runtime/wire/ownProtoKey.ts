@@ -11,9 +11,10 @@ const MAX_VISITS = 1_000_000;
  * Throws ValidationError (path of the key) when `value` has an object with an own `__proto__`
  * property. The walk runs only when the encoded bytes contain that key, which is rare.
  */
-export function refuseOwnProtoKey(value: unknown, encoded: Uint8Array, root = "$input"): void {
+export function refuseOwnProtoKey(value: unknown, encoded: Uint8Array, rootPath: string | (() => string) = "$input"): void {
   const bytes = Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
   if (bytes.indexOf(PROTO_KEY) === -1) return;
+  const root = typeof rootPath === "function" ? rootPath() : rootPath;
   const path = findOwnProtoKey(value, root);
   if (path === null) {
     throw new ValidationError(`${root} holds more than ${MAX_VISITS} objects and "__proto__" somewhere: too many to check it is not an own key`, {
