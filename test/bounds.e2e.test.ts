@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { DaffiError, Global, OverloadedError, PayloadTooLargeError, TimeoutError } from "../runtime";
 import { encode } from "../runtime/wire/codec";
 import { Kind } from "../runtime/wire/Kind";
+import { PROTOCOL_VERSION } from "../runtime/wire/limits";
 import { encodeBatch } from "../runtime/wire/protocol";
 import { NodeSession } from "../runtime/controller/NodeSession";
 import { FrameWriter } from "../runtime/wire/FrameWriter";
@@ -93,7 +94,7 @@ describe("backpressure and bounds", () => {
     const stream = client.makeBidiStreamRequest<Buffer, Buffer>("/daffi.Daffi/Connect", (b) => b, (b) => b);
     stream.on("error", () => undefined);
     stream.pause(); // it never reads: HTTP/2 flow control soon stops the controller's writes to it
-    stream.write(encodeBatch({ frames: [{ kind: Kind.HELLO, name: "deaf", payload: encode({ callbacks: ["deafSink"] }) }] }));
+    stream.write(encodeBatch({ frames: [{ kind: Kind.HELLO, name: "deaf", payload: encode({ protocol: PROTOCOL_VERSION, callbacks: ["deafSink"] }) }] }));
     await using g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
     await g.waitFunction("deafSink", { timeout: 5 });
     let maxRss = 0;
@@ -110,15 +111,29 @@ describe("backpressure and bounds", () => {
     client.close();
   });
 
-  it("a session that lets twice maxQueuedBytes wait is cut off", () => {
-    let overflowed = 0;
-    const stuck = new FrameWriter({ write: () => true }); // its writes never complete (nor are they flushed in this synchronous test)
-    const session = new NodeSession(stuck, () => undefined, "stuck", { local: false }, { maxQueuedBytes: MiB, overflow: () => overflowed++ });
-    for (let i = 0; i < 3; i++) session.send({ kind: Kind.RESULT, callId: i + 1, payload: new Uint8Array(MiB / 2) });
-    expect(overflowed).toBe(0);
-    expect(session.hasRoomFor(1)).toBe(false);
-    session.send({ kind: Kind.RESULT, callId: 9, payload: new Uint8Array(MiB / 2) });
-    expect(overflowed).toBe(1);
+  it("a session is cut off beyond its hard bound at once, and beyond maxQueuedBytes only when nothing is taken for its stall time", async () => {
+    const cutOff = (hardBytes: number, stallMs: number) => {
+      let overflowed = "";
+      // A stream that takes the batches it is given and never says they are written.
+      const stuck = new FrameWriter({ write: () => true });
+      const session = new NodeSession(stuck, () => undefined, "stuck", { local: false }, { maxQueuedBytes: MiB, hardBytes, stallMs, overflow: (_, why) => (overflowed = why) });
+      return { session, overflowed: () => overflowed };
+    };
+    const hard = cutOff(3 * MiB, 60_000);
+    for (let i = 0; i < 5; i++) hard.session.send({ kind: Kind.RESULT, callId: i + 1, payload: new Uint8Array(MiB / 2) });
+    expect(hard.overflowed()).toBe("");
+    expect(hard.session.hasRoomFor(1)).toBe(false);
+    hard.session.send({ kind: Kind.RESULT, callId: 9, payload: new Uint8Array(MiB) });
+    expect(hard.overflowed()).toMatch(/above 3145728 bytes/);
+
+    const stalled = cutOff(100 * MiB, 50);
+    for (let i = 0; i < 3; i++) stalled.session.send({ kind: Kind.RESULT, callId: i + 1, payload: new Uint8Array(MiB / 2) });
+    await sleep(10); // the batch is handed to the stream, which never takes it
+    stalled.session.send({ kind: Kind.RESULT, callId: 8, payload: new Uint8Array(10) });
+    expect(stalled.overflowed()).toBe("");
+    await sleep(100);
+    stalled.session.send({ kind: Kind.RESULT, callId: 9, payload: new Uint8Array(10) });
+    expect(stalled.overflowed()).toMatch(/nothing taken for/);
   });
 });
 

@@ -12,6 +12,7 @@ import { decode, encode } from "../runtime/wire/codec";
 import { type Frame, withDefaults } from "../runtime/wire/Frame";
 import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { Kind } from "../runtime/wire/Kind";
+import { PROTOCOL_VERSION } from "../runtime/wire/limits";
 import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 
@@ -63,7 +64,7 @@ describe("the router (property-based)", () => {
     };
     const router = new Router("controller", new Logger("controller", "fuzz", "silent"));
     const [caller, executor, hostile] = [session("caller"), session("executor"), session("hostile")];
-    const hello = (name: string, callbacks: string[]) => withDefaults({ kind: Kind.HELLO, name, payload: encode({ callbacks }) });
+    const hello = (name: string, callbacks: string[]) => withDefaults({ kind: Kind.HELLO, name, payload: encode({ protocol: PROTOCOL_VERSION, callbacks }) });
     router.handle(caller, hello("caller", []));
     router.handle(executor, hello("executor", ["work"]));
     router.handle(hostile, hello("hostile", ["work2"]));
@@ -186,7 +187,7 @@ describe("hostile clients on the controller's port", () => {
     await noHelloEnded;
 
     const liar = rawStream();
-    liar.write(encodeBatch({ frames: [{ kind: Kind.HELLO, name: "liar", payload: encode({ callbacks: ["add"] }) }] }));
+    liar.write(encodeBatch({ frames: [{ kind: Kind.HELLO, name: "liar", payload: encode({ protocol: PROTOCOL_VERSION, callbacks: ["add"] }) }] }));
     await sleep(100);
     liar.write(
       encodeBatch({

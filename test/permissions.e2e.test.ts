@@ -17,6 +17,7 @@ import {
 import * as grpc from "@grpc/grpc-js";
 import { decode, encode } from "../runtime/wire/codec";
 import { Kind } from "../runtime/wire/Kind";
+import { PROTOCOL_VERSION } from "../runtime/wire/limits";
 import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
 import { makeCertificates, type Certificates } from "./helpers/certificates";
 import { settled } from "./helpers/settled";
@@ -265,8 +266,8 @@ describe("hostile peers of a controller with auth", () => {
     stream.write(
       encodeBatch({
         frames: [
-          { kind: Kind.HELLO, name: "web-8", payload: encode({ callbacks: [], token: "guess" }) },
-          { kind: Kind.HELLO, name: "web-9", payload: encode({ callbacks: [], token: TOKENS.WEB_TOKEN }) },
+          { kind: Kind.HELLO, name: "web-8", payload: encode({ protocol: PROTOCOL_VERSION, callbacks: [], token: "guess" }) },
+          { kind: Kind.HELLO, name: "web-9", payload: encode({ protocol: PROTOCOL_VERSION, callbacks: [], token: TOKENS.WEB_TOKEN }) },
           { kind: Kind.CALL, callId: 1, name: "tick", payload: encode(["after-refusal"]) },
         ],
       }),
@@ -280,7 +281,7 @@ describe("hostile peers of a controller with auth", () => {
 
   it("a HELLO of more than 1 MiB is refused before it is decoded", async () => {
     const { stream, received } = rawStream();
-    stream.write(encodeBatch({ frames: [{ kind: Kind.HELLO, name: "web-big", payload: encode({ callbacks: new Array(600_000).fill("x") }) }] }));
+    stream.write(encodeBatch({ frames: [{ kind: Kind.HELLO, name: "web-big", payload: encode({ protocol: PROTOCOL_VERSION, callbacks: new Array(600_000).fill("x") }) }] }));
     const [refusal] = (await received).flatMap((bytes) => decodeBatch(bytes));
     expect(decode<{ code: string; message: string }>(refusal!.payload)).toMatchObject({ code: "PROTOCOL", message: "a HELLO of more than 1048576 bytes" });
   });

@@ -26,19 +26,3 @@ export class LongTimeout {
     clearTimeout(this.handle);
   }
 }
-
-/** Sleeps `ms` (any length); rejects with `signal`'s reason if it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      timer.clear();
-      reject(signal!.reason as Error);
-    };
-    const timer = new LongTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}

@@ -1,7 +1,7 @@
 // A stream from a generator callback, read with `for await`: credit is granted as items are consumed.
 import { CancelledError } from "../errors/DaffiError";
 import type { Node } from "../node/Node";
-import { STREAM_WINDOW } from "../node/StreamSink";
+import { ItemsTaken, STREAM_WINDOW } from "../node/StreamSink";
 import { Kind, Mode } from "../wire/Kind";
 
 export class StreamReader<T> implements AsyncIterable<T> {
@@ -14,16 +14,18 @@ export class StreamReader<T> implements AsyncIterable<T> {
   /** Each iteration is one call; nothing is sent before it starts. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const buffered: T[] = [];
+    const sizes: number[] = [];
+    const taken = new ItemsTaken();
     let over = false;
     let failure: unknown;
-    let consumed = 0;
     let wake: (() => void) | undefined;
     const call = this.node.open(this.name, this.args, {
       mode: Mode.FG,
       credit: STREAM_WINDOW,
       sink: {
-        item: (value) => {
+        item: (value, bytes) => {
           buffered.push(value as T);
+          sizes.push(bytes);
           wake?.();
         },
         credit: () => undefined,
@@ -45,16 +47,15 @@ export class StreamReader<T> implements AsyncIterable<T> {
       over = true;
       failure = undefined;
       buffered.length = 0;
+      sizes.length = 0;
     };
     return {
       next: async (): Promise<IteratorResult<T>> => {
         while (buffered.length === 0 && !over) await new Promise<void>((resolve) => (wake = resolve));
         if (buffered.length > 0) {
           const value = buffered.shift() as T;
-          if (++consumed >= STREAM_WINDOW / 2 && !over) {
-            this.node.sendOnCall(call.id, { kind: Kind.CREDIT, credit: consumed });
-            consumed = 0;
-          }
+          const grant = taken.took(sizes.shift()!);
+          if (grant > 0 && !over) this.node.sendOnCall(call.id, { kind: Kind.CREDIT, credit: grant });
           return { value, done: false };
         }
         if (failure !== undefined) {

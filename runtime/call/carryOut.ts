@@ -40,7 +40,7 @@ export function carryOut(node: Node, name: string, args: unknown[], modifier: Mo
 async function broadcast(node: Node, name: string, args: unknown[], options: BroadcastOptions, checkResult: (value: unknown) => unknown): Promise<unknown> {
   await delay(options.eta, node.stopSignal);
   if (!options.returnResult) {
-    await node.call(name, args, { mode: Mode.BROADCAST });
+    await node.call(name, args, { mode: Mode.BROADCAST, timeout: options.timeout }); // the timeout bounds the wait for the controller's ACCEPTED
     return undefined;
   }
   const answers = (await node.call(name, args, { mode: Mode.BROADCAST, timeout: options.timeout, broadcast: new BroadcastCollector() })) as Record<string, unknown>;

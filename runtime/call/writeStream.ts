@@ -2,11 +2,13 @@
 import { argsValues } from "../fetcher/args";
 import type { Node } from "../node/Node";
 import { encode } from "../wire/codec";
+import { ItemsInFlight } from "../node/StreamSink";
 import { Kind, Mode } from "../wire/Kind";
 
 export async function writeStream(node: Node, name: string, items: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
   let credit = 0;
   let failed = false;
+  const inFlight = new ItemsInFlight();
   let wake: (() => void) | undefined;
   const call = node.open(name, [], {
     mode: Mode.FG,
@@ -15,6 +17,7 @@ export async function writeStream(node: Node, name: string, items: Iterable<unkn
       item: () => undefined,
       credit: (count) => {
         credit += count;
+        inFlight.granted(count);
         wake?.();
       },
     },
@@ -30,10 +33,13 @@ export async function writeStream(node: Node, name: string, items: Iterable<unkn
   done.catch(() => undefined); // observed below; this keeps an early failure from being unhandled meanwhile
   try {
     for await (const item of items) {
-      while (credit <= 0 && !failed) await new Promise<void>((resolve) => (wake = resolve));
+      const payload = encode(argsValues(item) ?? [item]);
+      // Within both windows: items, and bytes (a large item waits until the callback took enough).
+      while ((credit <= 0 || !inFlight.fits(payload.length)) && !failed) await new Promise<void>((resolve) => (wake = resolve));
       if (failed) break; // the callback failed: stop producing (the generator's `finally` runs)
       credit--;
-      node.sendOnCall(call.id, { kind: Kind.STREAM_ITEM, payload: encode(argsValues(item) ?? [item]) });
+      inFlight.sent(payload.length);
+      node.sendOnCall(call.id, { kind: Kind.STREAM_ITEM, payload });
     }
   } catch (error) {
     node.abandon(call.id, error instanceof Error ? error : new Error(String(error)));

@@ -9,7 +9,8 @@ import { type Address, describeAddress, grpcTarget } from "../wire/address";
 import type { ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { type Batch, DaffiService } from "../wire/protocol";
-import { channelOptions, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
+import { channelOptions, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
+import { abortStream } from "./abortStream";
 import { shown } from "../log/shown";
 import { serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
 import { type LocalEnd, localLink } from "../wire/LocalLink";
@@ -130,18 +131,22 @@ export class Controller {
       writer.close(); // flushes what is queued (e.g. the ERROR of a refusal) before the end
       stream.end();
     };
-    const overflow = (node: NodeSession) => {
-      this.log.warn(
-        `Node '${shown(node.name || node.peer)}' does not read what is sent to it (${node.heldBytes} bytes wait, above twice maxQueuedBytes): it is disconnected`,
-      );
+    const overflow = (node: NodeSession, why: string) => {
+      this.log.warn(`Node '${shown(node.name || node.peer)}' does not read what is sent to it (${node.heldBytes} bytes wait, ${why}): it is disconnected`);
       node.closed = true;
       writer.abandon();
       // Not a graceful end, which would wait behind what the node does not read: the stream goes at once, and its buffers with it.
-      if (typeof (stream as { destroy?: unknown }).destroy === "function") stream.destroy();
-      else stream.end();
+      if (!abortStream(stream)) stream.end();
+      close();
     };
     const maxQueuedBytes = this.limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
-    const session = new NodeSession(writer, endStream, stream.getPeer(), { certificate, local }, { maxQueuedBytes, overflow });
+    const bounds = {
+      maxQueuedBytes,
+      hardBytes: 4 * Math.max(maxQueuedBytes, this.limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES),
+      stallMs: 2 * (this.limits.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS) * 1000,
+      overflow,
+    };
+    const session = new NodeSession(writer, endStream, stream.getPeer(), { certificate, local }, bounds);
     let closed = false;
     // A client that connects and never says HELLO is dropped after two heartbeats.
     const helloTimer = setTimeout(() => {

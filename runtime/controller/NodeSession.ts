@@ -13,6 +13,16 @@ export interface Route {
   readonly executors: Set<NodeSession>;
 }
 
+export interface SessionBounds {
+  /** New calls to or from the node need room below this. */
+  maxQueuedBytes: number;
+  /** Held beyond this, the node is cut off at once. */
+  hardBytes: number;
+  /** Held beyond maxQueuedBytes with nothing taken for this long, the node is cut off. */
+  stallMs: number;
+  overflow(session: NodeSession, why: string): void;
+}
+
 const NOBODY = new Identity("unadmitted", { processNames: [], serve: [], call: [] });
 
 export class NodeSession {
@@ -41,8 +51,8 @@ export class NodeSession {
     readonly peer: string,
     /** What the link knows of the peer (its client certificate, whether it is in-process); HELLO adds the token. */
     readonly credentials: Omit<Credentials, "token"> = { local: false },
-    /** Bytes held for this node it has not taken yet: new calls need room; twice that and the node is cut off (`overflow`). */
-    private readonly bounds: { maxQueuedBytes: number; overflow(session: NodeSession): void } = { maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES, overflow: () => undefined },
+    /** Bytes held for this node it has not taken yet: new calls need room; see `send` for when the node is cut off. */
+    private readonly bounds: SessionBounds = { maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES, hardBytes: 4 * DEFAULT_MAX_QUEUED_BYTES, stallMs: 20_000, overflow: () => undefined },
   ) {}
 
   /** Bytes waiting to be taken by this node. */
@@ -70,10 +80,18 @@ export class NodeSession {
     return this.name !== "";
   }
 
+  /**
+   * Queues a frame for the node. A node that does not take what is sent to it (a slow consumer, as
+   * NATS calls it) is cut off: beyond `maxQueuedBytes` when nothing it was sent has been taken for
+   * `stallMs` (two heartbeats), and at once beyond `hardBytes`. A node that reads, even a burst of
+   * large answers, is never cut off below `hardBytes`.
+   */
   send(frame: Frame): void {
     this.writer.send(frame);
-    // A node that does not read what is sent to it cannot make the controller hold more than this.
-    if (this.writer.heldBytes > 2 * this.bounds.maxQueuedBytes && !this.closed) this.bounds.overflow(this);
+    const held = this.writer.heldBytes;
+    if (held <= this.bounds.maxQueuedBytes || this.closed) return;
+    if (held > this.bounds.hardBytes) this.bounds.overflow(this, `above ${this.bounds.hardBytes} bytes`);
+    else if (this.writer.stalledMs() > this.bounds.stallMs) this.bounds.overflow(this, `nothing taken for ${Math.round(this.writer.stalledMs() / 1000)} s`);
   }
 
   /** The frame can be sent to this node within the message size limit. */

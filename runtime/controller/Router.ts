@@ -11,7 +11,7 @@ import type { WireError } from "../errors/wireError";
 import type { ErrorCode } from "../errors/DaffiError";
 import type { RegistrySnapshot } from "../registry/RegistryView";
 import { Throttle } from "../log/Throttle";
-import { MAX_CALLBACKS_PER_NODE, MAX_HELLO_BYTES, MAX_NAME_LENGTH, MAX_REGISTER_BYTES } from "../wire/limits";
+import { MAX_CALLBACKS_PER_NODE, MAX_HELLO_BYTES, MAX_NAME_LENGTH, MAX_REGISTER_BYTES, PROTOCOL_VERSION } from "../wire/limits";
 import { NodeSession, type Route } from "./NodeSession";
 
 /**
@@ -37,6 +37,8 @@ export class Router {
   /** Numbers the sessions: a caller's connection is told apart from its later ones (proto: incarnation). */
   private nextIncarnation = 1;
   private broadcastScheduled = false;
+  /** The numbers of the connections admitted now: a number comes round again only once it is free. */
+  private readonly liveIncarnations = new Set<number>();
   /** Refusals are logged, but a flood of them is not. */
   private readonly refusals = new Throttle();
 
@@ -96,6 +98,7 @@ export class Router {
   leave(session: NodeSession): void {
     if (!session.admitted || this.sessions.get(session.name) !== session) return;
     this.sessions.delete(session.name);
+    this.liveIncarnations.delete(session.incarnation);
     for (const route of session.executing) {
       this.release(route, session);
       this.sendError(route.caller, route.callId, session.name, "NODE_DISCONNECTED", `process '${session.name}' disconnected while running the call`);
@@ -128,6 +131,10 @@ export class Router {
     } catch {
       return this.refuse(session, "PROTOCOL", "HELLO payload is not valid CBOR");
     }
+    const protocol = (hello as { protocol?: unknown } | undefined)?.protocol;
+    if (protocol !== PROTOCOL_VERSION) {
+      return this.refuse(session, "PROTOCOL", `this controller speaks daffi protocol ${PROTOCOL_VERSION}, the node ${shown(String(protocol))}: run the same daffi version on both`);
+    }
     const token = (hello as { token?: unknown } | undefined)?.token;
     try {
       session.identity = this.policy.admit(name, { ...session.credentials, token: typeof token === "string" ? token : undefined });
@@ -149,8 +156,7 @@ export class Router {
     }
     session.name = name;
     session.secretDigest = proof;
-    session.incarnation = this.nextIncarnation;
-    this.nextIncarnation = this.nextIncarnation >= MAX_INCARNATION ? 1 : this.nextIncarnation + 1;
+    session.incarnation = this.takeIncarnation();
     this.sessions.set(name, session);
     session.send({ kind: Kind.WELCOME, name: this.controllerName });
     session.callbacks = this.served(session, callbackNames(hello));
@@ -210,7 +216,7 @@ export class Router {
     const denied = caller.identity.refuseCall(frame.name);
     if (denied) return this.sendError(caller, frame.callId, this.controllerName, denied.code, denied.message);
     // A caller that does not take its answers gets no new work done for it.
-    if (!caller.hasRoomFor(0)) return this.sendOverloaded(caller, frame.callId, caller, "its own answers");
+    if (!caller.hasRoomFor(0)) return this.sendOverloaded(caller, frame.callId, caller, "its own answers", this.controllerName);
     const executors = this.pickExecutors(caller, frame);
     if (!executors) return;
     // A node may allow larger messages than the controller: the caller learns it, rather than waiting.
@@ -219,7 +225,7 @@ export class Router {
     const size = frameSize(frame);
     const broadcast = frame.mode === Mode.BROADCAST;
     const reachable = executors.length === 1 ? (executors[0]!.hasRoomFor(size) ? executors : []) : executors.filter((executor) => executor.hasRoomFor(size));
-    if (reachable.length === 0 && !(broadcast && frame.returnResult)) return this.sendOverloaded(caller, frame.callId, executors[0]!, "calls");
+    if (reachable.length === 0 && !(broadcast && frame.returnResult)) return this.sendOverloaded(caller, frame.callId, executors[0]!, "calls", executors[0]!.name);
     // Forwarded as received (frame.wire): only the header learns who sent it, and from which connection.
     frame.source = caller.name;
     frame.incarnation = caller.incarnation;
@@ -239,7 +245,8 @@ export class Router {
     // A broadcast caller learns first which processes will answer; the ones without room answer OverloadedError at once.
     if (broadcast) {
       caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, payload: encode(executors.map((e) => e.name)) });
-      for (const full of executors) if (!reachable.includes(full)) this.sendOverloaded(caller, frame.callId, full, "calls");
+      // Each in its own name (the caller's too, when it is one of them): the broadcast counts on one answer per process.
+      for (const full of executors) if (!reachable.includes(full)) this.sendOverloaded(caller, frame.callId, full, "calls", full.name);
     }
     if (reachable.length === 0) return;
     const route: Route = { caller, callId: frame.callId, executors: new Set(reachable) };
@@ -251,9 +258,9 @@ export class Router {
   }
 
   /** The call is not taken: `node` already holds more than maxQueuedBytes for `what`. */
-  private sendOverloaded(caller: NodeSession, callId: number, node: NodeSession, what: string): void {
+  private sendOverloaded(caller: NodeSession, callId: number, node: NodeSession, what: string, source: string): void {
     const message = `process '${shown(node.name)}' has ${node.heldBytes} bytes waiting to be sent to it (maxQueuedBytes ${node.maxQueuedBytes}): no room for more ${what}`;
-    this.sendError(caller, callId, node === caller ? this.controllerName : node.name, "OVERLOADED", message);
+    this.sendError(caller, callId, source, "OVERLOADED", message);
   }
 
   /** The target process, every provider (BROADCAST), or one provider at random. */
@@ -333,6 +340,15 @@ export class Router {
     }
     const what = executor ? `the answer of '${executor.name}'` : "a stream item";
     this.sendTooLarge(route.caller, frame.callId, executor?.name ?? this.controllerName, `${what} (${frameSize(frame)} bytes)`);
+  }
+
+  /** The next connection number not held by a live connection. */
+  private takeIncarnation(): number {
+    let number = this.nextIncarnation;
+    while (this.liveIncarnations.has(number)) number = number >= MAX_INCARNATION ? 1 : number + 1;
+    this.nextIncarnation = number >= MAX_INCARNATION ? 1 : number + 1;
+    this.liveIncarnations.add(number);
+    return number;
   }
 
   /** The CANCEL the controller sends an executor for a route's caller. */

@@ -47,6 +47,11 @@ export class CallExecutor {
   /** Every call running here (plain calls and streams), by caller, connection and call id. */
   private readonly calls = new Map<number, Tracked>();
   private readonly scheduler = new Scheduler();
+  /**
+   * Calls whose code still runs here, answered or not: one the caller gave up on leaves the table
+   * but keeps its place in maxConcurrentCalls until its function returns.
+   */
+  private active = 0;
   /** Set while the node stops: new calls are refused, running ones finish. */
   private stopping = false;
 
@@ -87,8 +92,8 @@ export class CallExecutor {
   run(frame: ReceivedFrame): void {
     const header = headerOf(frame);
     if (this.stopping) return this.answerError(header, new StoppedError(`process '${this.processName}' is stopping`), true);
-    if (this.calls.size >= this.settings.maxConcurrentCalls) {
-      return this.answerError(header, new OverloadedError(`process '${this.processName}' runs ${this.calls.size} calls, its maxConcurrentCalls`), true);
+    if (this.active >= this.settings.maxConcurrentCalls) {
+      return this.answerError(header, new OverloadedError(`process '${this.processName}' runs ${this.active} calls, its maxConcurrentCalls`), true);
     }
     if (frame.name.startsWith("__daffi.")) return this.builtin(header, frame.payload);
     if (frame.mode === Mode.PERIOD) return this.schedule(header, frame.payload);
@@ -96,7 +101,11 @@ export class CallExecutor {
     if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(frame.name)}'`), true);
     if (frame.itemStream) {
       const key = callKey(header);
-      const stream = new InboundStream(entry, header, this.send, () => this.release(key, stream));
+      this.active++;
+      const stream = new InboundStream(entry, header, this.send, () => {
+        this.active--;
+        this.release(key, stream);
+      });
       this.track(key, header, stream);
       return;
     }
@@ -113,6 +122,7 @@ export class CallExecutor {
     if (invalid) return this.answerError(header, invalid, true);
     const key = callKey(header);
     const call = this.track(key, header, undefined);
+    this.active++;
     let result: unknown;
     try {
       result = entry.fn.apply(entry.target, args);
@@ -121,7 +131,7 @@ export class CallExecutor {
     }
     if (isIterator(result)) {
       this.release(key, call);
-      return this.stream(header, result);
+      return this.stream(header, result); // still active: the stream's end counts it out
     }
     if (isPromiseLike(result)) {
       result.then(
@@ -187,6 +197,7 @@ export class CallExecutor {
 
   /** A plain call finished: its answer (or error) goes out unless it was ended meanwhile. */
   private settle(key: number, call: Tracked, outcome: unknown, failed: boolean): void {
+    this.active--;
     if (!this.release(key, call)) return;
     if (failed) this.answerError(call.header, outcome, false);
     else this.answer(call.header, outcome);
@@ -211,6 +222,7 @@ export class CallExecutor {
     }
     const key = callKey(header);
     const call = this.track(key, header, undefined);
+    this.active++;
     let result: unknown;
     try {
       result = rebuildFunction(String(source)).apply(undefined, Array.isArray(args) ? args : []);
@@ -261,9 +273,11 @@ export class CallExecutor {
       this.track(key, header, collector);
       collector.run().then(
         (payload) => {
-          if (payload && this.release(key, collector)) this.send(toCaller(header, Kind.RESULT, payload));
+          this.active--;
+          if (payload && this.release(key, collector)) this.sendToCaller(header, toCaller(header, Kind.RESULT, payload));
         },
         (error: unknown) => {
+          this.active--;
           if (this.release(key, collector)) this.answerError(header, error, error instanceof DaffiError);
         },
       );
@@ -271,7 +285,23 @@ export class CallExecutor {
     }
     const outbound = new OutboundStream(iterator, header, this.send);
     this.track(key, header, outbound);
-    void outbound.run().finally(() => this.release(key, outbound));
+    void outbound.run().finally(() => {
+      this.active--;
+      this.release(key, outbound);
+    });
+  }
+
+  /**
+   * Sends an answer; one that cannot go (above the message size limit) becomes a small
+   * PayloadTooLargeError instead, so the caller learns why — never an exception here.
+   */
+  private sendToCaller(header: CallHeader, frame: Frame): void {
+    try {
+      this.send(frame);
+    } catch (error) {
+      const reason = { code: "PAYLOAD_TOO_LARGE", name: "PayloadTooLargeError", message: shown(error instanceof Error ? error.message : String(error), 1000) };
+      this.send(toCaller(header, Kind.ERROR, encode(reason)));
+    }
   }
 
   private answer(header: CallHeader, value: unknown): void {
@@ -283,11 +313,7 @@ export class CallExecutor {
       const reason = error instanceof DaffiError ? error : new ConfigurationError(`the result of '${shown(header.name)}' cannot be encoded as CBOR: ${String(error)}`);
       return this.answerError(header, reason, true);
     }
-    try {
-      this.send(toCaller(header, Kind.RESULT, payload));
-    } catch (error) {
-      this.answerError(header, error, true); // e.g. PayloadTooLargeError: the caller learns why
-    }
+    this.sendToCaller(header, toCaller(header, Kind.RESULT, payload));
   }
 
   private answerError(header: CallHeader, error: unknown, raisedByDaffi: boolean): void {
@@ -302,7 +328,8 @@ export class CallExecutor {
     } catch {
       payload = encode({ ...wire, data: undefined }); // data the codec cannot carry is left out, the error still goes back
     }
-    this.send(toCaller(header, Kind.ERROR, payload));
+    if (payload.length > this.settings.maxPayload) payload = encode({ ...wire, message: shown(wire.message, 10_000), stack: undefined, data: undefined });
+    this.sendToCaller(header, toCaller(header, Kind.ERROR, payload));
   }
 }
 

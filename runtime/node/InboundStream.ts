@@ -7,15 +7,16 @@ import type { CallbackEntry } from "../registry/CallbackRegistry";
 import { checkArguments } from "../validation/validate";
 import { toWireError } from "../errors/wireError";
 import { ProtocolError, ValidationError } from "../errors/DaffiError";
-import { STREAM_WINDOW } from "./StreamSink";
+import { ItemsTaken, STREAM_WINDOW } from "./StreamSink";
 
 export class InboundStream implements Running {
   private readonly queue: unknown[][] = [];
+  private readonly sizes: number[] = [];
+  private readonly taken = new ItemsTaken();
   private ended = false;
   private over = false;
   private running = false;
   private processed = 0;
-  private sinceGrant = 0;
 
   constructor(
     private readonly entry: CallbackEntry,
@@ -36,6 +37,7 @@ export class InboundStream implements Running {
     }
     if (!Array.isArray(args)) return this.fail(new ValidationError("each stream item must be an argument array", { path: "$input", expected: "Array", value: args }), true);
     this.queue.push(args);
+    this.sizes.push(payload.length);
     void this.drain();
   }
 
@@ -61,10 +63,8 @@ export class InboundStream implements Running {
         return this.fail(error, false);
       }
       this.processed++;
-      if (++this.sinceGrant >= STREAM_WINDOW / 2) {
-        this.grant(this.sinceGrant);
-        this.sinceGrant = 0;
-      }
+      const grant = this.taken.took(this.sizes.shift() ?? 0);
+      if (grant > 0) this.grant(grant);
     }
     this.running = false;
     if (this.ended && !this.over) {
@@ -88,6 +88,7 @@ export class InboundStream implements Running {
     this.over = true;
     this.running = false;
     this.queue.length = 0;
+    this.sizes.length = 0;
     this.onOver();
   }
 }

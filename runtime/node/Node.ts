@@ -18,6 +18,7 @@ import type { LocalEnd } from "../wire/LocalLink";
 import { Kind } from "../wire/Kind";
 import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
 import { checkSocketFolder, checkSocketToConnect } from "../wire/socketFolder";
+import { PROTOCOL_VERSION } from "../wire/limits";
 import { CallExecutor, DEFAULT_MAX_CONCURRENT_CALLS } from "./CallExecutor";
 import type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 import { ConnectionLife } from "./ConnectionState";
@@ -25,7 +26,6 @@ import { MAX_PENDING_CALLS, type PendingCall, PendingCalls } from "./PendingCall
 
 export type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 
-const PROTOCOL_VERSION = 1;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2000;
 /** The most callbacks listed in HELLO (well within the controller's MAX_HELLO_BYTES); more are sent in a REGISTER after WELCOME. */
@@ -408,7 +408,7 @@ export class Node {
     if (!sink) return;
     if (frame.kind === Kind.CREDIT) return sink.credit(frame.credit);
     try {
-      sink.item(decode(frame.payload));
+      sink.item(decode(frame.payload), frame.payload.length);
     } catch (error) {
       this.abandon(frame.callId, new ProtocolError(`a stream item from '${shown(frame.source)}' could not be decoded: ${String(error)}`));
     }

@@ -6,11 +6,13 @@ import type { Frame } from "../wire/Frame";
 import { Kind } from "../wire/Kind";
 import type { AnyIterator } from "../call/iteration";
 import { type CallHeader, type Running, toCaller } from "./ExecutingCall";
+import { ItemsInFlight } from "./StreamSink";
 
 export class OutboundStream implements Running {
   private credit: number;
   private cancelled = false;
   private wake?: () => void;
+  private readonly inFlight = new ItemsInFlight();
 
   constructor(
     private readonly iterator: AnyIterator,
@@ -37,23 +39,29 @@ export class OutboundStream implements Running {
         try {
           const at = index++;
           payload = encode(next.value, () => `$result[${at}]`);
+          // Within the window's bytes too: a large item waits until the reader took enough.
+          while (!this.inFlight.fits(payload.length) && !this.cancelled) await new Promise<void>((resolve) => (this.wake = resolve));
+          if (this.cancelled) break;
+          this.send(toCaller(this.call, Kind.STREAM_ITEM, payload));
+          this.inFlight.sent(payload.length);
         } catch (error) {
+          // daffi's own failure with this item (it cannot be encoded, or is too large): the stream ends with it.
           this.send(toCaller(this.call, Kind.ERROR, encode(toWireError(error, true))));
           this.cancelled = true;
           break;
         }
-        this.send(toCaller(this.call, Kind.STREAM_ITEM, payload));
       }
     } catch (error) {
       if (!this.cancelled) this.send(toCaller(this.call, Kind.ERROR, encode(toWireError(error))));
       return;
     }
-    // The caller stopped reading (or is gone): end the generator so its `finally` blocks run.
-    if (this.cancelled) await this.iterator.return?.();
+    // The caller stopped reading (or is gone, or an item failed): end the generator so its `finally` blocks run.
+    if (this.cancelled) await endQuietly(this.iterator);
   }
 
   grant(count: number): void {
     this.credit += count;
+    this.inFlight.granted(count);
     this.wake?.();
   }
 
@@ -68,6 +76,11 @@ export class OutboundStream implements Running {
  * encoded as they come, at most `maxBytes` in all (then PayloadTooLargeError, and the generator is
  * ended), and ended early by `cancel`.
  */
+/** What one collected item costs besides its bytes, counted against the limit. */
+const ITEM_COST = 16;
+/** Items joined into one chunk, and between two turns of the event loop. */
+const CHUNK_ITEMS = 1024;
+
 export class Collector implements Running {
   private cancelled = false;
 
@@ -78,17 +91,30 @@ export class Collector implements Running {
 
   /** The CBOR of the array of items; undefined when cancelled. */
   async run(): Promise<Buffer | undefined> {
-    const items: Buffer[] = [];
+    // Items are joined in chunks as they come (not one Buffer each), and counted with what holding them costs.
+    const chunks: Buffer[] = [];
+    let pending: Buffer[] = [];
+    let count = 0;
     let bytes = 0;
+    // The array's own header takes up to 5 bytes of the message.
+    const limit = this.maxBytes - 5;
     try {
       for (let next = await this.iterator.next(); !next.done; next = await this.iterator.next()) {
         if (this.cancelled) break;
-        const item = encode(next.value, `$result[${items.length}]`);
-        bytes += item.length;
-        if (bytes > this.maxBytes) {
+        const at = count;
+        const item = encode(next.value, () => `$result[${at}]`);
+        bytes += item.length + ITEM_COST;
+        if (bytes > limit) {
           throw new PayloadTooLargeError(`the items of this generator take more than ${this.maxBytes} bytes, above maxMessageSize: read it as a stream (for await)`);
         }
-        items.push(item);
+        pending.push(item);
+        count++;
+        if (pending.length === CHUNK_ITEMS) {
+          chunks.push(Buffer.concat(pending));
+          pending = [];
+          // A generator that never waits would hold the event loop (heartbeats, CANCEL, deadlines): let it breathe.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
     } catch (error) {
       await this.end();
@@ -98,7 +124,7 @@ export class Collector implements Running {
       await this.end();
       return undefined;
     }
-    return encodeArrayOf(items);
+    return encodeArrayOf(count, [...chunks, ...pending]);
   }
 
   cancel(): void {
@@ -106,10 +132,15 @@ export class Collector implements Running {
   }
 
   private async end(): Promise<void> {
-    try {
-      await this.iterator.return?.();
-    } catch {
-      // its error changes nothing: the call is over
-    }
+    await endQuietly(this.iterator);
+  }
+}
+
+/** Ends a generator (its `finally` runs); what it throws then changes nothing: the call is over. */
+async function endQuietly(iterator: AnyIterator): Promise<void> {
+  try {
+    await iterator.return?.();
+  } catch {
+    // nothing to tell anyone
   }
 }

@@ -1,8 +1,58 @@
-// The caller's side of a streaming call: where the executing node's items and credit grants go.
+// The caller's side of a streaming call: where the executing node's items and credit grants go; and the windows of every stream.
 export interface StreamSink {
-  item(value: unknown): void;
+  /** An item, and the bytes it took on the wire. */
+  item(value: unknown, bytes: number): void;
   credit(count: number): void;
 }
 
-/** Items in flight per stream, each way: the bound of every buffer between producer and consumer. */
+/** Items in flight per stream, each way: with STREAM_WINDOW_BYTES, the bound of every buffer between producer and consumer. */
 export const STREAM_WINDOW = 512;
+
+/**
+ * Bytes of items in flight per stream, each way (at least one item always goes): large items are not
+ * let through 512 at a time. The consumer grants credit after half of either window.
+ */
+export const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
+
+/** The producer's side of a window: the sizes of the items sent and not yet granted back, oldest first. */
+export class ItemsInFlight {
+  private readonly sizes: number[] = [];
+  private head = 0;
+  private bytes = 0;
+
+  /** Another item of `size` bytes may go now (always when none is in flight). */
+  fits(size: number): boolean {
+    return this.head === this.sizes.length || this.bytes + size <= STREAM_WINDOW_BYTES;
+  }
+
+  sent(size: number): void {
+    this.sizes.push(size);
+    this.bytes += size;
+  }
+
+  /** The consumer took `count` more (credit): the oldest ones leave the window. */
+  granted(count: number): void {
+    for (let i = 0; i < count && this.head < this.sizes.length; i++) this.bytes -= this.sizes[this.head++]!;
+    if (this.head > 1024 && this.head * 2 > this.sizes.length) {
+      this.sizes.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** The consumer's side: counts what it took, and says when to grant credit for it. */
+export class ItemsTaken {
+  private items = 0;
+  private bytes = 0;
+
+  /** Took one item of `size` bytes; the credit to grant now, or 0. */
+  took(size: number): number {
+    this.items++;
+    this.bytes += size;
+    if (this.items < STREAM_WINDOW / 2 && this.bytes < STREAM_WINDOW_BYTES / 2) return 0;
+    const grant = this.items;
+    this.items = 0;
+    this.bytes = 0;
+    return grant;
+  }
+}

@@ -22,6 +22,8 @@ export class FrameWriter {
   private queuedBytes = 0;
   /** Bytes of batches handed to the stream whose write has not completed (waiting behind flow control). */
   private inFlightBytes = 0;
+  /** When the stream last took something, or started to hold something again. */
+  private progressAt = 0;
   private scheduled = false;
   private closed = false;
   private deferred = false;
@@ -41,6 +43,11 @@ export class FrameWriter {
   /** Everything this writer holds that the peer has not taken yet: queued frames and batches waiting on the stream. */
   get heldBytes(): number {
     return this.queuedBytes + this.inFlightBytes;
+  }
+
+  /** How long the stream has held written batches without taking any (0 when it holds none). */
+  stalledMs(): number {
+    return this.inFlightBytes > 0 ? Date.now() - this.progressAt : 0;
   }
 
   /** The frame fits in a message (send() would not throw PayloadTooLargeError). */
@@ -114,16 +121,18 @@ export class FrameWriter {
     const bytes = this.queuedBytes;
     this.queue = [];
     this.queuedBytes = 0;
+    if (this.inFlightBytes === 0) this.progressAt = Date.now();
     this.inFlightBytes += bytes;
     let written = false;
     const done = () => {
       if (written) return;
       written = true;
       this.inFlightBytes -= bytes;
+      this.progressAt = Date.now();
       for (const listener of this.roomListeners) listener();
     };
     try {
-      if (this.sink.write({ frames }, done) === false && this.sink.once) {
+      if (this.sink.write({ frames }, done) === false && this.sink.once && !this.blocked) {
         this.blocked = true;
         this.sink.once("drain", this.drained);
       }

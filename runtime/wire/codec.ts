@@ -38,9 +38,8 @@ export function decode<T = unknown>(bytes: Uint8Array | undefined): T {
   return decoder.decode(bytes) as T;
 }
 
-/** The CBOR of an array whose items are already encoded (each a complete CBOR value). */
-export function encodeArrayOf(items: Buffer[]): Buffer {
-  const count = items.length;
+/** The CBOR of an array of `count` items already encoded (complete CBOR values, joined into `parts`). */
+export function encodeArrayOf(count: number, parts: Buffer[]): Buffer {
   let header: Buffer;
   if (count < 24) header = Buffer.from([0x80 + count]);
   else if (count < 0x100) header = Buffer.from([0x98, count]);
@@ -50,5 +49,5 @@ export function encodeArrayOf(items: Buffer[]): Buffer {
     header[0] = 0x9a;
     header.writeUInt32BE(count, 1);
   }
-  return Buffer.concat([header, ...items]);
+  return Buffer.concat([header, ...parts]);
 }

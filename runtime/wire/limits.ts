@@ -1,4 +1,10 @@
-// Bounds on what a peer may send that the controller must read before it knows who the peer is.
+// The protocol's version, and bounds on what a peer may send that the controller must read before it knows who the peer is.
+
+/**
+ * The version a node states in HELLO; a controller admits only its own. 2: answers carry the
+ * caller's incarnation (a node of version 1 would never get its answers).
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** The longest process or callback name, in characters. */
 export const MAX_NAME_LENGTH = 1000;
