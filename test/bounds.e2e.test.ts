@@ -198,3 +198,97 @@ describe("memory", () => {
     expect(await Promise.all(held)).toEqual([16, 16, 16]);
   });
 });
+
+describe("legitimate traffic is never cut off", () => {
+  it("a reader of 600 items of 512 KiB gets every one: the stream's window counts bytes too", async () => {
+    const { folder } = await controller();
+    const streamer = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "streamer" });
+    await streamer.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
+    let count = 0;
+    for await (const chunk of g.call.bigChunks(600, 512 * 1024)) {
+      expect((chunk as Uint8Array)[0]).toBe(count % 256);
+      count++;
+    }
+    expect(count).toBe(600);
+  });
+
+  it("a broadcast whose answers are 3 x 48 MiB delivers them all", async () => {
+    const { folder } = await controller();
+    for (const name of ["ab", "abc", "abcd"]) {
+      const peer = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: name });
+      await peer.waitForLine(/^READY$/);
+    }
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
+    const answers = await g.call.bigMenu(48 * MiB).broadcast({ returnResult: true, timeout: 60 });
+    expect(Object.fromEntries(Object.entries(answers).map(([name, value]) => [name, (value as Uint8Array).length]))).toEqual({ ab: 48 * MiB, abc: 48 * MiB, abcd: 48 * MiB });
+    expect(await g.call.add(1, 1)).toBe(2);
+  }, 60_000);
+
+  it("a node that is cut off (it did not read while 4x its bound piled up) sees its link end, its calls fail typed, and it comes back", async () => {
+    const { cli, folder } = await controller("--max-queued-bytes", String(MiB), "--max-message-size", String(2 * MiB));
+    const worker = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "worker", DAFFI_MAX_MESSAGE_SIZE: String(2 * MiB) });
+    await worker.waitForLine(/^READY$/);
+    let disconnects = 0;
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent", maxMessageSize: 2 * MiB, onNodeDisconnect: () => disconnects++ });
+    const calls = Array.from({ length: 12 }, () => settled(g.call.bytes(MiB + 512 * 1024).fg({ timeout: 10 })));
+    await new Promise((resolve) => setImmediate(resolve)); // the calls are out
+    const busyUntil = Date.now() + 1500;
+    while (Date.now() < busyUntil); // this process reads nothing meanwhile: 18 MiB of answers pile up at the controller
+    const outcomes = await Promise.all(calls);
+    const counts = codes(outcomes);
+    await cli.waitForLine(/does not read what is sent to it .*: it is disconnected/, 5000);
+    expect(counts.UNTYPED).toBeUndefined();
+    expect(counts.NODE_DISCONNECTED).toBeGreaterThan(0);
+    expect(disconnects).toBe(1);
+    await g.waitFunction("add", { timeout: 10 });
+    expect(await g.call.add(2, 3).fg({ timeout: 5 })).toBe(5);
+  });
+});
+
+describe("the executor never dies of an answer", () => {
+  it("a collected item right at the size limit is refused with PayloadTooLargeError; the node lives", async () => {
+    const { folder } = await controller("--max-message-size", String(MiB));
+    const streamer = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "streamer", DAFFI_MAX_MESSAGE_SIZE: String(MiB) });
+    await streamer.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent", maxMessageSize: MiB });
+    expect(await settled(g.call.exactItem(MiB - 16 * 1024).fg({ timeout: 10 }))).toBeInstanceOf(PayloadTooLargeError);
+    expect(await g.call.add(1, 2)).toBe(3);
+    expect(streamer.exitedEarly()).toBe(false);
+  });
+
+  it("collecting a million tiny items stays within the limit in memory and does not hold the event loop", async () => {
+    const { folder } = await controller("--heartbeat", "1", "--max-message-size", String(8 * MiB));
+    const streamer = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "streamer", DAFFI_HEARTBEAT: "1", DAFFI_MAX_MESSAGE_SIZE: String(8 * MiB) });
+    await streamer.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent", heartbeat: 1, maxMessageSize: 8 * MiB });
+    const before = rssOf(streamer.pid);
+    const [collected, meanwhile] = await Promise.all([settled(g.call.endlessChunks(1).fg({ timeout: 30 })), (async () => (await sleep(200), g.call.add(1, 1).fg({ timeout: 5 })))()]);
+    expect(collected).toBeInstanceOf(PayloadTooLargeError);
+    expect(meanwhile).toBe(2); // answered while the generator ran
+    expect(rssOf(streamer.pid) - before).toBeLessThan(150 * MiB);
+  });
+
+  it("a generator whose finally throws, ended early, leaves the node running", async () => {
+    const { folder } = await controller();
+    const streamer = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "streamer" });
+    await streamer.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
+    for await (const item of g.call.badFinally()) if ((item as number) > 3) break;
+    await sleep(200);
+    expect(await g.call.add(1, 1)).toBe(2);
+    expect(streamer.exitedEarly()).toBe(false);
+  });
+
+  it("calls their callers gave up on still count in maxConcurrentCalls until they return", async () => {
+    const { folder } = await controller();
+    const busy = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "busy", DAFFI_MAX_CONCURRENT_CALLS: "50" });
+    await busy.waitForLine(/^READY$/);
+    await using g = await Global.start({ unixSockPath: folder, logLevel: "silent" });
+    const abandoned = await Promise.all(Array.from({ length: 50 }, () => settled(g.call.slowEcho("x", 2).fg({ timeout: 0.1 }))));
+    expect(codes(abandoned)).toEqual({ TIMEOUT: 50 });
+    expect(await settled(g.call.add(1, 1).fg({ timeout: 5 }))).toBeInstanceOf(OverloadedError);
+    await sleep(2200);
+    expect(await g.call.add(1, 1)).toBe(2);
+  });
+});

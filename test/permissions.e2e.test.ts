@@ -32,7 +32,7 @@ const AUTH = {
       token: "env:WORKER_TOKEN",
       processNames: ["worker-*"],
       // The peer fixture also has `fail`, `bytes` and `protoObject`: those are refused.
-      serve: ["add*", "echo", "chunks", "tick*", "menu", "whoami", "relay", "sleep_*"],
+      serve: ["add*", "echo", "chunks", "tick*", "menu", "whoami", "relay", "sleep_*", "slow*", "endless*", "big*", "bad*", "exact*", "hold", "memory", "chaos"],
       call: [],
     },
     web: { token: "env:WEB_TOKEN", processNames: ["web-*"], serve: [], call: ["add", "tick", "ticksOf", "echo", "svc.*.*.read"] },
