@@ -26,7 +26,9 @@ export class StreamReader<T> implements AsyncIterable<T> {
         item: (value, bytes) => {
           buffered.push(value as T);
           sizes.push(bytes);
-          wake?.();
+          const waiting = wake;
+          wake = undefined;
+          waiting?.();
         },
         credit: () => undefined,
       },

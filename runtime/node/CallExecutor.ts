@@ -20,7 +20,8 @@ import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
 import { BUILTIN } from "./builtins";
-import { type CallHeader, callKey, headerOf, type Running, toCaller } from "./ExecutingCall";
+import { CallTable } from "./CallTable";
+import { type CallHeader, type Running, takeHeader, toCaller } from "./ExecutingCall";
 import { InboundStream } from "./InboundStream";
 import { Collector, OutboundStream } from "./OutboundStream";
 import { rebuildFunction } from "./rebuildFunction";
@@ -45,7 +46,7 @@ interface Tracked {
 
 export class CallExecutor {
   /** Every call running here (plain calls and streams), by caller, connection and call id. */
-  private readonly calls = new Map<number, Tracked>();
+  private readonly calls = new CallTable<Tracked>();
   private readonly scheduler = new Scheduler();
   /**
    * Calls whose code still runs here, answered or not: one the caller gave up on leaves the table
@@ -84,34 +85,32 @@ export class CallExecutor {
    * nobody waits for them. Every call is ended (generators' `finally` blocks run), none answers.
    */
   linkLost(): void {
-    const tracked = [...this.calls.values()];
-    this.calls.clear();
+    const tracked = this.calls.takeAll();
     for (const call of tracked) this.end(call);
   }
 
   run(frame: ReceivedFrame): void {
-    const header = headerOf(frame);
+    const { header, payload } = takeHeader(frame);
     if (this.stopping) return this.answerError(header, new StoppedError(`process '${this.processName}' is stopping`), true);
     if (this.active >= this.settings.maxConcurrentCalls) {
       return this.answerError(header, new OverloadedError(`process '${this.processName}' runs ${this.active} calls, its maxConcurrentCalls`), true);
     }
-    if (frame.name.startsWith("__daffi.")) return this.builtin(header, frame.payload);
-    if (frame.mode === Mode.PERIOD) return this.schedule(header, frame.payload);
+    if (frame.name.startsWith("__daffi.")) return this.builtin(header, payload);
+    if (frame.mode === Mode.PERIOD) return this.schedule(header, payload);
     const entry = this.registry.get(frame.name);
     if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(frame.name)}'`), true);
     if (frame.itemStream) {
-      const key = callKey(header);
       this.active++;
       const stream = new InboundStream(entry, header, this.send, () => {
         this.active--;
-        this.release(key, stream);
+        this.release(header, stream);
       });
-      this.track(key, header, stream);
+      this.track(header, stream);
       return;
     }
     let args: unknown;
     try {
-      args = decode(frame.payload);
+      args = decode(payload);
     } catch (error) {
       return this.answerError(header, new ProtocolError(`arguments of '${shown(frame.name)}' are not valid CBOR: ${String(error)}`), true);
     }
@@ -120,36 +119,34 @@ export class CallExecutor {
     }
     const invalid = entry.metadata && checkArguments(entry.metadata, args);
     if (invalid) return this.answerError(header, invalid, true);
-    const key = callKey(header);
-    const call = this.track(key, header, undefined);
+    const call = this.track(header, undefined);
     this.active++;
     let result: unknown;
     try {
       result = entry.fn.apply(entry.target, args);
     } catch (error) {
-      return this.settle(key, call, error, true);
+      return this.settle(call, error, true);
     }
     if (isIterator(result)) {
-      this.release(key, call);
+      this.release(header, call);
       return this.stream(header, result); // still active: the stream's end counts it out
     }
     if (isPromiseLike(result)) {
       result.then(
-        (value) => this.settle(key, call, value, false),
-        (error: unknown) => this.settle(key, call, error, true),
+        (value) => this.settle(call, value, false),
+        (error: unknown) => this.settle(call, error, true),
       );
     } else {
-      this.settle(key, call, result, false);
+      this.settle(call, result, false);
     }
   }
 
   /** CANCEL, stream items and credit sent by the caller of a call this node runs. */
   onCallerFrame(frame: ReceivedFrame): void {
-    const key = callKey(frame);
-    const tracked = this.calls.get(key);
+    const tracked = this.calls.get(frame.incarnation, frame.callId);
     if (!tracked) return;
     if (frame.kind === Kind.CANCEL) {
-      this.calls.delete(key);
+      this.calls.delete(frame.incarnation, frame.callId);
       this.log.debug(`'${shown(tracked.header.name)}' of '${shown(frame.source)}' was cancelled: it ends without an answer`);
       return this.end(tracked);
     }
@@ -163,12 +160,12 @@ export class CallExecutor {
   }
 
   /** Enters a running call in the table, with a deadline when its caller gave a timeout. */
-  private track(key: number, header: CallHeader, running: Running | undefined): Tracked {
-    const previous = this.calls.get(key);
+  private track(header: CallHeader, running: Running | undefined): Tracked {
+    const previous = this.calls.get(header.incarnation, header.callId);
     if (previous) this.end(previous); // the same call twice (a broken caller): the first is dropped
     const tracked: Tracked = { running, header, deadline: undefined };
-    if (header.timeoutMs > 0) tracked.deadline = new LongTimeout(() => this.expire(key, tracked), header.timeoutMs, false);
-    this.calls.set(key, tracked);
+    if (header.timeoutMs > 0) tracked.deadline = new LongTimeout(() => this.expire(tracked), header.timeoutMs, false);
+    this.calls.set(header.incarnation, header.callId, tracked);
     return tracked;
   }
 
@@ -179,26 +176,27 @@ export class CallExecutor {
   }
 
   /** The deadline passed: nobody waits for the answer any more. */
-  private expire(key: number, tracked: Tracked): void {
-    if (this.calls.get(key) !== tracked) return;
-    this.calls.delete(key);
+  private expire(tracked: Tracked): void {
+    const { incarnation, callId } = tracked.header;
+    if (this.calls.get(incarnation, callId) !== tracked) return;
+    this.calls.delete(incarnation, callId);
     this.log.debug(`'${shown(tracked.header.name)}' of '${shown(tracked.header.source)}' passed its deadline: it ends without an answer`);
     this.end(tracked);
   }
 
   /** The call ended by itself: out of the table. False when it was no longer there (cancelled, expired, or its link gone). */
-  private release(key: number, call: Tracked | Running): boolean {
-    const tracked = this.calls.get(key);
+  private release(header: CallHeader, call: Tracked | Running): boolean {
+    const tracked = this.calls.get(header.incarnation, header.callId);
     if (!tracked || (tracked !== call && tracked.running !== call)) return false;
-    this.calls.delete(key);
+    this.calls.delete(header.incarnation, header.callId);
     tracked.deadline?.clear();
     return true;
   }
 
   /** A plain call finished: its answer (or error) goes out unless it was ended meanwhile. */
-  private settle(key: number, call: Tracked, outcome: unknown, failed: boolean): void {
+  private settle(call: Tracked, outcome: unknown, failed: boolean): void {
     this.active--;
-    if (!this.release(key, call)) return;
+    if (!this.release(call.header, call)) return;
     if (failed) this.answerError(call.header, outcome, false);
     else this.answer(call.header, outcome);
   }
@@ -220,18 +218,17 @@ export class CallExecutor {
     if (!this.settings.allowTransfer) {
       return this.answerError(header, new TransferNotAllowedError(`process '${this.processName}' does not run transferred functions (start it with allowTransfer: true)`), true);
     }
-    const key = callKey(header);
-    const call = this.track(key, header, undefined);
+    const call = this.track(header, undefined);
     this.active++;
     let result: unknown;
     try {
       result = rebuildFunction(String(source)).apply(undefined, Array.isArray(args) ? args : []);
     } catch (error) {
-      return this.settle(key, call, error, true);
+      return this.settle(call, error, true);
     }
     Promise.resolve(result).then(
-      (value) => this.settle(key, call, value, false),
-      (error: unknown) => this.settle(key, call, error, true),
+      (value) => this.settle(call, value, false),
+      (error: unknown) => this.settle(call, error, true),
     );
   }
 
@@ -267,27 +264,26 @@ export class CallExecutor {
 
   /** A generator callback: items go out as the caller grants credit; a caller that asked for no stream gets an array. */
   private stream(header: CallHeader, iterator: AnyIterator): void {
-    const key = callKey(header);
     if (header.credit === 0) {
       const collector = new Collector(iterator, this.settings.maxPayload);
-      this.track(key, header, collector);
+      this.track(header, collector);
       collector.run().then(
         (payload) => {
           this.active--;
-          if (payload && this.release(key, collector)) this.sendToCaller(header, toCaller(header, Kind.RESULT, payload));
+          if (payload && this.release(header, collector)) this.sendToCaller(header, toCaller(header, Kind.RESULT, payload));
         },
         (error: unknown) => {
           this.active--;
-          if (this.release(key, collector)) this.answerError(header, error, error instanceof DaffiError);
+          if (this.release(header, collector)) this.answerError(header, error, error instanceof DaffiError);
         },
       );
       return;
     }
     const outbound = new OutboundStream(iterator, header, this.send);
-    this.track(key, header, outbound);
+    this.track(header, outbound);
     void outbound.run().finally(() => {
       this.active--;
-      this.release(key, outbound);
+      this.release(header, outbound);
     });
   }
 

@@ -15,17 +15,16 @@ export interface CallHeader {
   readonly timeoutMs: number;
 }
 
-export function headerOf(frame: ReceivedFrame): CallHeader {
-  const { callId, name, source, incarnation, mode, credit, timeoutMs } = frame;
-  return { callId, name, source, incarnation, mode, credit, timeoutMs };
-}
+const NO_PAYLOAD = new Uint8Array(0);
 
 /**
- * Calls are told apart by the caller's connection and the call's id: a restarted caller reuses ids,
- * never connections (the controller numbers each one, below 2^21, so this number is exact).
+ * The CALL frame itself serves as the header (no copy on the hot path), its payload taken out of it:
+ * a call that runs long must not keep the received message alive.
  */
-export function callKey(frame: { incarnation: number; callId: number }): number {
-  return frame.incarnation * 0x1_0000_0000 + frame.callId;
+export function takeHeader(frame: ReceivedFrame): { header: CallHeader; payload: Uint8Array } {
+  const payload = frame.payload;
+  frame.payload = NO_PAYLOAD;
+  return { header: frame, payload };
 }
 
 /**

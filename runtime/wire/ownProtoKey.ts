@@ -4,6 +4,25 @@ import { ValidationError } from "../errors/DaffiError";
 /** `__proto__` as a CBOR text string: bytes that must be in any encoding of such an object. */
 const PROTO_KEY = Buffer.from([0x69, ...Buffer.from("__proto__", "ascii")]);
 
+/** Below this many bytes a loop in JavaScript finds the key faster than a call into Node's indexOf. */
+const SCAN_IN_JS = 128;
+
+/** The encoded bytes contain `__proto__` as a text string (the cheap test that almost always says no). */
+function holdsProtoKey(encoded: Uint8Array): boolean {
+  const length = encoded.length;
+  if (length < PROTO_KEY.length + 1) return false; // too short to hold an object with that key
+  if (length >= SCAN_IN_JS) {
+    const bytes = Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    return bytes.indexOf(PROTO_KEY) !== -1;
+  }
+  outer: for (let i = 0; i <= length - PROTO_KEY.length; i++) {
+    if (encoded[i] !== 0x69) continue;
+    for (let j = 1; j < PROTO_KEY.length; j++) if (encoded[i + j] !== PROTO_KEY[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
 /** Containers visited at most: the value was just encoded, so it is finite; this bounds the walk anyway. */
 const MAX_VISITS = 1_000_000;
 
@@ -12,8 +31,7 @@ const MAX_VISITS = 1_000_000;
  * property. The walk runs only when the encoded bytes contain that key, which is rare.
  */
 export function refuseOwnProtoKey(value: unknown, encoded: Uint8Array, rootPath: string | (() => string) = "$input"): void {
-  const bytes = Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-  if (bytes.indexOf(PROTO_KEY) === -1) return;
+  if (!holdsProtoKey(encoded)) return;
   const root = typeof rootPath === "function" ? rootPath() : rootPath;
   const path = findOwnProtoKey(value, root);
   if (path === null) {
