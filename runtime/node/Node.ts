@@ -269,7 +269,7 @@ export class Node {
    */
   private transmitWaiting(): void {
     const writer = this.writer;
-    if (!this.life.linked || !writer) return;
+    if (!this.life.linked || !writer || this.pending.noneWaiting) return;
     this.pending.sendWaiting(
       (call) => this.hasRoom(writer, call),
       (call) => {

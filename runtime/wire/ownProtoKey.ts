@@ -23,6 +23,32 @@ function holdsProtoKey(encoded: Uint8Array): boolean {
   return false;
 }
 
+/** Objects a quick look visits at most before it leaves the question to the bytes. */
+const QUICK_LOOK = 32;
+
+/** True when `value` holds at most QUICK_LOOK objects and none has an own `__proto__` key. */
+function fewObjectsWithoutProtoKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  let visits = 0;
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item !== "object" || item === null || ArrayBuffer.isView(item) || item instanceof Date) continue;
+    if (++visits > QUICK_LOOK) return false;
+    if (item instanceof Map) for (const entry of item.values()) stack.push(entry);
+    else if (item instanceof Set) for (const entry of item) stack.push(entry);
+    else if (Array.isArray(item)) {
+      if (item.length > QUICK_LOOK) return false;
+      for (const entry of item) stack.push(entry);
+    } else {
+      if (Object.hasOwn(item, "__proto__")) return false;
+      const values = Object.values(item);
+      if (values.length > QUICK_LOOK) return false;
+      for (const entry of values) stack.push(entry);
+    }
+  }
+  return true;
+}
+
 /** Containers visited at most: the value was just encoded, so it is finite; this bounds the walk anyway. */
 const MAX_VISITS = 1_000_000;
 
@@ -31,6 +57,8 @@ const MAX_VISITS = 1_000_000;
  * property. The walk runs only when the encoded bytes contain that key, which is rare.
  */
 export function refuseOwnProtoKey(value: unknown, encoded: Uint8Array, rootPath: string | (() => string) = "$input"): void {
+  // A large encoding of a few objects (a 1 MiB byte string, say) is told by its objects, not by scanning its bytes.
+  if (encoded.length >= SCAN_IN_JS && fewObjectsWithoutProtoKey(value)) return;
   if (!holdsProtoKey(encoded)) return;
   const root = typeof rootPath === "function" ? rootPath() : rootPath;
   const path = findOwnProtoKey(value, root);
