@@ -154,6 +154,23 @@ describe("a lossless stop", () => {
   });
 });
 
+describe("a lossless stop of the controller", () => {
+  it("answers it has routed reach their callers before its streams end: each call is answered or refused with StoppedError, never cut off", async () => {
+    const folder = tempSocketFolder();
+    const controller = await Global.start({ initController: true, initNode: false, unixSockPath: folder, logLevel: "silent" });
+    for (const name of ["p1", "p2", "p3"]) await Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: name }).waitForLine(/^READY$/);
+    const caller = Spawned.script("test/fixtures/burst-caller.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_COUNT: "60", DAFFI_SIZE: String(MiB) });
+    await caller.waitForLine(/^READY$/);
+    caller.kill("SIGUSR2");
+    await sleep(30);
+    await controller.stop();
+    const [, json] = await caller.waitForLine(/^RESULT (.*)$/, 20_000);
+    const counts = JSON.parse(json!) as Record<string, number>;
+    expect(counts.NODE_DISCONNECTED).toBeUndefined();
+    expect((counts.ok ?? 0) + (counts.STOPPED ?? 0)).toBe(60);
+  });
+});
+
 describe("generators at the executor", () => {
   it("a plain FG call to an endless generator collects at most maxMessageSize, then PayloadTooLargeError; the generator ends, the node lives", async () => {
     const { folder } = await controller("--max-message-size", String(MiB));

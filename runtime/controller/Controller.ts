@@ -36,7 +36,8 @@ function isLoopback(host: string): boolean {
 export class Controller {
   readonly router: Router;
   private server?: grpc.Server;
-  private readonly streams = new Set<ConnectStream>();
+  /** Each node's stream, with the way to end it gracefully (what is queued for it is written first). */
+  private readonly streams = new Map<ConnectStream, () => void>();
   /** The address actually bound: the port is filled in when 0 was asked. */
   address: Address;
 
@@ -100,12 +101,14 @@ export class Controller {
     this.router.refuseNewCalls();
     const deadline = Date.now() + drainMs;
     while (this.router.busy && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    for (const stream of this.streams) stream.end();
+    // Answers routed but still queued go out before each stream ends; the streams get what is left of
+    // the drain time (and the grace) to deliver them before the server is shut down by force.
+    for (const end of this.streams.values()) end();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         server.forceShutdown();
         resolve();
-      }, graceMs);
+      }, Math.max(0, deadline - Date.now()) + graceMs);
       server.tryShutdown(() => {
         clearTimeout(force);
         resolve();
@@ -124,13 +127,13 @@ export class Controller {
   }
 
   private accept(stream: ConnectStream, local = false): void {
-    this.streams.add(stream);
     const certificate = local ? undefined : stream.getAuthContext?.()?.sslPeerCertificate;
     const writer = new FrameWriter(stream, this.limits.maxMessageSize);
     const endStream = () => {
       writer.close(); // flushes what is queued (e.g. the ERROR of a refusal) before the end
       stream.end();
     };
+    this.streams.set(stream, endStream);
     const overflow = (node: NodeSession, why: string) => {
       this.log.warn(`Node '${shown(node.name || node.peer)}' does not read what is sent to it (${node.heldBytes} bytes wait, ${why}): it is disconnected`);
       node.closed = true;
