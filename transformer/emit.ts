@@ -15,6 +15,7 @@ export function methodLiteral(factory: ts.NodeFactory, method: MethodInfo, valid
     factory.createPropertyAssignment("remoteName", factory.createStringLiteral(method.remoteName)),
     factory.createPropertyAssignment("params", factory.createArrayLiteralExpression(method.params.map((param) => factory.createStringLiteral(param)))),
     factory.createPropertyAssignment("rest", bool(factory, method.rest)),
+    ...(method.optional.some(Boolean) ? [factory.createPropertyAssignment("optional", factory.createArrayLiteralExpression(method.optional.map((value) => bool(factory, value))))] : []),
     factory.createPropertyAssignment("bodyless", bool(factory, method.bodyless)),
     factory.createPropertyAssignment("stream", bool(factory, method.stream)),
     factory.createPropertyAssignment("args", factory.createArrayLiteralExpression(method.paramTypes.map((type) => validators.write(type)), true)),

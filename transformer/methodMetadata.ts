@@ -8,6 +8,8 @@ export interface MethodInfo {
   params: string[];
   paramTypes: ts.Type[];
   rest: boolean;
+  /** Per parameter: it may be left out (`x?: T`, or a default value). */
+  optional: boolean[];
   bodyless: boolean;
   stream: boolean;
   /** The awaited result type (for fetchers); undefined for streams. */
@@ -28,6 +30,7 @@ export function signatureInfo(checker: ts.TypeChecker, signature: ts.Signature, 
     params: parameters.map((symbol) => symbol.name),
     paramTypes: parameters.map((symbol) => checker.getTypeOfSymbolAtLocation(symbol, at)),
     rest: declarations.length > 0 && declarations[declarations.length - 1]?.dotDotDotToken !== undefined,
+    optional: declarations.map((declaration) => declaration !== undefined && !declaration.dotDotDotToken && checker.isOptionalParameter(declaration)),
     bodyless: true,
     stream,
     resultType: stream ? undefined : checkedResult(checker, returnType),

@@ -26,6 +26,14 @@ export class Callback {
     }
     if (!classMetadata.has(cls)) warnUntransformed(`Callback class ${cls.name}`);
     const methods = exposedMethods(this, Callback.prototype, (owner) => classMetadata.get(owner));
+    const byName = new Map<string, string>();
+    for (const { key, remoteName } of methods) {
+      const other = byName.get(remoteName);
+      if (other !== undefined) {
+        throw new ConfigurationError(`${cls.name}: methods '${other}' and '${key}' are both exposed as '${remoteName}': a class exposes one callback per name (rename one with @alias, or mark one @local)`);
+      }
+      byName.set(remoteName, key);
+    }
     localCallbacks.add(methods.map(({ remoteName, fn, metadata }) => ({ name: remoteName, fn, target: this, origin: `class ${cls.name}`, metadata })));
     instances.set(cls, this);
   }

@@ -3,6 +3,8 @@ import { ALIAS, LOCAL, type Marked } from "./marks";
 import type { ClassMetadata, MethodMetadata } from "./metadata";
 
 export interface ExposedMethod {
+  /** The method's own name in the class. */
+  key: string;
   remoteName: string;
   fn: (...args: unknown[]) => unknown;
   metadata?: MethodMetadata;
@@ -28,9 +30,9 @@ export function exposedMethods(instance: object, stopAt: object, metadataOf: (cl
       if (marked[LOCAL]) continue;
       if (metadata) {
         const declared = metadata.methods.find((method) => method.name === key);
-        if (declared) methods.push({ remoteName: marked[ALIAS] ?? declared.remoteName, fn: value as ExposedMethod["fn"], metadata: declared });
+        if (declared) methods.push({ key, remoteName: marked[ALIAS] ?? declared.remoteName, fn: value as ExposedMethod["fn"], metadata: declared });
       } else if (!key.startsWith("_")) {
-        methods.push({ remoteName: marked[ALIAS] ?? key, fn: value as ExposedMethod["fn"] });
+        methods.push({ key, remoteName: marked[ALIAS] ?? key, fn: value as ExposedMethod["fn"] });
       }
     }
   }

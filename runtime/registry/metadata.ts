@@ -16,6 +16,8 @@ export interface MethodMetadata {
   params: string[];
   /** True when the last parameter is a rest parameter (`...items`). */
   rest?: boolean;
+  /** Per parameter: it may be left out or passed as undefined (`x?: T`, or a default value). */
+  optional?: boolean[];
   /** True when a fetcher method has no body (a proxy: its own arguments are sent). */
   bodyless?: boolean;
   /** True when the result is a stream (AsyncIterable / generator). */

@@ -31,6 +31,8 @@ export function checkArguments(method: MethodMetadata, args: unknown[]): Validat
     return failure(invalidArguments(method), "$input", `at most ${fixed} argument${fixed === 1 ? "" : "s"}`, args.length);
   }
   for (let i = 0; i < fixed; i++) {
+    // Left out (or undefined) where TypeScript lets it be: the default applies on the callback's side.
+    if (args[i] === undefined && method.optional?.[i]) continue;
     const outcome = validators[i]?.(args[i]);
     if (outcome && !outcome.success) {
       const error = firstError(outcome, (path) => path.replace(/^\$input/, `$input[${i}]`));

@@ -1,0 +1,65 @@
+// The typed contract, faithful to TypeScript: optional and default parameters, one callback per name in a class.
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { alias, Callback, ConfigurationError, Fetcher, Global, ValidationError } from "../runtime";
+import { settled } from "./helpers/settled";
+import { tempSocketFolder } from "./helpers/system";
+
+export interface Scaler {
+  scale(n: number, factor?: number): number;
+  greet(name: string, greeting?: string, punctuation?: string): string;
+}
+
+class ScalerService extends Callback implements Scaler {
+  static autoInit = true;
+  scale(n: number, factor = 2): number {
+    return n * factor;
+  }
+  greet(name: string, greeting = "Hello", punctuation?: string): string {
+    return `${greeting}, ${name}${punctuation ?? "!"}`;
+  }
+}
+void ScalerService;
+
+class ScalerClient extends Fetcher<Scaler> {}
+
+describe("optional and default parameters", () => {
+  let g: Global;
+  beforeAll(async () => {
+    g = await Global.start({ initController: true, unixSockPath: tempSocketFolder(), logLevel: "silent" });
+  });
+  afterAll(() => g.stop());
+
+  it("may be left out, on the fetcher and on the callback's node; the default applies", async () => {
+    const client = new ScalerClient();
+    expect(await client.scale(3)).toBe(6);
+    expect(await client.scale(3, 10)).toBe(30);
+    expect(await g.call.scale(4)).toBe(8); // untyped caller: checked on the callback's node
+    expect(await client.greet("Ada")).toBe("Hello, Ada!");
+    expect(await client.greet("Ada", undefined, "?")).toBe("Hello, Ada?");
+  });
+
+  it("are still checked when passed", async () => {
+    const fetched = await settled((new ScalerClient().scale as (...a: unknown[]) => Promise<number>)(3, "x"));
+    expect(fetched).toBeInstanceOf(ValidationError);
+    expect(fetched).toMatchObject({ path: "$input[1]", expected: "(number | undefined)" });
+    const remote = await settled(g.call.scale(3, "x"));
+    expect(remote).toBeInstanceOf(ValidationError);
+    expect(remote).toMatchObject({ path: "$input[1]" });
+    expect(await settled(g.call.scale())).toMatchObject({ path: "$input[0]", expected: "number" });
+  });
+});
+
+describe("one callback per remote name in a class", () => {
+  it("two methods under one name (a method and an @alias of another) throw ConfigurationError naming both", () => {
+    class Clashing extends Callback {
+      total(): number {
+        return 1;
+      }
+      @alias("total") sum(): number {
+        return 2;
+      }
+    }
+    expect(() => new Clashing()).toThrow(ConfigurationError);
+    expect(() => new Clashing()).toThrow("Clashing: methods 'total' and 'sum' are both exposed as 'total'");
+  });
+});
