@@ -4,6 +4,27 @@ import { alias, Callback, ConfigurationError, Fetcher, Global, ValidationError }
 import { settled } from "./helpers/settled";
 import { tempSocketFolder } from "./helpers/system";
 
+type Numbers = AsyncIterable<number>;
+interface Ticks extends AsyncIterable<number> {}
+
+export interface Counter {
+  numbers(n: number): Numbers;
+  ticks(n: number): Ticks;
+}
+
+class CounterService extends Callback {
+  static autoInit = true;
+  async *numbers(n: number): AsyncGenerator<number> {
+    for (let i = 0; i < n; i++) yield i;
+  }
+  async *ticks(n: number): AsyncGenerator<number> {
+    for (let i = 0; i < n; i++) yield i * 10;
+  }
+}
+void CounterService;
+
+class CounterClient extends Fetcher<Counter> {}
+
 export interface Scaler {
   scale(n: number, factor?: number): number;
   greet(name: string, greeting?: string, punctuation?: string): string;
@@ -46,6 +67,19 @@ describe("optional and default parameters", () => {
     expect(remote).toBeInstanceOf(ValidationError);
     expect(remote).toMatchObject({ path: "$input[1]" });
     expect(await settled(g.call.scale())).toMatchObject({ path: "$input[0]", expected: "number" });
+  });
+});
+
+describe("streams behind an alias or an interface", () => {
+  it("are read with for await, however the stream type is spelled", async () => {
+    await using g = await Global.start({ initController: true, unixSockPath: tempSocketFolder(), logLevel: "silent" });
+    void g;
+    const client = new CounterClient();
+    const numbers: number[] = [];
+    for await (const n of client.numbers(3)) numbers.push(n);
+    const ticks: number[] = [];
+    for await (const n of client.ticks(2)) ticks.push(n);
+    expect([numbers, ticks]).toEqual([[0, 1, 2], [0, 10]]);
   });
 });
 

@@ -194,3 +194,39 @@ describe("type checking at the call site", () => {
     expect(diagnostics).toEqual([expect.stringMatching(/^TS2345: Argument of type 'string' is not assignable to parameter of type 'number'/)]);
   });
 });
+
+describe("stream detection through the type checker", () => {
+  it("a result is a stream however it is spelled; iterable values (arrays, strings, Map, Set, bytes) are not", () => {
+    const { method } = run(`
+      import { Callback, Fetcher } from "daffi";
+      type Numbers = AsyncIterable<number>;
+      interface Ticks extends AsyncIterable<number> { label: string }
+      type Plain = number[];
+      export interface Api {
+        aliased(): Numbers;
+        extended(): Ticks;
+        iterableIterator(): AsyncIterableIterator<string>;
+        syncIterable(): Iterable<number>;
+        generator(): Generator<number>;
+        array(): Plain;
+        text(): string;
+        map(): Map<string, number>;
+        set(): Set<number>;
+        bytes(): Uint8Array;
+        promised(): Promise<number[]>;
+      }
+      export class Client extends Fetcher<Api> {}
+      export class Service extends Callback {
+        async *gen(): AsyncGenerator<number> { yield 1; }
+        *syncGen(): Generator<number> { yield 1; }
+        aliased(): Numbers { return (async function* () { yield 1; })(); }
+        list(): Plain { return []; }
+      }
+    `);
+    const streams = ["aliased", "extended", "iterableIterator", "syncIterable", "generator"];
+    for (const name of streams) expect([name, method("Client", name).stream]).toEqual([name, true]);
+    for (const name of ["array", "text", "map", "set", "bytes", "promised"]) expect([name, method("Client", name).stream]).toEqual([name, false]);
+    for (const name of ["gen", "syncGen", "aliased"]) expect([name, method("Service", name).stream]).toEqual([name, true]);
+    expect(method("Service", "list").stream).toBe(false);
+  });
+});

@@ -16,14 +16,28 @@ export interface MethodInfo {
   resultType?: ts.Type;
 }
 
-const STREAM = /^(AsyncIterable|AsyncIterableIterator|AsyncGenerator|Generator|IterableIterator)</;
+/**
+ * A result is a stream when its type is async-iterable, an iterator (a generator), or the `Iterable`
+ * interface itself — however it is spelled (aliases, interfaces extending them). Values that are
+ * iterable but are values (strings, arrays, tuples, Map, Set, typed arrays) are not: they have no
+ * `next`.
+ */
+export function isStreamType(checker: ts.TypeChecker, type: ts.Type): boolean {
+  if (type.flags & (ts.TypeFlags.StringLike | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return false;
+  const names = checker.getPropertiesOfType(type).map((property) => String(property.escapedName));
+  if (names.some((name) => name.startsWith("__@asyncIterator"))) return true;
+  if (!names.some((name) => name.startsWith("__@iterator"))) return false;
+  if (names.includes("next")) return true;
+  const named = (type.aliasSymbol ?? type.getSymbol())?.getName();
+  return named === "Iterable";
+}
 
 /** What a call signature says: parameter names and types, rest, result. */
 export function signatureInfo(checker: ts.TypeChecker, signature: ts.Signature, at: ts.Node, name: string): MethodInfo {
   const parameters = signature.getParameters();
   const declarations = parameters.map((symbol) => symbol.valueDeclaration as ts.ParameterDeclaration | undefined);
   const returnType = checker.getReturnTypeOfSignature(signature);
-  const stream = STREAM.test(checker.typeToString(returnType));
+  const stream = isStreamType(checker, returnType);
   return {
     name,
     remoteName: name,
