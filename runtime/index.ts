@@ -15,7 +15,7 @@ export { Fetcher } from "./fetcher/Fetcher";
 export { fetcher } from "./fetcher/fetcherFunction";
 export { args } from "./fetcher/args";
 export type { Args } from "./fetcher/args";
-export type { FetcherConstructor, Promisified, Remote, WithModifier } from "./fetcher/types";
+export type { FetcherConstructor, Promisified, Remote, StreamWithModifier, WithModifier } from "./fetcher/types";
 export type { ClassMetadata, MethodMetadata, FunctionMetadata, Validator, ValidationOutcome } from "./registry/metadata";
 export type { LogLevel } from "./log/Logger";
 export {

@@ -1,6 +1,6 @@
 // The typed contract, faithful to TypeScript: optional and default parameters, one callback per name in a class.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { alias, Callback, ConfigurationError, Fetcher, Global, ValidationError } from "../runtime";
+import { alias, BG, BROADCAST, Callback, ConfigurationError, FG, Fetcher, Global, NO_RETURN, PERIOD, ValidationError } from "../runtime";
 import { settled } from "./helpers/settled";
 import { tempSocketFolder } from "./helpers/system";
 
@@ -80,6 +80,14 @@ describe("streams behind an alias or an interface", () => {
     const ticks: number[] = [];
     for await (const n of client.ticks(2)) ticks.push(n);
     expect([numbers, ticks]).toEqual([[0, 1, 2], [0, 10]]);
+  });
+
+  it("refuse a modifier that cannot apply to them at run time too (BG, NO_RETURN, PERIOD, BROADCAST), never ignore it", () => {
+    const stream = new CounterClient().numbers as unknown as { with(modifier: unknown): unknown };
+    for (const modifier of [BG({ eta: 2 }), NO_RETURN, PERIOD({ interval: 5 }), BROADCAST]) {
+      expect(() => stream.with(modifier)).toThrow(new ConfigurationError(`'numbers' is a stream read with for await: only FG applies to it, not ${modifier.kind}`));
+    }
+    expect(typeof stream.with(FG)).toBe("function");
   });
 });
 

@@ -193,6 +193,18 @@ describe("type checking at the call site", () => {
     });
     expect(diagnostics).toEqual([expect.stringMatching(/^TS2345: Argument of type 'string' is not assignable to parameter of type 'number'/)]);
   });
+
+  it("a modifier other than FG on a stream read with for await is a compile error", () => {
+    const { diagnostics } = compile({
+      "case.ts": `
+        import { BG, FG, Fetcher } from "daffi";
+        interface Api { range(end: number): AsyncIterable<number> }
+        class Client extends Fetcher<Api> {}
+        void new Client().range.with(FG)(3);
+        void new Client().range.with(BG({ eta: 2 }))(3);`,
+    });
+    expect(diagnostics).toEqual([expect.stringMatching(/^TS2345: Argument of type 'Modifier<"BG", BGOptions>' is not assignable to parameter of type 'Modifier<"FG"/)]);
+  });
 });
 
 describe("stream detection through the type checker", () => {

@@ -47,6 +47,12 @@ export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
     }
   };
   const method = ((...args: unknown[]) => run(args, plan.modifier())) as RemoteMethod;
-  method.with = (modifier: Modifier) => (...args: unknown[]) => run(args, modifier);
+  method.with = (modifier: Modifier) => {
+    // A stream read with `for await` has no result to wait for in the background, schedule or gather: refused, not ignored.
+    if (metadata?.stream && modifier.kind !== "FG") {
+      throw new ConfigurationError(`'${remoteName}' is a stream read with for await: only FG applies to it, not ${modifier.kind}`);
+    }
+    return (...args: unknown[]) => run(args, modifier);
+  };
   return method;
 }

@@ -14,10 +14,15 @@ export interface WithModifier<A extends unknown[], R> {
   with(modifier: Modifier): (...args: A) => unknown;
 }
 
+/** `.with(modifier)` of a stream read with `for await`: only FG applies (BG, NO_RETURN, PERIOD, BROADCAST are type errors). */
+export interface StreamWithModifier<A extends unknown[], T> {
+  with(modifier: Modifier<"FG">): (...args: A) => AsyncIterable<T>;
+}
+
 /** The remote counterpart of a function type of the shared interface: generators become AsyncIterables. */
 export type Remote<F> = F extends (...args: infer A) => infer R
   ? R extends AsyncIterable<infer T> | Iterator<infer T>
-    ? ((...args: A) => AsyncIterable<T>) & WithModifier<A, T>
+    ? ((...args: A) => AsyncIterable<T>) & StreamWithModifier<A, T>
     : ((...args: A) => Promise<Awaited<R>>) & WithModifier<A, Awaited<R>>
   : never;
 
