@@ -10,7 +10,11 @@ interface Ticks extends AsyncIterable<number> {}
 export interface Counter {
   numbers(n: number): Numbers;
   ticks(n: number): Ticks;
+  /** Declared as numbers; the service below yields strings after the first. */
+  drifting(n: number): Numbers;
 }
+
+let driftingEnded = 0;
 
 class CounterService extends Callback {
   static autoInit = true;
@@ -19,6 +23,13 @@ class CounterService extends Callback {
   }
   async *ticks(n: number): AsyncGenerator<number> {
     for (let i = 0; i < n; i++) yield i * 10;
+  }
+  async *drifting(n: number): AsyncGenerator<number | string> {
+    try {
+      for (let i = 0; i < n; i++) yield i === 0 ? 0 : `w${i}`;
+    } finally {
+      driftingEnded++;
+    }
   }
 }
 void CounterService;
@@ -80,6 +91,22 @@ describe("streams behind an alias or an interface", () => {
     const ticks: number[] = [];
     for await (const n of client.ticks(2)) ticks.push(n);
     expect([numbers, ticks]).toEqual([[0, 1, 2], [0, 10]]);
+  });
+
+  it("have their items checked against the declared item type: a bad item ends the stream with ValidationError at $item[i]", async () => {
+    await using g = await Global.start({ initController: true, unixSockPath: tempSocketFolder(), logLevel: "silent" });
+    void g;
+    const received: unknown[] = [];
+    const outcome = await settled(
+      (async () => {
+        for await (const n of new CounterClient().drifting(1000)) received.push(n);
+      })(),
+    );
+    expect(outcome).toBeInstanceOf(ValidationError);
+    expect(outcome).toMatchObject({ path: "$item[1]", expected: "number", value: "w1" });
+    expect(received).toEqual([0]);
+    for (let i = 0; i < 50 && driftingEnded === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(driftingEnded).toBe(1); // the remote generator was stopped
   });
 
   it("refuse a modifier that cannot apply to them at run time too (BG, NO_RETURN, PERIOD, BROADCAST), never ignore it", () => {

@@ -240,5 +240,10 @@ describe("stream detection through the type checker", () => {
     for (const name of ["array", "text", "map", "set", "bytes", "promised"]) expect([name, method("Client", name).stream]).toEqual([name, false]);
     for (const name of ["gen", "syncGen", "aliased"]) expect([name, method("Service", name).stream]).toEqual([name, true]);
     expect(method("Service", "list").stream).toBe(false);
+    // Item validators of a fetcher's streams, whatever the spelling: numbers here, strings for iterableIterator.
+    for (const name of ["aliased", "extended", "syncIterable", "generator"]) {
+      expect([name, ok(method("Client", name).item?.(1)), ok(method("Client", name).item?.("x"))]).toEqual([name, true, false]);
+    }
+    expect([ok(method("Client", "iterableIterator").item?.("x")), ok(method("Client", "iterableIterator").item?.(1))]).toEqual([true, false]);
   });
 });

@@ -21,6 +21,7 @@ export function methodLiteral(factory: ts.NodeFactory, method: MethodInfo, valid
     factory.createPropertyAssignment("args", factory.createArrayLiteralExpression(method.paramTypes.map((type) => validators.write(type)), true)),
   ];
   if (withResult && method.resultType) properties.push(factory.createPropertyAssignment("result", validators.write(method.resultType)));
+  if (withResult && method.itemType) properties.push(factory.createPropertyAssignment("item", validators.write(method.itemType)));
   return factory.createObjectLiteralExpression(properties, true);
 }
 

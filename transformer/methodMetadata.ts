@@ -14,6 +14,8 @@ export interface MethodInfo {
   stream: boolean;
   /** The awaited result type (for fetchers); undefined for streams. */
   resultType?: ts.Type;
+  /** For a stream: the type of its items, when the checker can tell it. */
+  itemType?: ts.Type;
 }
 
 /**
@@ -48,7 +50,34 @@ export function signatureInfo(checker: ts.TypeChecker, signature: ts.Signature, 
     bodyless: true,
     stream,
     resultType: stream ? undefined : checkedResult(checker, returnType),
+    itemType: stream ? streamItemType(checker, returnType, at) : undefined,
   };
+}
+
+/**
+ * The items of a stream type: the `value` of what its iterator's `next()` yields (not the result a
+ * generator returns when done), found through the checker whatever the type is called.
+ */
+function streamItemType(checker: ts.TypeChecker, type: ts.Type, at: ts.Node): ts.Type | undefined {
+  const propertyType = (of: ts.Type, match: (name: string) => boolean) => {
+    const property = checker.getPropertiesOfType(of).find((candidate) => match(String(candidate.escapedName)));
+    return property && checker.getTypeOfSymbolAtLocation(property, at);
+  };
+  const callResult = (fn: ts.Type | undefined) => {
+    const signature = fn?.getCallSignatures()[0];
+    return signature && checker.getReturnTypeOfSignature(signature);
+  };
+  const iterator = propertyType(type, (name) => name === "next")
+    ? type
+    : callResult(propertyType(type, (name) => name.startsWith("__@asyncIterator")) ?? propertyType(type, (name) => name.startsWith("__@iterator")));
+  const next = iterator && callResult(propertyType(iterator, (name) => name === "next"));
+  if (!next) return undefined;
+  const results = checker.getAwaitedType(next) ?? next;
+  const yields = (results.isUnion() ? results.types : [results]).filter((member) => {
+    const done = propertyType(member, (name) => name === "done");
+    return !(done && done.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(done) === "true");
+  });
+  return yields.length === 1 ? propertyType(yields[0]!, (name) => name === "value") : undefined;
 }
 
 /**

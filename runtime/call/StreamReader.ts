@@ -9,6 +9,8 @@ export class StreamReader<T> implements AsyncIterable<T> {
     private readonly node: Node,
     private readonly name: string,
     private readonly args: unknown[],
+    /** Checks each item against the declared item type (from the transformer); throws ValidationError. */
+    private readonly checkItem?: (value: unknown, index: number) => void,
   ) {}
 
   /** Each iteration is one call; nothing is sent before it starts. */
@@ -16,6 +18,7 @@ export class StreamReader<T> implements AsyncIterable<T> {
     const buffered: T[] = [];
     const sizes: number[] = [];
     const taken = new ItemsTaken();
+    let index = 0;
     let over = false;
     let failure: unknown;
     let wake: (() => void) | undefined;
@@ -57,6 +60,15 @@ export class StreamReader<T> implements AsyncIterable<T> {
         if (buffered.length > 0) {
           const value = buffered.shift() as T;
           const grant = taken.took(sizes.shift()!);
+          if (this.checkItem) {
+            try {
+              this.checkItem(value, index++);
+            } catch (error) {
+              // A bad item ends the stream: the remote generator is stopped, the reader gets the ValidationError.
+              close();
+              throw error;
+            }
+          }
           if (grant > 0 && !over) this.node.sendOnCall(call.id, { kind: Kind.CREDIT, credit: grant });
           return { value, done: false };
         }

@@ -4,7 +4,7 @@ import { ConfigurationError } from "../errors/DaffiError";
 import type { Modifier } from "../call/modifiers";
 import { currentInvoker } from "../global/activeGlobals";
 import type { MethodMetadata } from "../registry/metadata";
-import { checkArguments, checkResult } from "../validation/validate";
+import { checkArguments, checkItem, checkResult } from "../validation/validate";
 
 export interface RemoteMethodPlan {
   remoteName: string;
@@ -30,6 +30,7 @@ function failed(name: string, modifier: Modifier, error: unknown): unknown {
 export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
   const { remoteName, metadata } = plan;
   const check = metadata?.result ? (value: unknown) => checkResult(metadata, value) : undefined;
+  const checkItems = metadata?.item ? (value: unknown, index: number) => void checkItem(metadata, value, index) : undefined;
   const run = (args: unknown[], modifier: Modifier): unknown => {
     try {
       const invalid = metadata && checkArguments(metadata, args);
@@ -40,7 +41,7 @@ export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
         if (modifier.kind !== "FG") throw new ConfigurationError(`'${remoteName}' streams its arguments: only FG applies, not ${modifier.kind}`);
         return invoker.write(remoteName, prepared.items);
       }
-      if (metadata?.stream) return invoker.read(remoteName, prepared.args);
+      if (metadata?.stream) return invoker.read(remoteName, prepared.args, checkItems);
       return invoker.invoke(remoteName, prepared.args, modifier, check);
     } catch (error) {
       return failed(remoteName, modifier, error);

@@ -161,7 +161,7 @@ export class Global implements AsyncDisposable {
 
   private readonly invoker: Invoker = {
     invoke: (name, args, modifier, checkResult) => carryOut(this.callingNode(name), name, args, modifier, checkResult),
-    read: (name, args) => new StreamReader(this.callingNode(name), name, args),
+    read: (name, args, checkItem) => new StreamReader(this.callingNode(name), name, args, checkItem),
     write: (name, items) => writeStream(this.callingNode(name), name, items),
   };
 

@@ -26,6 +26,8 @@ export interface MethodMetadata {
   args?: Array<Validator | null>;
   /** typia validator of the awaited result (fetchers only). */
   result?: Validator | null;
+  /** typia validator of each item of a stream read with `for await` (fetchers only). */
+  item?: Validator | null;
 }
 
 export interface ClassMetadata {

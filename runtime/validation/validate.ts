@@ -57,3 +57,12 @@ export function checkResult<R>(method: MethodMetadata, value: R): R {
   }
   return value;
 }
+
+/** Throws ValidationError when a stream's item does not fit the declared item type (path `$item[index]…`). */
+export function checkItem(method: MethodMetadata, value: unknown, index: number): void {
+  const outcome = method.item?.(value);
+  if (outcome && !outcome.success) {
+    const error = firstError(outcome, (path) => path.replace(/^\$input/, `$item[${index}]`));
+    throw failure(`item ${index} of the stream of '${method.remoteName}' does not match its declared type`, error.path, error.expected, error.value);
+  }
+}
