@@ -95,8 +95,10 @@ describe("CLI: daffi controller", () => {
     const [, port] = await controller.waitForLine(/tcp: \[ host '127\.0\.0\.1', port: (\d+) \]/);
     await using g = await Global.start({ host: "127.0.0.1", port: Number(port), logLevel: "silent" });
     expect(g.port).toBe(Number(port));
-    const quiet = new Spawned("quiet", [CLI, "controller", "--unix-sock-path", tempSocketFolder(), "--quiet"]);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const quietFolder = tempSocketFolder();
+    const quiet = new Spawned("quiet", [CLI, "controller", "--unix-sock-path", quietFolder, "--quiet"]);
+    // It says nothing, so it is ready once its socket is there (a fixed wait was too short on a loaded machine).
+    for (let i = 0; i < 500 && !fs.existsSync(path.join(quietFolder, ".sock")); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     quiet.kill("SIGTERM");
     await quiet.succeeds();
     expect(quiet.stderr.filter((line) => line.length > 0)).toEqual([]);
