@@ -118,6 +118,58 @@ describe("streams behind an alias or an interface", () => {
   });
 });
 
+export interface Echo {
+  echo(n: number): number;
+  echo(s: string): string;
+  swap(n: number): string;
+  swap(s: string): number;
+}
+
+class EchoService extends Callback {
+  static autoInit = true;
+  echo(n: number): number;
+  echo(s: string): string;
+  echo(value: number | string): number | string {
+    return value;
+  }
+  /** Wrong on purpose: returns what it was given, where the fetcher's overloads promise the other type. */
+  swap(value: number | string): number | string {
+    return value;
+  }
+}
+void EchoService;
+
+class EchoClient extends Fetcher<Echo> {}
+
+describe("overloads", () => {
+  it("accept the arguments of any overload, on the fetcher and on the callback's node; others are refused naming them", async () => {
+    await using g = await Global.start({ initController: true, unixSockPath: tempSocketFolder(), logLevel: "silent" });
+    const client = new EchoClient();
+    expect(await client.echo("x")).toBe("x");
+    expect(await client.echo(7)).toBe(7);
+    expect(await g.call.echo("y")).toBe("y"); // the callback's own overloads, checked on its node
+    // Typed as the overloads: each result as its overload says, under .with() too.
+    const asString: string = await client.echo("typed");
+    const later: number = await client.echo.with(BG())(5).get();
+    expect([asString, later]).toEqual(["typed", 5]);
+    // @ts-expect-error: a boolean fits no overload
+    void (() => client.echo(true));
+    const refused = await settled((client.echo as (...a: unknown[]) => Promise<unknown>)(true));
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as Error).message).toMatch(/nor do they fit any other of its 2 signatures/);
+    expect(await settled(g.call.echo(true))).toBeInstanceOf(ValidationError);
+  });
+
+  it("check the result against the overload the arguments fit", async () => {
+    await using g = await Global.start({ initController: true, unixSockPath: tempSocketFolder(), logLevel: "silent" });
+    void g;
+    const wrongForNumber = await settled(new EchoClient().swap(1));
+    expect(wrongForNumber).toMatchObject({ path: "$result", expected: "string", value: 1 });
+    const wrongForString = await settled(new EchoClient().swap("abc"));
+    expect(wrongForString).toMatchObject({ path: "$result", expected: "number", value: "abc" });
+  });
+});
+
 describe("one callback per remote name in a class", () => {
   it("two methods under one name (a method and an @alias of another) throw ConfigurationError naming both", () => {
     class Clashing extends Callback {

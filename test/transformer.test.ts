@@ -247,3 +247,37 @@ describe("stream detection through the type checker", () => {
     expect([ok(method("Client", "iterableIterator").item?.("x")), ok(method("Client", "iterableIterator").item?.(1))]).toEqual([true, false]);
   });
 });
+
+describe("overloads", () => {
+  it("every overload is recorded on Callback classes, Fetcher<Api>, declared proxies and function forms", () => {
+    const { method, exports } = run(`
+      import { Callback, Fetcher, callback, fetcher } from "daffi";
+      export interface Api { echo(n: number): number; echo(s: string): string; plain(n: number): number }
+      export class Client extends Fetcher<Api> {
+        declare proxy: { (n: number): number; (s: string, t: string): string };
+      }
+      export class Service extends Callback {
+        echo(n: number): number;
+        echo(s: string): string;
+        echo(value: number | string): number | string { return value; }
+      }
+      function both(n: number): number;
+      function both(s: string): string;
+      function both(value: number | string) { return value; }
+      export const f = callback(both);
+      export const g = fetcher<typeof both>("both");
+    `);
+    const fits = (m: MethodMetadata, args: unknown[]) =>
+      m.overloads!.map((o) => o.args!.length === args.length && o.args!.every((check, i) => ok(check!(args[i])))).some(Boolean);
+    for (const m of [method("Client", "echo"), method("Service", "echo")]) {
+      expect(m.overloads).toHaveLength(2);
+      expect([fits(m, [1]), fits(m, ["s"]), fits(m, [true])]).toEqual([true, true, false]);
+    }
+    expect(method("Client", "echo").overloads!.map((o) => ok(o.result!("r")))).toEqual([false, true]);
+    expect(method("Client", "plain").overloads).toBeUndefined();
+    expect(fits(method("Client", "proxy"), ["a", "b"])).toBe(true);
+    const meta = (value: unknown) => ((value as unknown[])[(value as unknown[]).length - 1] as { method: MethodMetadata }).method;
+    expect([fits(meta(exports.f), [1]), fits(meta(exports.f), ["s"]), fits(meta(exports.f), [null])]).toEqual([true, true, false]);
+    expect(meta(exports.g).overloads).toHaveLength(2);
+  });
+});

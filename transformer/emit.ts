@@ -8,20 +8,32 @@ const symbolFor = (factory: ts.NodeFactory, key: string) =>
 
 const bool = (factory: ts.NodeFactory, value: boolean) => (value ? factory.createTrue() : factory.createFalse());
 
-/** `{ name, remoteName, params, rest, bodyless, stream, args: [validators], result }` */
-export function methodLiteral(factory: ts.NodeFactory, method: MethodInfo, validators: ValidatorWriter, withResult: boolean): ts.ObjectLiteralExpression {
+/** `{ params, rest, optional?, args: [validators], result?, item? }`: what one signature says. */
+function signatureProperties(factory: ts.NodeFactory, method: MethodInfo, validators: ValidatorWriter, withResult: boolean): ts.PropertyAssignment[] {
   const properties = [
-    factory.createPropertyAssignment("name", factory.createStringLiteral(method.name)),
-    factory.createPropertyAssignment("remoteName", factory.createStringLiteral(method.remoteName)),
     factory.createPropertyAssignment("params", factory.createArrayLiteralExpression(method.params.map((param) => factory.createStringLiteral(param)))),
     factory.createPropertyAssignment("rest", bool(factory, method.rest)),
     ...(method.optional.some(Boolean) ? [factory.createPropertyAssignment("optional", factory.createArrayLiteralExpression(method.optional.map((value) => bool(factory, value))))] : []),
-    factory.createPropertyAssignment("bodyless", bool(factory, method.bodyless)),
-    factory.createPropertyAssignment("stream", bool(factory, method.stream)),
     factory.createPropertyAssignment("args", factory.createArrayLiteralExpression(method.paramTypes.map((type) => validators.write(type)), true)),
   ];
   if (withResult && method.resultType) properties.push(factory.createPropertyAssignment("result", validators.write(method.resultType)));
   if (withResult && method.itemType) properties.push(factory.createPropertyAssignment("item", validators.write(method.itemType)));
+  return properties;
+}
+
+/** `{ name, remoteName, params, rest, bodyless, stream, args: [validators], result, overloads? }` */
+export function methodLiteral(factory: ts.NodeFactory, method: MethodInfo, validators: ValidatorWriter, withResult: boolean): ts.ObjectLiteralExpression {
+  const properties = [
+    factory.createPropertyAssignment("name", factory.createStringLiteral(method.name)),
+    factory.createPropertyAssignment("remoteName", factory.createStringLiteral(method.remoteName)),
+    factory.createPropertyAssignment("bodyless", bool(factory, method.bodyless)),
+    factory.createPropertyAssignment("stream", bool(factory, method.stream)),
+    ...signatureProperties(factory, method, validators, withResult),
+  ];
+  if (method.overloads) {
+    const overloads = method.overloads.map((overload) => factory.createObjectLiteralExpression(signatureProperties(factory, overload, validators, withResult), true));
+    properties.push(factory.createPropertyAssignment("overloads", factory.createArrayLiteralExpression(overloads, true)));
+  }
   return factory.createObjectLiteralExpression(properties, true);
 }
 

@@ -5,7 +5,7 @@
 import ts from "typescript";
 import { daffiKindOf, extendsDaffiClass, resolveDeclaration } from "./daffiKind";
 import { classLiteral, defineStaticBlock, functionLiteral, methodLiteral } from "./emit";
-import { interfaceMethods, type MethodInfo, memberInfo, signatureInfo } from "./methodMetadata";
+import { interfaceMethods, type MethodInfo, memberInfo, signaturesInfo } from "./methodMetadata";
 import { validatorWriter } from "./typiaValidators";
 
 export interface DaffiTransformerConfig {
@@ -26,7 +26,15 @@ export default function daffiTransformer(program: ts.Program, config: DaffiTrans
     const validators = validatorWriter(program, context, config.exact === true, addDiagnostic);
 
     const classMethods = (node: ts.ClassLikeDeclaration, forFetcher: boolean): MethodInfo[] => {
-      const members = node.members.map((member) => memberInfo(checker, member, forFetcher)).filter((info): info is MethodInfo => info !== undefined);
+      // An overloaded method is several declarations of one name: it is one method (the implementation, with all the overloads).
+      const byName = new Map<string, MethodInfo>();
+      for (const member of node.members) {
+        const info = memberInfo(checker, member, forFetcher);
+        if (!info) continue;
+        const earlier = byName.get(info.name);
+        if (!earlier || (ts.isMethodDeclaration(member) && member.body)) byName.set(info.name, info);
+      }
+      const members = [...byName.values()];
       if (!forFetcher) return members;
       const heritage = node.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
       const api = daffiKindOf(resolveDeclaration(checker, heritage!.expression)) === "fetcher-class" ? heritage?.typeArguments?.[0] : undefined;
@@ -50,16 +58,14 @@ export default function daffiTransformer(program: ts.Program, config: DaffiTrans
       const kind = daffiKindOf(resolveDeclaration(checker, node.expression));
       if (kind === "callback-function") {
         const fn = node.arguments[node.arguments.length - 1];
-        const signature = fn && node.arguments.length <= 2 ? checker.getTypeAtLocation(fn).getCallSignatures()[0] : undefined;
-        if (!signature) return undefined;
-        const method = signatureInfo(checker, signature, fn!, "");
+        const method = fn && node.arguments.length <= 2 ? signaturesInfo(checker, checker.getTypeAtLocation(fn).getCallSignatures(), fn, "") : undefined;
+        if (!method) return undefined;
         return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, [...visited.arguments, functionLiteral(factory, methodLiteral(factory, method, validators, false))]);
       }
       if (kind === "fetcher-function") {
         const typeArgument = node.typeArguments?.[0];
-        const signature = typeArgument ? checker.getTypeFromTypeNode(typeArgument).getCallSignatures()[0] : undefined;
-        if (!signature || node.arguments.length > 2) return undefined;
-        const method = signatureInfo(checker, signature, typeArgument!, "");
+        const method = typeArgument ? signaturesInfo(checker, checker.getTypeFromTypeNode(typeArgument).getCallSignatures(), typeArgument, "") : undefined;
+        if (!method || node.arguments.length > 2) return undefined;
         const given = node.arguments.length === 1 ? [...visited.arguments, factory.createIdentifier("undefined")] : [...visited.arguments];
         return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, [...given, functionLiteral(factory, methodLiteral(factory, method, validators, true))]);
       }

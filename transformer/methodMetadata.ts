@@ -16,6 +16,15 @@ export interface MethodInfo {
   resultType?: ts.Type;
   /** For a stream: the type of its items, when the checker can tell it. */
   itemType?: ts.Type;
+  /** Every signature of an overloaded method (the fields above are the first one's). */
+  overloads?: MethodInfo[];
+}
+
+/** The method of these signatures: the first one's facts, and all of them when there are several (overloads). */
+export function signaturesInfo(checker: ts.TypeChecker, signatures: readonly ts.Signature[], at: ts.Node, name: string): MethodInfo | undefined {
+  if (signatures.length === 0) return undefined;
+  const all = signatures.map((signature) => signatureInfo(checker, signature, at, name));
+  return all.length === 1 ? all[0] : { ...all[0]!, overloads: all };
 }
 
 /**
@@ -127,14 +136,15 @@ export function memberInfo(checker: ts.TypeChecker, member: ts.ClassElement, for
   const remoteName = remoteNameOf(checker, member, name);
   if (remoteName === undefined) return undefined;
   if (ts.isMethodDeclaration(member)) {
-    const signature = checker.getSignatureFromDeclaration(member);
-    if (!signature) return undefined;
+    // Every overload of the method (an implementation's own signature is not one of them when there are overloads).
+    const info = signaturesInfo(checker, checker.getTypeAtLocation(member).getCallSignatures(), member, name);
+    if (!info) return undefined;
     const bodyless = !member.body || member.body.statements.length === 0;
-    return { ...signatureInfo(checker, signature, member, name), remoteName, bodyless };
+    return { ...info, remoteName, bodyless };
   }
   if (!forFetcher || member.initializer) return undefined;
-  const signature = checker.getTypeAtLocation(member).getCallSignatures()[0];
-  return signature && { ...signatureInfo(checker, signature, member, name), remoteName };
+  const info = signaturesInfo(checker, checker.getTypeAtLocation(member).getCallSignatures(), member, name);
+  return info && { ...info, remoteName };
 }
 
 /** The methods of `Fetcher<Api>`'s type argument. */
@@ -142,8 +152,8 @@ export function interfaceMethods(checker: ts.TypeChecker, typeNode: ts.TypeNode)
   const type = checker.getTypeFromTypeNode(typeNode);
   const methods: MethodInfo[] = [];
   for (const property of checker.getPropertiesOfType(type)) {
-    const signature = checker.getTypeOfSymbolAtLocation(property, typeNode).getCallSignatures()[0];
-    if (signature && !property.name.startsWith("_") && !property.name.startsWith("__@")) methods.push(signatureInfo(checker, signature, typeNode, property.name));
+    const info = signaturesInfo(checker, checker.getTypeOfSymbolAtLocation(property, typeNode).getCallSignatures(), typeNode, property.name);
+    if (info && !property.name.startsWith("_") && !property.name.startsWith("__@")) methods.push(info);
   }
   return methods;
 }

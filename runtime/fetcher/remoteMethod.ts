@@ -4,7 +4,7 @@ import { ConfigurationError } from "../errors/DaffiError";
 import type { Modifier } from "../call/modifiers";
 import { currentInvoker } from "../global/activeGlobals";
 import type { MethodMetadata } from "../registry/metadata";
-import { checkArguments, checkItem, checkResult } from "../validation/validate";
+import { checkArguments, checkItem, checkResult, signatureFor } from "../validation/validate";
 
 export interface RemoteMethodPlan {
   remoteName: string;
@@ -29,12 +29,17 @@ function failed(name: string, modifier: Modifier, error: unknown): unknown {
 
 export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
   const { remoteName, metadata } = plan;
-  const check = metadata?.result ? (value: unknown) => checkResult(metadata, value) : undefined;
-  const checkItems = metadata?.item ? (value: unknown, index: number) => void checkItem(metadata, value, index) : undefined;
+  const checksOf = (signature: MethodMetadata | undefined) => ({
+    result: signature?.result ? (value: unknown) => checkResult(signature, value) : undefined,
+    items: signature?.item ? (value: unknown, index: number) => void checkItem(signature, value, index) : undefined,
+  });
+  const single = checksOf(metadata);
   const run = (args: unknown[], modifier: Modifier): unknown => {
     try {
       const invalid = metadata && checkArguments(metadata, args);
       if (invalid) return failed(remoteName, modifier, invalid);
+      // An overloaded method's result is checked against the signature its arguments fit.
+      const { result: check, items: checkItems } = metadata?.overloads ? checksOf(signatureFor(metadata, args)) : single;
       const prepared = plan.prepare ? plan.prepare(args) : { args };
       const invoker = currentInvoker();
       if ("items" in prepared) {

@@ -28,6 +28,8 @@ export interface MethodMetadata {
   result?: Validator | null;
   /** typia validator of each item of a stream read with `for await` (fetchers only). */
   item?: Validator | null;
+  /** An overloaded method: each signature (arguments fit when they fit any; the result is checked against the one they fit). */
+  overloads?: Array<Pick<MethodMetadata, "params" | "rest" | "optional" | "args" | "result" | "item">>;
 }
 
 export interface ClassMetadata {

@@ -22,8 +22,31 @@ function firstError(outcome: ValidationOutcome, rebase: (path: string) => string
 
 const invalidArguments = (method: MethodMetadata) => `invalid arguments for '${method.remoteName}'`;
 
-/** The first problem with `args` for this method, or undefined when they fit (or nothing is known). */
+/**
+ * The first problem with `args` for this method, or undefined when they fit (or nothing is known).
+ * An overloaded method takes the arguments of any of its signatures.
+ */
 export function checkArguments(method: MethodMetadata, args: unknown[]): ValidationError | undefined {
+  if (!method.overloads) return checkSignature(method, args);
+  let first: ValidationError | undefined;
+  for (const overload of method.overloads) {
+    const problem = checkSignature({ ...overload, name: method.name, remoteName: method.remoteName }, args);
+    if (!problem) return undefined;
+    first ??= problem;
+  }
+  return first && new ValidationError(`${first.message} (nor do they fit any other of its ${method.overloads.length} signatures)`, first);
+}
+
+/** The signature of an overloaded method that `args` fit (the method itself when it has one signature). */
+export function signatureFor(method: MethodMetadata, args: unknown[]): MethodMetadata {
+  for (const overload of method.overloads ?? []) {
+    const candidate = { ...overload, name: method.name, remoteName: method.remoteName };
+    if (!checkSignature(candidate, args)) return candidate;
+  }
+  return method;
+}
+
+function checkSignature(method: MethodMetadata, args: unknown[]): ValidationError | undefined {
   const validators = method.args;
   if (!validators) return undefined;
   const fixed = method.rest ? validators.length - 1 : validators.length;
