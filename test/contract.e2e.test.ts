@@ -1,6 +1,6 @@
 // The typed contract, faithful to TypeScript: optional and default parameters, one callback per name in a class.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { alias, BG, BROADCAST, Callback, ConfigurationError, FG, Fetcher, Global, NO_RETURN, PERIOD, ValidationError } from "../runtime";
+import { alias, args, BG, BROADCAST, Callback, ConfigurationError, FG, Fetcher, Global, NO_RETURN, PERIOD, ValidationError } from "../runtime";
 import { settled } from "./helpers/settled";
 import { tempSocketFolder } from "./helpers/system";
 
@@ -182,5 +182,65 @@ describe("one callback per remote name in a class", () => {
     }
     expect(() => new Clashing()).toThrow(ConfigurationError);
     expect(() => new Clashing()).toThrow("Clashing: methods 'total' and 'sum' are both exposed as 'total'");
+  });
+});
+
+interface Named {
+  name(id: number): string;
+}
+interface Sized {
+  size(label: string): number;
+}
+/** An interface extending two others, and adding its own method. */
+export interface Catalog extends Named, Sized {
+  find(id: number, exactly?: boolean): string[];
+}
+
+class BaseCatalog extends Callback {
+  name(id: number): string {
+    return `n${id}`;
+  }
+}
+class SizedCatalog extends BaseCatalog {
+  size(label: string): number {
+    return label.length;
+  }
+}
+/** A Callback subclass of a subclass: its own methods and every inherited one are callbacks. */
+class FullCatalog extends SizedCatalog implements Catalog {
+  static autoInit = true;
+  find(id: number, exactly = false): string[] {
+    return exactly ? [this.name(id)] : [this.name(id), this.name(id + 1)];
+  }
+  /** Overrides the base: the subclass's signature is the one exposed and checked. */
+  override name(id: number): string {
+    return `name-${id}`;
+  }
+}
+void FullCatalog;
+
+class CatalogClient extends Fetcher<Catalog> {}
+/** A Fetcher subclass of a Fetcher subclass, adding a method with a body. */
+class CountingCatalogClient extends CatalogClient {
+  @alias("size") twice(label: string): Promise<number> {
+    return args(`${label}${label}`) as never;
+  }
+}
+
+describe("inheritance", () => {
+  it("a Callback subclass of a subclass exposes and checks every method; an interface extending others gives a fetcher all of them, typed and checked", async () => {
+    await using g = await Global.start({ initController: true, unixSockPath: tempSocketFolder(), logLevel: "silent" });
+    expect(Object.keys(g.registeredCallbacks)).toEqual(expect.arrayContaining(["name", "size", "find"]));
+    const client = new CountingCatalogClient();
+    const name: string = await client.name(3);
+    const size: number = await client.size("abc");
+    expect([name, size, await client.find(1), await client.find(1, true)]).toEqual(["name-3", 3, ["name-1", "name-2"], ["name-1"]]);
+    expect(await client.twice("ab")).toBe(4);
+    // Checked on the fetcher, through the inherited interfaces…
+    expect(await settled((client.size as (...a: unknown[]) => Promise<number>)(5))).toMatchObject({ path: "$input[0]", expected: "string" });
+    // …and on the callback's node, for methods of every level of the class.
+    expect(await settled(g.call.size(5))).toMatchObject({ path: "$input[0]", expected: "string" });
+    expect(await settled(g.call.name("3"))).toMatchObject({ path: "$input[0]", expected: "number" });
+    expect(await settled(g.call.find(1, "yes"))).toMatchObject({ path: "$input[1]", expected: "boolean" });
   });
 });

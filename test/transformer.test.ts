@@ -281,3 +281,28 @@ describe("overloads", () => {
     expect(meta(exports.g).overloads).toHaveLength(2);
   });
 });
+
+describe("inheritance", () => {
+  it("each level of a Callback chain and the interfaces an interface extends are recorded; exact: true holds on inherited methods", () => {
+    const source = `
+      import { Callback, Fetcher } from "daffi";
+      interface Point { x: number; y: number }
+      interface Base { move(p: Point): void }
+      interface Api extends Base { scale(p: Point, by: number): Point }
+      export class Client extends Fetcher<Api> {}
+      export class More extends Client { declare extra: (p: Point) => Promise<void> }
+      export class A extends Callback { a(p: Point) {} }
+      export class B extends A { b(p: Point) {} }
+      export class C extends B { c(p: Point) {} }`;
+    const exact = run(source, {}, { exact: true });
+    expect(names(exact.defined.get("Client"))).toEqual(["move->move", "scale->scale"]);
+    expect(names(exact.defined.get("More"))).toEqual(["extra->extra"]);
+    expect([names(exact.defined.get("A")), names(exact.defined.get("B")), names(exact.defined.get("C"))]).toEqual([["a->a"], ["b->b"], ["c->c"]]);
+    for (const [cls, name] of [["Client", "move"], ["More", "extra"], ["A", "a"], ["C", "c"]] as const) {
+      const check = exact.method(cls, name).args![0]!;
+      expect([cls, ok(check({ x: 1, y: 2 })), check({ x: 1, y: 2, z: 3 }).errors?.[0]?.path]).toEqual([cls, true, "$input.z"]);
+    }
+    const loose = run(source).method("Client", "move").args![0]!;
+    expect(ok(loose({ x: 1, y: 2, z: 3 }))).toBe(true);
+  });
+});
