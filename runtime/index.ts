@@ -35,5 +35,6 @@ export {
   ConfigurationError,
   PermissionDeniedError,
   OverloadedError,
+  ContractMismatchError,
 } from "./errors/DaffiError";
 export type { ErrorCode } from "./errors/DaffiError";

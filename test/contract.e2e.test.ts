@@ -24,9 +24,10 @@ class CounterService extends Callback {
   async *ticks(n: number): AsyncGenerator<number> {
     for (let i = 0; i < n; i++) yield i * 10;
   }
-  async *drifting(n: number): AsyncGenerator<number | string> {
+  /** Declared as numbers (its contract matches), yields strings after the first: only the item check sees it. */
+  async *drifting(n: number): AsyncGenerator<number> {
     try {
-      for (let i = 0; i < n; i++) yield i === 0 ? 0 : `w${i}`;
+      for (let i = 0; i < n; i++) yield i === 0 ? 0 : (`w${i}` as unknown as number);
     } finally {
       driftingEnded++;
     }
@@ -132,7 +133,9 @@ class EchoService extends Callback {
   echo(value: number | string): number | string {
     return value;
   }
-  /** Wrong on purpose: returns what it was given, where the fetcher's overloads promise the other type. */
+  /** Wrong on purpose: returns what it was given, where its overloads promise the other type (the contracts agree; the values lie). */
+  swap(n: number): string;
+  swap(s: string): number;
   swap(value: number | string): number | string {
     return value;
   }

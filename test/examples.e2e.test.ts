@@ -44,6 +44,22 @@ describe("basic example (04-readme-v2): shopping service and shopper, function f
   });
 });
 
+describe("contract drift (README: Contract checks): an old client meets a new service", () => {
+  it("the compatible change passes, the incompatible one fails at once with ContractMismatchError showing both signatures", async () => {
+    const env = { DAFFI_UNIX_SOCK_PATH: tempSocketFolder() };
+    const service = Spawned.script("examples/contract-drift/service-v2.js", env);
+    await service.waitForLine(/node\[calculator\] \| Node 'calculator' has been connected to Controller/);
+    const client = Spawned.script("examples/contract-drift/old-client.js", env);
+    await client.succeeds();
+    expect(client.stdout).toEqual([
+      "describe(3) = 3.00",
+      "calculateSum(1, 2, 3) was not sent: CONTRACT_MISMATCH",
+      "fetcher expects calculateSum(...numbers: number[]): number, 'calculator' serves calculateSum(a: number, b: number): number (the callback needs 2 argument(s), the fetcher may send 0)",
+      "'calculator' serves calculateSum(a: number, b: number): number",
+    ]);
+  });
+});
+
 describe("the demo (npm run demo)", () => {
   it("starts a controller and two nodes on the default UNIX socket; calls go both ways", async () => {
     const demo = Spawned.script("examples/demo/run.js");

@@ -80,6 +80,9 @@ describe("the access policy", () => {
     expect(billing.refuseCall("charge")).toBeInstanceOf(PermissionDeniedError);
     expect(billing.refuseCall("__daffi.transfer")?.message).toMatch(/transfer: true/);
     expect(billing.refuseCall("__daffi.scheduledTasks")).toBeInstanceOf(PermissionDeniedError);
+    // A callback's contract is read by whoever may call it, and by nobody else.
+    expect(billing.refuseCall("__daffi.signature:ledger.write")).toBeUndefined();
+    expect(billing.refuseCall("__daffi.signature:charge")).toBeInstanceOf(PermissionDeniedError);
     const ops = policy.admit("ops", { certificate: { subject: { CN: "ops" } } as never, local: false });
     expect(ops.refuseCall("__daffi.transfer")).toBeUndefined();
     expect(new AccessPolicy().admit("anyone", { local: false }).refuseCall("anything")).toBeUndefined();

@@ -1,6 +1,8 @@
 // The transformer on small sources: what it records for each class and function form, and the validators it writes.
 import { describe, expect, it } from "@jest/globals";
 import type { ClassMetadata, MethodMetadata, ValidationOutcome } from "../runtime";
+import { contractMismatch } from "../runtime/contract/compatible";
+import { parseContract, printContract } from "../runtime/contract/Shape";
 import { compile, load } from "./helpers/compile";
 
 const DEFINE = Symbol.for("daffi.define");
@@ -304,5 +306,98 @@ describe("inheritance", () => {
     }
     const loose = run(source).method("Client", "move").args![0]!;
     expect(ok(loose({ x: 1, y: 2, z: 3 }))).toBe(true);
+  });
+});
+
+describe("contracts", () => {
+  /** The reason the callback's contract does not serve the fetcher's, or undefined, for each pair `[expected, served]`. */
+  function mismatches(pairs: Array<[string, string]>): Array<string | undefined> {
+    const source = [
+      `import { Callback, Fetcher } from "daffi";`,
+      `interface Point { x: number; y?: number }`,
+      ...pairs.flatMap(([expected, served], i) => [
+        `export interface Api${i} { m${expected}; }`,
+        `export class Client${i} extends Fetcher<Api${i}> {}`,
+        served.startsWith("*") || served.startsWith("async *")
+          ? `export class Service${i} extends Callback { ${served.replace("*", "*m")} { } }`
+          : `export class Service${i} extends Callback { m${served} { return undefined as never; } }`,
+      ]),
+    ].join("\n");
+    const { method } = run(source);
+    return pairs.map((_, i) => {
+      const expected = parseContract(method(`Client${i}`, "m").contract!.text)!;
+      const served = parseContract(method(`Service${i}`, "m").contract!.text)!;
+      return contractMismatch(expected, served);
+    });
+  }
+
+  it("compatible changes pass: an added optional parameter, a renamed one, a wider parameter, a narrower result, Promise or not", () => {
+    expect(
+      mismatches([
+        ["(a: number): number", "(a: number): number"],
+        ["(a: number): number", "(renamed: number): number"],
+        ["(a: number): number", "(a: number, b?: string): number"],
+        ["(a: number): number", "(a: number, b = 2): number"],
+        ["(a: number): number", "(a: number | string): number"],
+        ["(mode: 'a' | 'b'): void", "(mode: string): void"],
+        ["(): number | string", "(): number"],
+        ["(): Promise<number>", "(): number"],
+        ["(): { x: number }", "(): { x: number; extra: string }"],
+        ["(p: { x: number }): void", "(p: Point): void"],
+        ["(a: number, b: number): number", "(...n: number[]): number"],
+        ["(...n: number[]): number", "(...numbers: number[]): number"],
+        ["(d: Date, m: Map<string, number>, b: Uint8Array, n: bigint): void", "(d: Date, m: Map<string, number>, b: Uint8Array, n: bigint | number): void"],
+        ["(a?: number): void", "(a?: number): void"],
+        ["(flag: boolean): void", "(flag: true | false): void"],
+        ["(): AsyncIterable<number>", "async *(): AsyncGenerator<number>"],
+        ["(): Iterable<number>", "*(): Generator<1 | 2>"],
+        ["(x: string): string", "<T>(x: T): T"],
+      ]),
+    ).toEqual(Array(18).fill(undefined));
+  });
+
+  it("incompatible changes are told, with the reason", () => {
+    const reasons = mismatches([
+      ["(...numbers: number[]): number", "(a: number, b: number): number"],
+      ["(a: number): number", "(a: string): number"],
+      ["(a: number | string): void", "(a: number): void"],
+      ["(): number", "(): number | string"],
+      ["(a: number): void", "(a: number, b: string): void"],
+      ["(a: number, b: number): void", "(a: number): void"],
+      ["(a?: number): void", "(a: number): void"],
+      ["(p: { x: number }): void", "(p: { x: number; y: number }): void"],
+      ["(): AsyncIterable<number>", "async *(): AsyncGenerator<number | string>"],
+      ["(): AsyncIterable<number>", "(): number[]"],
+      ["(d: Date): void", "(d: string): void"],
+      ["(mode: string): void", "(mode: 'a' | 'b'): void"],
+    ]);
+    expect(reasons).toEqual([
+      "the callback needs 2 argument(s), the fetcher may send 0",
+      "argument 1: the fetcher sends number, the callback takes string",
+      "argument 1: the fetcher sends number | string, the callback takes number",
+      "the callback's result does not fit the fetcher's result type",
+      "the callback needs 2 argument(s), the fetcher may send 1",
+      "the callback takes at most 1 argument(s), the fetcher may send 2",
+      "the callback needs 1 argument(s), the fetcher may send 0",
+      "argument 1: the fetcher sends { x: number }, the callback takes { x: number; y: number }",
+      "the callback's items do not fit the fetcher's item type",
+      "the fetcher reads a stream, the callback returns a value",
+      "argument 1: the fetcher sends Date, the callback takes string",
+      'argument 1: the fetcher sends string, the callback takes "a" | "b"',
+    ]);
+  });
+
+  it("the same signature has the same fingerprint on both sides, printed in TypeScript syntax", () => {
+    const { method } = run(`
+      import { Callback, Fetcher } from "daffi";
+      export interface Api { calculateSum(...numbers: number[]): number; find(id: number, opts?: { exact: boolean }): Promise<string[] | null> }
+      export class Client extends Fetcher<Api> {}
+      export class Service extends Callback {
+        calculateSum(...numbers: number[]): number { return 0; }
+        async find(id: number, opts?: { exact: boolean }): Promise<string[] | null> { return null; }
+      }`);
+    for (const name of ["calculateSum", "find"]) expect(method("Client", name).contract).toEqual(method("Service", name).contract);
+    expect(printContract("calculateSum", parseContract(method("Client", "calculateSum").contract!.text)!)).toBe("calculateSum(...numbers: number[]): number");
+    expect(printContract("find", parseContract(method("Client", "find").contract!.text)!)).toBe("find(id: number, opts?: { exact: boolean }): null | string[]");
   });
 });

@@ -30,6 +30,18 @@ export function methodLiteral(factory: ts.NodeFactory, method: MethodInfo, valid
     factory.createPropertyAssignment("stream", bool(factory, method.stream)),
     ...signatureProperties(factory, method, validators, withResult),
   ];
+  // A fetcher method with a body sends what it computes, not its own parameters: it has no contract to compare.
+  if (method.contract && (!withResult || method.bodyless)) {
+    properties.push(
+      factory.createPropertyAssignment(
+        "contract",
+        factory.createObjectLiteralExpression([
+          factory.createPropertyAssignment("text", factory.createStringLiteral(method.contract.text)),
+          factory.createPropertyAssignment("fingerprint", factory.createStringLiteral(method.contract.fingerprint)),
+        ]),
+      ),
+    );
+  }
   if (method.overloads) {
     const overloads = method.overloads.map((overload) => factory.createObjectLiteralExpression(signatureProperties(factory, overload, validators, withResult), true));
     properties.push(factory.createPropertyAssignment("overloads", factory.createArrayLiteralExpression(overloads, true)));

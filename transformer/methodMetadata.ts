@@ -1,6 +1,8 @@
 // Reads the remote methods of a class, a shared interface or a function: names, parameters, types.
 import ts from "typescript";
+import type { MethodContract } from "../runtime/contract/Shape";
 import { daffiKindOf, resolveDeclaration } from "./daffiKind";
+import { methodContract } from "./typeShape";
 
 export interface MethodInfo {
   name: string;
@@ -18,13 +20,16 @@ export interface MethodInfo {
   itemType?: ts.Type;
   /** Every signature of an overloaded method (the fields above are the first one's). */
   overloads?: MethodInfo[];
+  /** The canonical contract of every signature, compared when fetcher meets callback. */
+  contract?: MethodContract;
 }
 
 /** The method of these signatures: the first one's facts, and all of them when there are several (overloads). */
 export function signaturesInfo(checker: ts.TypeChecker, signatures: readonly ts.Signature[], at: ts.Node, name: string): MethodInfo | undefined {
   if (signatures.length === 0) return undefined;
   const all = signatures.map((signature) => signatureInfo(checker, signature, at, name));
-  return all.length === 1 ? all[0] : { ...all[0]!, overloads: all };
+  const info: MethodInfo = all.length === 1 ? all[0]! : { ...all[0]!, overloads: all };
+  return { ...info, contract: methodContract(checker, info, at) };
 }
 
 /**

@@ -1,5 +1,8 @@
 // A stream from a generator callback, read with `for await`: credit is granted as items are consumed.
 import { CancelledError } from "../errors/DaffiError";
+import type { Admit } from "./carryOut";
+import type { Admission } from "../contract/ContractCheck";
+import type { OpenCall } from "../node/CallOptions";
 import type { Node } from "../node/Node";
 import { ItemsTaken, STREAM_WINDOW } from "../node/StreamSink";
 import { Kind, Mode } from "../wire/Kind";
@@ -11,6 +14,8 @@ export class StreamReader<T> implements AsyncIterable<T> {
     private readonly args: unknown[],
     /** Checks each item against the declared item type (from the transformer); throws ValidationError. */
     private readonly checkItem?: (value: unknown, index: number) => void,
+    /** The contract check: where the call may go (asked when the iteration starts). */
+    private readonly admit?: Admit,
   ) {}
 
   /** Each iteration is one call; nothing is sent before it starts. */
@@ -22,33 +27,45 @@ export class StreamReader<T> implements AsyncIterable<T> {
     let over = false;
     let failure: unknown;
     let wake: (() => void) | undefined;
-    const call = this.node.open(this.name, this.args, {
-      mode: Mode.FG,
-      credit: STREAM_WINDOW,
-      sink: {
-        item: (value, bytes) => {
-          buffered.push(value as T);
-          sizes.push(bytes);
-          const waiting = wake;
-          wake = undefined;
-          waiting?.();
+    let call: OpenCall | undefined;
+    const fail = (error: unknown) => {
+      failure ??= error;
+      over = true;
+      wake?.();
+    };
+    const begin = (target: string | undefined) => {
+      call = this.node.open(this.name, this.args, {
+        mode: Mode.FG,
+        credit: STREAM_WINDOW,
+        target,
+        sink: {
+          item: (value, bytes) => {
+            buffered.push(value as T);
+            sizes.push(bytes);
+            const waiting = wake;
+            wake = undefined;
+            waiting?.();
+          },
+          credit: () => undefined,
         },
-        credit: () => undefined,
-      },
-    });
-    call.done.then(
-      () => {
+      });
+      call.done.then(() => {
         over = true;
         wake?.();
-      },
-      (error: unknown) => {
-        failure ??= error;
-        over = true;
-        wake?.();
-      },
-    );
+      }, fail);
+    };
+    let admission: Admission;
+    try {
+      admission = this.admit?.(false);
+    } catch (error) {
+      fail(error);
+    }
+    if (!over) {
+      if (admission instanceof Promise) admission.then((route) => (over ? undefined : begin(route?.target)), fail);
+      else begin(admission?.target);
+    }
     const close = (): void => {
-      if (!over) this.node.abandon(call.id, new CancelledError(`the reader of '${this.name}' stopped`));
+      if (!over && call) this.node.abandon(call.id, new CancelledError(`the reader of '${this.name}' stopped`));
       over = true;
       failure = undefined;
       buffered.length = 0;
@@ -69,7 +86,7 @@ export class StreamReader<T> implements AsyncIterable<T> {
               throw error;
             }
           }
-          if (grant > 0 && !over) this.node.sendOnCall(call.id, { kind: Kind.CREDIT, credit: grant });
+          if (grant > 0 && !over && call) this.node.sendOnCall(call.id, { kind: Kind.CREDIT, credit: grant });
           return { value, done: false };
         }
         if (failure !== undefined) {

@@ -1,17 +1,20 @@
 // A stream to a callback: each item (an `args(...)`) is sent as the executing node grants credit; resolves when all ran.
 import { argsValues } from "../fetcher/args";
 import type { Node } from "../node/Node";
+import type { Admit } from "./carryOut";
 import { encode } from "../wire/codec";
 import { ItemsInFlight } from "../node/StreamSink";
 import { Kind, Mode } from "../wire/Kind";
 
-export async function writeStream(node: Node, name: string, items: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
+export async function writeStream(node: Node, name: string, items: Iterable<unknown> | AsyncIterable<unknown>, admit?: Admit): Promise<void> {
+  const route = await admit?.(false);
   let credit = 0;
   let failed = false;
   const inFlight = new ItemsInFlight();
   let wake: (() => void) | undefined;
   const call = node.open(name, [], {
     mode: Mode.FG,
+    target: route?.target,
     itemStream: true,
     sink: {
       item: () => undefined,

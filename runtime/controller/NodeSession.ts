@@ -29,6 +29,8 @@ export class NodeSession {
   /** Set by HELLO; empty until the node is admitted. */
   name = "";
   callbacks: string[] = [];
+  /** The contract fingerprint the node announced for each of its callbacks (those it has one for). */
+  fingerprints = new Map<string, string>();
   /** Calls this node made that are still running elsewhere, by the node's call id. */
   readonly outgoing = new Map<number, Route>();
   /** Calls this node is running for others. */

@@ -43,8 +43,11 @@ export class Router {
   private readonly refusals = new Throttle();
 
   snapshot(): RegistrySnapshot {
-    const callbacks: Array<[string, string[]]> = [];
-    for (const [name, sessions] of this.providers) callbacks.push([name, sessions.map((session) => session.name)]);
+    const callbacks: RegistrySnapshot["callbacks"] = [];
+    for (const [name, sessions] of this.providers) {
+      const fingerprints = sessions.map((session) => session.fingerprints.get(name) ?? "");
+      callbacks.push(fingerprints.some(Boolean) ? [name, sessions.map((session) => session.name), fingerprints] : [name, sessions.map((session) => session.name)]);
+    }
     return { processes: [...this.sessions.keys()], callbacks };
   }
 
@@ -160,6 +163,7 @@ export class Router {
     this.sessions.set(name, session);
     session.send({ kind: Kind.WELCOME, name: this.controllerName });
     session.callbacks = this.served(session, callbackNames(hello));
+    session.fingerprints = fingerprintsOf(hello, session.callbacks);
     this.log.info(`Node '${shown(name)}' has been connected to Controller${this.policy.enforced ? ` as identity '${session.identity.name}'` : ""}`);
     this.registryChanged();
     // The newcomer knows the system right after WELCOME (the others hear of it at the end of this turn).
@@ -175,6 +179,7 @@ export class Router {
       return this.log.warn(`Ignored a REGISTER from '${shown(session.name)}' whose payload is not valid CBOR`);
     }
     session.callbacks = this.served(session, callbackNames(payload));
+    session.fingerprints = fingerprintsOf(payload, session.callbacks);
     this.registryChanged();
   }
 
@@ -386,6 +391,21 @@ export class Router {
       for (const listener of this.registryListeners) listener();
     });
   }
+}
+
+/** The fingerprints a HELLO or REGISTER gives, by callback name, for the names served (bounded: 64 characters at most). */
+function fingerprintsOf(payload: unknown, served: string[]): Map<string, string> {
+  const { callbacks, fingerprints } = (payload ?? {}) as { callbacks?: unknown; fingerprints?: unknown };
+  const byName = new Map<string, string>();
+  if (!Array.isArray(callbacks) || !Array.isArray(fingerprints)) return byName;
+  const wanted = new Set(served);
+  const count = Math.min(callbacks.length, fingerprints.length, MAX_CALLBACKS_PER_NODE);
+  for (let i = 0; i < count; i++) {
+    const name: unknown = callbacks[i];
+    const fingerprint: unknown = fingerprints[i];
+    if (typeof name === "string" && wanted.has(name) && typeof fingerprint === "string" && fingerprint.length > 0 && fingerprint.length <= 64) byName.set(name, fingerprint);
+  }
+  return byName;
 }
 
 function callbackNames(payload: unknown): string[] {

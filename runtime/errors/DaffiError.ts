@@ -15,7 +15,8 @@ export type ErrorCode =
   | "PROTOCOL"
   | "CONFIGURATION"
   | "PERMISSION_DENIED"
-  | "OVERLOADED";
+  | "OVERLOADED"
+  | "CONTRACT_MISMATCH";
 
 export class DaffiError extends Error {
   readonly code: ErrorCode;
@@ -140,5 +141,15 @@ export class PermissionDeniedError extends DaffiError {
 export class OverloadedError extends DaffiError {
   constructor(message: string) {
     super("OVERLOADED", message);
+  }
+}
+
+/**
+ * The callback's signature, as its process announced it, does not serve what the fetcher was compiled
+ * against (one side deployed before the other): the call was not sent.
+ */
+export class ContractMismatchError extends DaffiError {
+  constructor(message: string) {
+    super("CONTRACT_MISMATCH", message);
   }
 }

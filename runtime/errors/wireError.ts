@@ -9,6 +9,7 @@ import {
   OverloadedError,
   PayloadTooLargeError,
   PermissionDeniedError,
+  ContractMismatchError,
   ProcessNameInUseError,
   ProtocolError,
   RemoteError,
@@ -57,6 +58,7 @@ const plain: Partial<Record<ErrorCode, new (message: string) => DaffiError>> = {
   PROTOCOL: ProtocolError,
   PERMISSION_DENIED: PermissionDeniedError,
   OVERLOADED: OverloadedError,
+  CONTRACT_MISMATCH: ContractMismatchError,
 };
 
 /** Rebuilds the error on the caller's side; `processName` is the process that raised it. */

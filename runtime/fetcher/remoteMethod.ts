@@ -44,10 +44,10 @@ export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
       const invoker = currentInvoker();
       if ("items" in prepared) {
         if (modifier.kind !== "FG") throw new ConfigurationError(`'${remoteName}' streams its arguments: only FG applies, not ${modifier.kind}`);
-        return invoker.write(remoteName, prepared.items);
+        return invoker.write(remoteName, prepared.items, metadata?.contract);
       }
-      if (metadata?.stream) return invoker.read(remoteName, prepared.args, checkItems);
-      return invoker.invoke(remoteName, prepared.args, modifier, check);
+      if (metadata?.stream) return invoker.read(remoteName, prepared.args, checkItems, metadata.contract);
+      return invoker.invoke(remoteName, prepared.args, modifier, check, metadata?.contract);
     } catch (error) {
       return failed(remoteName, modifier, error);
     }

@@ -1,7 +1,9 @@
 // Global: the entry point. Starts a controller, a node or both, and carries out remote calls.
 import { randomBytes } from "node:crypto";
 import type { Invoker } from "../call/Invoker";
-import { carryOut } from "../call/carryOut";
+import { type Admit, carryOut } from "../call/carryOut";
+import { ContractCheck } from "../contract/ContractCheck";
+import type { MethodContract } from "../contract/Shape";
 import { LongTimeout } from "../call/LongTimeout";
 import { StreamReader } from "../call/StreamReader";
 import { writeStream } from "../call/writeStream";
@@ -34,6 +36,8 @@ export class Global implements AsyncDisposable {
   private connectedBeforeInit = false;
   /** What this process knows of the system: the node's view, or (controller only) one fed by the router. */
   private readonly registry: RegistryView;
+  /** Compares fetchers' contracts with the providers' (README: Contract checks); none with `contract: "off"`. */
+  private readonly contracts?: ContractCheck;
 
   /** Starts in the background; calls wait until the node is connected. Prefer `await Global.start(...)`. */
   constructor(options: GlobalOptions = {}) {
@@ -62,6 +66,7 @@ export class Global implements AsyncDisposable {
       );
     }
     this.registry = this.node?.registry ?? new RegistryView();
+    if (this.node && options.contract !== "off") this.contracts = new ContractCheck(this.registry, this.readContract, options.contract ?? "strict", this.log);
     this.call = callProxy(this.invoker);
     if (this.node) activate(this.invoker);
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
@@ -160,10 +165,33 @@ export class Global implements AsyncDisposable {
   }
 
   private readonly invoker: Invoker = {
-    invoke: (name, args, modifier, checkResult) => carryOut(this.callingNode(name), name, args, modifier, checkResult),
-    read: (name, args, checkItem) => new StreamReader(this.callingNode(name), name, args, checkItem),
-    write: (name, items) => writeStream(this.callingNode(name), name, items),
+    invoke: (name, args, modifier, checkResult, contract) => carryOut(this.callingNode(name), name, args, modifier, checkResult, this.admitFor(name, contract)),
+    read: (name, args, checkItem, contract) => new StreamReader(this.callingNode(name), name, args, checkItem, this.admitFor(name, contract)),
+    write: (name, items, contract) => writeStream(this.callingNode(name), name, items, this.admitFor(name, contract)),
   };
+
+  /** The contract check of one call (none without a contract, or with `contract: "off"`). */
+  private admitFor(name: string, contract: MethodContract | undefined): Admit | undefined {
+    const check = this.contracts;
+    return contract && check ? (broadcast) => check.admit(name, contract, broadcast) : undefined;
+  }
+
+  /**
+   * Each provider's signature of that callback, in TypeScript syntax, as its process announced it
+   * (undefined for a process compiled without the transformer). `{}` when nobody serves it.
+   */
+  async signatureOf(name: string): Promise<Record<string, string | undefined>> {
+    const check = this.contracts ?? this.readOnlyContracts();
+    return check.signatures(name);
+  }
+
+  /** The text of a provider's contract: the built-in call, pinned to that process. */
+  private readonly readContract = (process: string, name: string, timeoutSeconds: number): Promise<unknown> =>
+    this.callingNode("signatureOf").call(BUILTIN.signature + name, [], { mode: Mode.FG, target: process, timeout: timeoutSeconds });
+
+  private readOnlyContracts(): ContractCheck {
+    return new ContractCheck(this.registry, this.readContract, "warn", this.log);
+  }
 
   private callingNode(name: string): Node {
     if (!this.node) throw new ConfigurationError(`cannot call '${name}': this process runs no node (initNode: false)`);

@@ -38,6 +38,12 @@ export interface GlobalOptions extends TlsOptions {
   maxConcurrentCalls?: number;
   /** Let other nodes run functions here with transferAndCall (default false: refused). */
   allowTransfer?: boolean;
+  /**
+   * What a fetcher does when a callback's announced signature does not serve the one it was compiled
+   * against (README, Contract checks): "strict" (default) fails the call with ContractMismatchError,
+   * "warn" logs once per provider and calls, "off" does not compare.
+   */
+  contract?: "strict" | "warn" | "off";
   /** Controller: who may connect, under which process names, serving and calling what (see README, Security). Default: anyone who reaches the socket. */
   auth?: AuthOptions;
   /** Node: the secret that proves its identity to a controller with `auth`. Never logged. */
@@ -64,6 +70,7 @@ const known = new Set<string>([
   "unixSockPath",
   "connectTimeout",
   "allowTransfer",
+  "contract",
   "heartbeat",
   "maxMessageSize",
   "maxConcurrentCalls",
@@ -117,6 +124,9 @@ export function checkOptions(options: GlobalOptions): void {
   }
   if (options.maxConcurrentCalls !== undefined && (!Number.isInteger(options.maxConcurrentCalls) || options.maxConcurrentCalls < 1)) {
     throw new ConfigurationError("maxConcurrentCalls must be a whole number, at least 1");
+  }
+  if (options.contract !== undefined && !["strict", "warn", "off"].includes(options.contract)) {
+    throw new ConfigurationError(`contract must be "strict", "warn" or "off", got ${JSON.stringify(options.contract)}`);
   }
   if (options.auth !== undefined) {
     if (!initController) throw new ConfigurationError("auth is an option of the controller: give it with initController: true");

@@ -207,6 +207,7 @@ export class CallExecutor {
       if (header.name === BUILTIN.scheduledTasks) return this.answer(header, this.scheduler.ids());
       if (header.name === BUILTIN.cancelScheduledTask) return this.answer(header, this.scheduler.cancel(String(args[0]), this.processName));
       if (header.name === BUILTIN.transfer) return this.runTransferred(header, args);
+      if (header.name.startsWith(BUILTIN.signature)) return this.answer(header, this.registry.get(header.name.slice(BUILTIN.signature.length))?.metadata?.contract?.text ?? null);
       this.answerError(header, new CallbackNotFoundError(`this process has no built-in call '${shown(header.name)}'`), true);
     } catch (error) {
       this.answerError(header, error, true);

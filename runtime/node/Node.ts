@@ -335,7 +335,11 @@ export class Node {
     const names = this.callbacks.names();
     const inHello = names.length <= HELLO_CALLBACKS;
     this.announcedVersion = inHello ? this.callbacks.version : -1;
-    const hello = { protocol: PROTOCOL_VERSION, callbacks: inHello ? names : [], secret: this.secret, ...(this.settings.token === undefined ? {} : { token: this.settings.token }) };
+    const hello = {
+      protocol: PROTOCOL_VERSION,
+      callbacks: inHello ? names : [],
+      fingerprints: inHello ? this.callbacks.fingerprints() : [],
+      secret: this.secret, ...(this.settings.token === undefined ? {} : { token: this.settings.token }) };
     writer.send({ kind: Kind.HELLO, name: this.processName, payload: encode(hello) });
   }
 
@@ -352,7 +356,7 @@ export class Node {
   private announce(): void {
     if (this.announcedVersion === this.callbacks.version) return;
     this.announcedVersion = this.callbacks.version;
-    this.writer?.send({ kind: Kind.REGISTER, payload: encode({ callbacks: this.callbacks.names() }) });
+    this.writer?.send({ kind: Kind.REGISTER, payload: encode({ callbacks: this.callbacks.names(), fingerprints: this.callbacks.fingerprints() }) });
   }
 
   private onFrame(frame: ReceivedFrame): void {

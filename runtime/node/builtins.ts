@@ -3,4 +3,6 @@ export const BUILTIN = {
   scheduledTasks: "__daffi.scheduledTasks",
   cancelScheduledTask: "__daffi.cancelScheduledTask",
   transfer: "__daffi.transfer",
+  /** Followed by a callback's name: the text of its contract (null without one). Allowed to whoever may call that callback. */
+  signature: "__daffi.signature:",
 } as const;

@@ -32,6 +32,11 @@ export class CallbackRegistry {
     return [...this.entries.keys()];
   }
 
+  /** The contract fingerprint of each callback, in the order of `names()` ("" without the transformer's contract). */
+  fingerprints(): string[] {
+    return [...this.entries.values()].map((entry) => entry.metadata?.contract?.fingerprint ?? "");
+  }
+
   /** Adds entries all at once: either every name is free, or nothing is added. */
   add(entries: CallbackEntry[]): void {
     for (const entry of entries) {

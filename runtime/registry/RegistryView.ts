@@ -3,12 +3,19 @@ import { LongTimeout } from "../call/LongTimeout";
 import { TimeoutError } from "../errors/DaffiError";
 
 /**
- * The REGISTRY payload. Callbacks are a list of [name, processes] pairs, not an object: any name
- * travels as it is, `__proto__` and `constructor` included.
+ * The REGISTRY payload. Callbacks are a list of [name, processes, fingerprints?] entries, not an
+ * object: any name travels as it is, `__proto__` and `constructor` included. `fingerprints`, when
+ * there, gives each process's contract fingerprint ("" for none).
  */
 export interface RegistrySnapshot {
   processes: string[];
-  callbacks: Array<[string, string[]]>;
+  callbacks: Array<[string, string[]] | [string, string[], string[]]>;
+}
+
+/** The processes serving a callback, each with the fingerprint of its contract ("" when it has none). */
+export interface Providers {
+  processes: readonly string[];
+  fingerprints?: readonly string[];
 }
 
 interface Waiter {
@@ -24,6 +31,8 @@ function isStringList(value: unknown): value is string[] {
 export class RegistryView {
   private processes = new Set<string>();
   private callbacks = new Map<string, string[]>();
+  private fingerprints = new Map<string, string[]>();
+  private changes = 0;
   private readonly waiters = new Set<Waiter>();
   /**
    * True from the loss of the controller until the next REGISTRY: what was known then may be gone,
@@ -34,10 +43,15 @@ export class RegistryView {
   update(snapshot: RegistrySnapshot): void {
     this.processes = new Set(isStringList(snapshot?.processes) ? snapshot.processes : []);
     this.callbacks = new Map();
-    for (const pair of Array.isArray(snapshot?.callbacks) ? snapshot.callbacks : []) {
-      if (Array.isArray(pair) && typeof pair[0] === "string" && isStringList(pair[1])) this.callbacks.set(pair[0], pair[1]);
+    this.fingerprints = new Map();
+    for (const entry of Array.isArray(snapshot?.callbacks) ? snapshot.callbacks : []) {
+      if (!Array.isArray(entry) || typeof entry[0] !== "string" || !isStringList(entry[1])) continue;
+      this.callbacks.set(entry[0], entry[1]);
+      const fingerprints: unknown = entry[2];
+      if (isStringList(fingerprints) && fingerprints.length === entry[1].length) this.fingerprints.set(entry[0], fingerprints);
     }
     this.stale = false;
+    this.changes++;
     for (const waiter of this.waiters) {
       if (waiter.ready()) {
         this.waiters.delete(waiter);
@@ -51,6 +65,19 @@ export class RegistryView {
     this.stale = true;
     this.processes = new Set();
     this.callbacks = new Map();
+    this.fingerprints = new Map();
+    this.changes++;
+  }
+
+  /** Grows at every change of the view: what was decided from version N holds while it stays N. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** Who serves `name` now, with their contract fingerprints (no copy: read, do not keep). */
+  providers(name: string): Providers | undefined {
+    const processes = this.callbacks.get(name);
+    return processes && { processes, fingerprints: this.fingerprints.get(name) };
   }
 
   /** Callback name → names of the processes that expose it (a copy; empty while the view is stale). */

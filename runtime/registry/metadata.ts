@@ -1,4 +1,5 @@
 // What the daffi transformer records about a Callback/Fetcher class or a callback()/fetcher() function.
+import type { MethodContract } from "../contract/Shape";
 
 /** Result of a typia validator (typia's IValidation): the first error becomes a ValidationError. */
 export interface ValidationOutcome {
@@ -28,6 +29,8 @@ export interface MethodMetadata {
   result?: Validator | null;
   /** typia validator of each item of a stream read with `for await` (fetchers only). */
   item?: Validator | null;
+  /** The canonical contract (runtime/contract/Shape.ts), compared when a fetcher meets the callback. */
+  contract?: MethodContract;
   /** An overloaded method: each signature (arguments fit when they fit any; the result is checked against the one they fit). */
   overloads?: Array<Pick<MethodMetadata, "params" | "rest" | "optional" | "args" | "result" | "item">>;
 }

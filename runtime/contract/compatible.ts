@@ -1,0 +1,150 @@
+// When a callback's contract serves what a fetcher expects: the rules of docs and README ("Contract checks").
+import { type ContractShape, type ParamShape, printType, type SignatureShape, type TypeShape, unionOf } from "./Shape";
+
+const MAX_DEPTH = 48;
+
+/**
+ * True when a value of type `source` may be used where `target` is expected (TypeScript's
+ * assignability, on the canonical shapes). A recursive reference is taken as compatible.
+ */
+export function assignable(source: TypeShape, target: TypeShape, depth = 0): boolean {
+  if (depth > MAX_DEPTH) return true;
+  const next = (s: TypeShape, t: TypeShape) => assignable(s, t, depth + 1);
+  if (target === "any" || target === "unknown" || source === "any" || source === "never") return true;
+  if (typeof source === "object" && "union" in source) return source.union.every((member) => next(member, target));
+  if (typeof target === "object" && "union" in target) return target.union.some((member) => next(source, member));
+  if ((typeof source === "object" && "ref" in source) || (typeof target === "object" && "ref" in target)) return true;
+  if (typeof target === "string") {
+    if (source === target) return true;
+    if (target === "void") return source === "undefined";
+    if (typeof source === "string") return target === "object" && source === "function";
+    if ("lit" in source) return typeof source.lit === target;
+    if ("big" in source) return target === "bigint";
+    return target === "object"; // arrays, tuples, objects and classes are objects
+  }
+  if (typeof source === "string") {
+    // `boolean` fits `true | false` (a union, handled above) and an empty object type `{}` takes any non-nullish value.
+    return "props" in target && target.props.length === 0 && !target.index && !["null", "undefined", "void", "unknown"].includes(source);
+  }
+  if ("lit" in target) return "lit" in source && source.lit === target.lit;
+  if ("big" in target) return "big" in source && source.big === target.big;
+  if ("array" in target) {
+    if ("array" in source) return next(source.array, target.array);
+    if ("tuple" in source) return source.tuple.every((element) => next(element.rest ? elementOf(element.type) : element.type, target.array));
+    return false;
+  }
+  if ("tuple" in target) return "tuple" in source && tupleAssignable(source.tuple, target.tuple, next);
+  if ("cls" in target) {
+    if (!("cls" in source) || source.cls !== target.cls) return false;
+    const args = target.args ?? [];
+    return args.every((arg, i) => next(source.args?.[i] ?? "unknown", arg));
+  }
+  if ("props" in target) {
+    if ("lit" in source || "big" in source) return target.props.length === 0 && !target.index;
+    if (!("props" in source)) return target.props.length === 0 && !target.index;
+    for (const wanted of target.props) {
+      const found = source.props.find((prop) => prop.name === wanted.name);
+      if (!found) {
+        if (wanted.opt) continue;
+        return false;
+      }
+      if (found.opt && !wanted.opt) return false;
+      if (!next(found.type, wanted.type)) return false;
+    }
+    if (target.index) {
+      if (!source.props.every((prop) => next(prop.type, target.index!))) return false;
+      if (source.index && !next(source.index, target.index)) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+function tupleAssignable(source: Array<{ type: TypeShape; opt?: true; rest?: true }>, target: Array<{ type: TypeShape; opt?: true; rest?: true }>, next: (s: TypeShape, t: TypeShape) => boolean): boolean {
+  const targetRest = target.find((element) => element.rest);
+  for (let i = 0; i < Math.max(source.length, target.length); i++) {
+    const s = source[i];
+    const t = target[i] && !target[i]!.rest ? target[i] : undefined;
+    if (!s) {
+      if (t && !t.opt) return false;
+      continue;
+    }
+    if (s.rest) return next(elementOf(s.type), t?.type ?? (targetRest ? elementOf(targetRest.type) : "never"));
+    if (!t) {
+      if (!targetRest || !next(s.type, elementOf(targetRest.type))) return false;
+      continue;
+    }
+    if (s.opt && !t.opt) return false;
+    if (!next(s.type, t.type)) return false;
+  }
+  return true;
+}
+
+/** The element type of a rest parameter's (array) type. */
+function elementOf(type: TypeShape): TypeShape {
+  if (typeof type === "object" && "array" in type) return type.array;
+  if (typeof type === "object" && "tuple" in type) return unionOf(type.tuple.map((element) => (element.rest ? elementOf(element.type) : element.type)));
+  return "unknown";
+}
+
+interface Positions {
+  required: number;
+  /** How many arguments at most (Infinity with a rest parameter). */
+  most: number;
+  /** The type an argument at position i has (or may have), undefined beyond the last. */
+  at(i: number): TypeShape | undefined;
+  fixed: number;
+}
+
+function positions(params: ParamShape[]): Positions {
+  const fixedParams = params.filter((param) => !param.rest);
+  const rest = params.find((param) => param.rest);
+  let required = 0;
+  while (required < fixedParams.length && !fixedParams[required]!.opt) required++;
+  return {
+    required,
+    most: rest ? Infinity : fixedParams.length,
+    fixed: fixedParams.length,
+    at: (i) => {
+      const param = fixedParams[i];
+      if (param) return param.opt ? unionOf([param.type, "undefined"]) : param.type;
+      return rest ? elementOf(rest.type) : undefined;
+    },
+  };
+}
+
+/** Why the callback's signature does not serve the fetcher's, or undefined when it does. */
+export function signatureMismatch(expected: SignatureShape, served: SignatureShape): string | undefined {
+  if (!!expected.stream !== !!served.stream) return expected.stream ? "the fetcher reads a stream, the callback returns a value" : "the callback returns a stream, the fetcher expects a value";
+  const sent = positions(expected.params);
+  const taken = positions(served.params);
+  if (taken.required > sent.required) return `the callback needs ${taken.required} argument(s), the fetcher may send ${sent.required}`;
+  if (taken.most < sent.most) return `the callback takes at most ${taken.most} argument(s), the fetcher may send ${sent.most === Infinity ? "any number" : sent.most}`;
+  const last = Math.max(sent.fixed, taken.fixed) + 1; // one past both: rest against rest
+  for (let i = 0; i < last; i++) {
+    const from = sent.at(i);
+    if (from === undefined) break;
+    const to = taken.at(i) ?? "never";
+    if (!assignable(from, to)) return `argument ${i + 1}: the fetcher sends ${printable(from)}, the callback takes ${printable(to)}`;
+  }
+  if (expected.stream) {
+    if (!assignable(served.item ?? "unknown", expected.item ?? "unknown")) return "the callback's items do not fit the fetcher's item type";
+  } else if (expected.result !== undefined && !assignable(served.result ?? "unknown", expected.result)) {
+    return "the callback's result does not fit the fetcher's result type";
+  }
+  return undefined;
+}
+
+const printable = (type: TypeShape) => {
+  const text = printType(type);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+};
+
+/** Why the callback's contract does not serve the fetcher's: each overload the fetcher has must be served by one of the callback's. */
+export function contractMismatch(expected: ContractShape, served: ContractShape): string | undefined {
+  for (const wanted of expected.sigs) {
+    const reasons = served.sigs.map((sig) => signatureMismatch(wanted, sig));
+    if (!reasons.includes(undefined)) return reasons[0];
+  }
+  return undefined;
+}
