@@ -95,6 +95,7 @@ describe("Callback classes", () => {
       interface Item { name: string; price: number; tags?: string[]; owner: { id: bigint } }
       export class Svc extends Callback {
         put(item: Item, when: Date, stock: Map<string, number>, data: Uint8Array, mode: "a" | "b" | 3, note?: string) {}
+        /** @unchecked: T is whatever the caller sends */
         pick<T>(value: T, n: number) {}
       }`);
     const [item, when, stock, data, mode, note] = method("Svc", "put").args!;
@@ -323,7 +324,7 @@ describe("contracts", () => {
           : `export class Service${i} extends Callback { m${served} { return undefined as never; } }`,
       ]),
     ].join("\n");
-    const { method } = run(source);
+    const { method } = run(source, {}, { unchecked: "allow" }); // one pair is generic on purpose
     return pairs.map((_, i) => {
       const expected = parseContract(method(`Client${i}`, "m").contract!.text)!;
       const served = parseContract(method(`Service${i}`, "m").contract!.text)!;
@@ -399,5 +400,47 @@ describe("contracts", () => {
     for (const name of ["calculateSum", "find"]) expect(method("Client", name).contract).toEqual(method("Service", name).contract);
     expect(printContract("calculateSum", parseContract(method("Client", "calculateSum").contract!.text)!)).toBe("calculateSum(...numbers: number[]): number");
     expect(printContract("find", parseContract(method("Client", "find").contract!.text)!)).toBe("find(id: number, opts?: { exact: boolean }): null | string[]");
+  });
+});
+
+describe("what cannot be checked is said at compile time", () => {
+  const source = `
+    import { Callback, Fetcher, callback } from "daffi";
+    export interface Store<T> { put(key: string, value: T): void; get(key: string): T }
+    export class StoreClient extends Fetcher<Store<number>> {}
+    export class AnyStore<T> extends Callback {
+      put(key: string, value: T): void {}
+      get(key: string): T { return undefined as never; }
+    }
+    export class NumberStore extends AnyStore<number> {}
+    export class OtherStore<T> extends Callback { put(key: string, value: T): void {} }
+    export const f = callback(function identity<T>(x: T): T { return x; });
+    export class Known extends Callback {
+      /** @unchecked: any value is fine here */
+      keep<T>(value: T): void {}
+    }`;
+
+  it("a parameter or result typed by a type parameter is a warning with file(line,col), once per place; @unchecked accepts it", () => {
+    const { diagnostics } = compile({ "case.ts": source });
+    const where = (text: string) => diagnostics.filter((d) => d.includes(text)).map((d) => d.split(":")[0]);
+    // file(line,col) of the n-th occurrence of `text` on the line that holds `marker`.
+    const at = (marker: string, text: string, nth = 0) => {
+      const lines = source.split("\n");
+      const line = lines.findIndex((candidate) => candidate.includes(marker));
+      let column = -1;
+      for (let i = 0; i <= nth; i++) column = lines[line]!.indexOf(text, column + 1);
+      return `case.ts(${line + 1},${column + 1})`;
+    };
+    expect(where("parameter 'value' of 'AnyStore.put'")).toEqual([at("put(key: string, value: T): void {}", "value")]);
+    expect(where("the result of 'AnyStore.get'")).toEqual([at("get(key: string): T {", "T")]);
+    expect(where("parameter 'value' of 'OtherStore.put'")).toEqual([at("class OtherStore", "value")]);
+    expect(where("parameter 'x' of 'identity'")).toEqual([at("identity<T>", "x: T")]);
+    expect(where("the result of 'identity'")).toEqual([at("identity<T>", "T", 2)]);
+    expect(diagnostics).toHaveLength(5); // Store<number> is concrete; Known.keep is acknowledged
+    expect(diagnostics[0]).toMatch(/^case\.ts\(\d+,\d+\): TS990001: daffi: .* is typed by a type parameter, which cannot be checked at run time: it would not be validated \(give it a concrete type, or mark the method \/\*\* @unchecked \*\/ to accept that\)$/);
+  });
+
+  it('{ "unchecked": "allow" } accepts them all', () => {
+    expect(compile({ "case.ts": source }, { unchecked: "allow" }).diagnostics).toEqual([]);
   });
 });

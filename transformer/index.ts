@@ -11,7 +11,31 @@ import { validatorWriter } from "./typiaValidators";
 export interface DaffiTransformerConfig {
   /** Refuse properties an object type does not declare (typia's validateEquals). Default false. */
   exact?: boolean;
+  /**
+   * A parameter, result or item typed by a type parameter cannot be checked at run time: by default a
+   * warning says where (and fails tspc's exit code, as any diagnostic does); "allow" accepts them all
+   * unchecked. One method accepts it with a `/** @unchecked *\/` comment.
+   */
+  unchecked?: "warn" | "allow";
 }
+
+/**
+ * True when the declaration around `node` (its method, function or statement) says, with a
+ * `@unchecked` comment, that it knows what cannot be checked.
+ */
+function acknowledged(node: ts.Node): boolean {
+  const text = node.getSourceFile().text;
+  for (let current: ts.Node | undefined = node, depth = 0; current && depth < 6 && !ts.isSourceFile(current); current = current.parent, depth++) {
+    for (const range of ts.getLeadingCommentRanges(text, current.pos) ?? []) {
+      if (/@unchecked\b/.test(text.slice(range.pos, range.end))) return true;
+    }
+    if (ts.isClassElement(current) || ts.isTypeElement(current) || ts.isStatement(current)) return false;
+  }
+  return false;
+}
+
+/** The code of the warning for a signature the transformer cannot check. */
+export const UNCHECKED_DIAGNOSTIC = 990_001;
 
 interface Extras {
   addDiagnostic?: (diagnostic: ts.Diagnostic) => number;
@@ -20,6 +44,25 @@ interface Extras {
 export default function daffiTransformer(program: ts.Program, config: DaffiTransformerConfig = {}, extras: Extras = {}): ts.TransformerFactory<ts.SourceFile> {
   const checker = program.getTypeChecker();
   const addDiagnostic = (diagnostic: ts.Diagnostic) => void extras.addDiagnostic?.(diagnostic);
+  // Said once per place in the program, however many classes or files use it.
+  const reported = new Set<ts.Node>();
+  const reportUnchecked = (method: MethodInfo, owner: string) => {
+    for (const signature of method.overloads ?? [method]) {
+      for (const { what, node } of signature.unchecked) {
+        if (reported.has(node) || node.pos < 0 || config.unchecked === "allow" || acknowledged(node)) continue;
+        reported.add(node);
+        addDiagnostic({
+          category: ts.DiagnosticCategory.Warning,
+          code: UNCHECKED_DIAGNOSTIC,
+          file: node.getSourceFile(),
+          start: node.getStart(),
+          length: node.getWidth(),
+          messageText: `daffi: ${what} of '${owner}' is typed by a type parameter, which cannot be checked at run time: it would not be validated (give it a concrete type, or mark the method /** @unchecked */ to accept that)`,
+          source: "daffi",
+        });
+      }
+    }
+  };
   return (context) => (sourceFile) => {
     if (sourceFile.isDeclarationFile) return sourceFile;
     const { factory } = context;
@@ -44,7 +87,11 @@ export default function daffiTransformer(program: ts.Program, config: DaffiTrans
     };
 
     const withDefineBlock = (original: ts.ClassLikeDeclaration, members: ts.NodeArray<ts.ClassElement>, forFetcher: boolean): ts.ClassElement[] => {
-      const literals = classMethods(original, forFetcher).map((method) => methodLiteral(factory, method, validators, forFetcher));
+      const className = original.name?.text ?? "(anonymous class)";
+      const literals = classMethods(original, forFetcher).map((method) => {
+        reportUnchecked(method, `${className}.${method.name}`);
+        return methodLiteral(factory, method, validators, forFetcher);
+      });
       return [...members, defineStaticBlock(factory, classLiteral(factory, literals))];
     };
 
@@ -60,12 +107,14 @@ export default function daffiTransformer(program: ts.Program, config: DaffiTrans
         const fn = node.arguments[node.arguments.length - 1];
         const method = fn && node.arguments.length <= 2 ? signaturesInfo(checker, checker.getTypeAtLocation(fn).getCallSignatures(), fn, "") : undefined;
         if (!method) return undefined;
+        reportUnchecked(method, ts.isFunctionExpression(fn!) && fn.name ? fn.name.text : "callback");
         return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, [...visited.arguments, functionLiteral(factory, methodLiteral(factory, method, validators, false))]);
       }
       if (kind === "fetcher-function") {
         const typeArgument = node.typeArguments?.[0];
         const method = typeArgument ? signaturesInfo(checker, checker.getTypeFromTypeNode(typeArgument).getCallSignatures(), typeArgument, "") : undefined;
         if (!method || node.arguments.length > 2) return undefined;
+        reportUnchecked(method, node.arguments[0] && ts.isStringLiteralLike(node.arguments[0]) ? node.arguments[0].text : "fetcher");
         const given = node.arguments.length === 1 ? [...visited.arguments, factory.createIdentifier("undefined")] : [...visited.arguments];
         return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, [...given, functionLiteral(factory, methodLiteral(factory, method, validators, true))]);
       }

@@ -22,6 +22,17 @@ export interface MethodInfo {
   overloads?: MethodInfo[];
   /** The canonical contract of every signature, compared when fetcher meets callback. */
   contract?: MethodContract;
+  /** What of this signature cannot be checked at run time (typed by a type parameter), and where it is written. */
+  unchecked: Array<{ what: string; node: ts.Node }>;
+}
+
+/** True when the type is, or is built from, a type parameter (a generic): no validator can check it. */
+export function containsTypeParameter(type: ts.Type, depth = 0): boolean {
+  if (depth > 8) return false;
+  if (type.flags & ts.TypeFlags.TypeParameter) return true;
+  if (type.isUnionOrIntersection()) return type.types.some((part) => containsTypeParameter(part, depth + 1));
+  const typeArguments = (type as ts.TypeReference).typeArguments ?? type.aliasTypeArguments;
+  return typeArguments?.some((argument) => containsTypeParameter(argument, depth + 1)) ?? false;
 }
 
 /** The method of these signatures: the first one's facts, and all of them when there are several (overloads). */
@@ -54,17 +65,25 @@ export function signatureInfo(checker: ts.TypeChecker, signature: ts.Signature, 
   const declarations = parameters.map((symbol) => symbol.valueDeclaration as ts.ParameterDeclaration | undefined);
   const returnType = checker.getReturnTypeOfSignature(signature);
   const stream = isStreamType(checker, returnType);
+  const paramTypes = parameters.map((symbol) => checker.getTypeOfSymbolAtLocation(symbol, at));
+  const resultType = stream ? undefined : checkedResult(checker, returnType);
+  const itemType = stream ? streamItemType(checker, returnType, at) : undefined;
+  const unchecked = paramTypes.flatMap((type, i) => (containsTypeParameter(type) ? [{ what: `parameter '${parameters[i]!.name}'`, node: declarations[i] ?? at }] : []));
+  const resultNode = signature.getDeclaration()?.type ?? at;
+  if (resultType && containsTypeParameter(resultType)) unchecked.push({ what: "the result", node: resultNode });
+  if (itemType && containsTypeParameter(itemType)) unchecked.push({ what: "the items", node: resultNode });
   return {
     name,
     remoteName: name,
     params: parameters.map((symbol) => symbol.name),
-    paramTypes: parameters.map((symbol) => checker.getTypeOfSymbolAtLocation(symbol, at)),
+    paramTypes,
     rest: declarations.length > 0 && declarations[declarations.length - 1]?.dotDotDotToken !== undefined,
     optional: declarations.map((declaration) => declaration !== undefined && !declaration.dotDotDotToken && checker.isOptionalParameter(declaration)),
     bodyless: true,
     stream,
-    resultType: stream ? undefined : checkedResult(checker, returnType),
-    itemType: stream ? streamItemType(checker, returnType, at) : undefined,
+    resultType,
+    itemType,
+    unchecked,
   };
 }
 

@@ -3,6 +3,7 @@
 import { ImportProgrammer, ValidateProgrammer } from "@typia/core";
 import type { ITypiaContext } from "@typia/core";
 import ts from "typescript";
+import { containsTypeParameter } from "./methodMetadata";
 
 export interface ValidatorWriter {
   /** A validator expression for the type, or `null` when the type cannot be checked (generic, unsupported). */
@@ -40,12 +41,4 @@ export function validatorWriter(program: ts.Program, context: ts.TransformationC
     },
     imports: () => (used ? importer.toStatements() : []),
   };
-}
-
-function containsTypeParameter(type: ts.Type, depth = 0): boolean {
-  if (depth > 8) return false;
-  if (type.flags & ts.TypeFlags.TypeParameter) return true;
-  if (type.isUnionOrIntersection()) return type.types.some((part) => containsTypeParameter(part, depth + 1));
-  const typeArguments = (type as ts.TypeReference).typeArguments ?? type.aliasTypeArguments;
-  return typeArguments?.some((argument) => containsTypeParameter(argument, depth + 1)) ?? false;
 }

@@ -36,12 +36,19 @@ export function compile(files: Record<string, string>, config: DaffiTransformerC
   const entry = [...virtual.keys()][0]!;
   const program = ts.createProgram([...virtual.keys()], options, host);
   const outputs = new Map<string, string>();
-  const daffi = daffiTransformer(program, config);
+  // What the transformer says (through ts-patch's addDiagnostic in a real build), with file(line,col).
+  const said: string[] = [];
+  const daffi = daffiTransformer(program, config, {
+    addDiagnostic: (d) => {
+      const { line, character } = d.file!.getLineAndCharacterOfPosition(d.start!);
+      return said.push(`${path.basename(d.file!.fileName)}(${line + 1},${character + 1}): TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+    },
+  });
   // typia's own transformer, for code that also calls typia directly: in either order with daffi's.
   const typiaTransform = typia && (require("typia/lib/transform") as { default: (p: ts.Program, o: object, e: object) => ts.TransformerFactory<ts.SourceFile> }).default(program, {}, { addDiagnostic: () => 0 });
   const before = !typiaTransform ? [daffi] : typia === "before" ? [typiaTransform, daffi] : [daffi, typiaTransform];
   program.emit(undefined, (name, text) => outputs.set(path.basename(name), text), undefined, false, { before });
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  const diagnostics = [...ts.getPreEmitDiagnostics(program).map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`), ...said];
   return { js: outputs.get(path.basename(entry).replace(/\.ts$/, ".js")) ?? "", diagnostics };
 }
 
