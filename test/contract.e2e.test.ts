@@ -113,7 +113,8 @@ describe("streams behind an alias or an interface", () => {
   it("refuse a modifier that cannot apply to them at run time too (BG, NO_RETURN, PERIOD, BROADCAST), never ignore it", () => {
     const stream = new CounterClient().numbers as unknown as { with(modifier: unknown): unknown };
     for (const modifier of [BG({ eta: 2 }), NO_RETURN, PERIOD({ interval: 5 }), BROADCAST]) {
-      expect(() => stream.with(modifier)).toThrow(new ConfigurationError(`'numbers' is a stream read with for await: only FG applies to it, not ${modifier.kind}`));
+      const why = modifier.kind === "BROADCAST" ? " (the items of several providers cannot be read as one stream)" : "";
+      expect(() => stream.with(modifier)).toThrow(new ConfigurationError(`'numbers' is a stream read with for await: only FG applies to it, not ${modifier.kind}${why}`));
     }
     expect(typeof stream.with(FG)).toBe("function");
   });

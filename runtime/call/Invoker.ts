@@ -10,6 +10,9 @@ export interface Invoker {
   invoke(name: string, args: unknown[], modifier: Modifier, checkResult?: (value: unknown) => unknown, contract?: MethodContract): unknown;
   /** Reads the items of a generator callback. */
   read(name: string, args: unknown[], checkItem?: (value: unknown, index: number) => void, contract?: MethodContract): AsyncIterable<unknown>;
-  /** Runs the callback once per item (each an `args(...)`), in order; resolves when all ran. */
-  write(name: string, items: Iterable<unknown> | AsyncIterable<unknown>, contract?: MethodContract): Promise<void>;
+  /**
+   * Runs the callback once per item (each an `args(...)`), in order; resolves when all ran. Under
+   * BROADCAST, on every provider: `{ [process]: itemsRun | error }` with `returnResult`.
+   */
+  write(name: string, items: Iterable<unknown> | AsyncIterable<unknown>, contract?: MethodContract, modifier?: Modifier): Promise<unknown>;
 }

@@ -1,53 +1,138 @@
 // A stream to a callback: each item (an `args(...)`) is sent as the executing node grants credit; resolves when all ran.
+// Under BROADCAST, every item goes to every provider, each with its own credit: the slowest holds the producer back.
+import { CallbackNotFoundError, TimeoutError } from "../errors/DaffiError";
 import { argsValues } from "../fetcher/args";
 import type { Node } from "../node/Node";
-import type { Admit } from "./carryOut";
-import { encode } from "../wire/codec";
 import { ItemsInFlight } from "../node/StreamSink";
+import { encode } from "../wire/codec";
 import { Kind, Mode } from "../wire/Kind";
+import type { BroadcastResult } from "./BroadcastCollector";
+import type { Admit } from "./carryOut";
+import { delay } from "./delay";
+import { LongTimeout } from "./LongTimeout";
+import type { BroadcastOptions } from "./modifiers";
 
-export async function writeStream(node: Node, name: string, items: Iterable<unknown> | AsyncIterable<unknown>, admit?: Admit): Promise<void> {
-  const route = await admit?.(false);
-  let credit = 0;
-  let failed = false;
-  const inFlight = new ItemsInFlight();
-  let wake: (() => void) | undefined;
-  const call = node.open(name, [], {
-    mode: Mode.FG,
-    target: route?.target,
-    itemStream: true,
-    sink: {
-      item: () => undefined,
-      credit: (count) => {
-        credit += count;
-        inFlight.granted(count);
-        wake?.();
+type Items = Iterable<unknown> | AsyncIterable<unknown>;
+
+/** One item-stream call to one executing node: the credit it granted, the bytes in flight, whether it ended. */
+class ItemStreamCall {
+  private credit = 0;
+  private readonly inFlight = new ItemsInFlight();
+  readonly id: number;
+  /** Settles with the number of items the callback ran, or the error. */
+  readonly done: Promise<unknown>;
+  failed = false;
+
+  constructor(
+    private readonly node: Node,
+    name: string,
+    target: string | undefined,
+    wake: () => void,
+  ) {
+    const call = node.open(name, [], {
+      mode: Mode.FG,
+      target,
+      itemStream: true,
+      sink: {
+        item: () => undefined,
+        credit: (count) => {
+          this.credit += count;
+          this.inFlight.granted(count);
+          wake();
+        },
       },
-    },
-  });
-  const done = call.done.then(
-    () => undefined,
-    (error: unknown) => {
-      failed = true;
-      wake?.();
+    });
+    this.id = call.id;
+    this.done = call.done.catch((error: unknown) => {
+      this.failed = true;
+      wake();
       throw error;
-    },
-  );
-  done.catch(() => undefined); // observed below; this keeps an early failure from being unhandled meanwhile
+    });
+    this.done.catch(() => undefined); // observed by the caller; this keeps an early failure from being unhandled meanwhile
+  }
+
+  /** Within both windows, items and bytes (a large item waits until the callback took enough); a failed call holds nothing back. */
+  ready(bytes: number): boolean {
+    return this.failed || (this.credit > 0 && this.inFlight.fits(bytes));
+  }
+
+  send(payload: Uint8Array): void {
+    if (this.failed) return;
+    this.credit--;
+    this.inFlight.sent(payload.length);
+    this.node.sendOnCall(this.id, { kind: Kind.STREAM_ITEM, payload });
+  }
+
+  end(): void {
+    if (!this.failed) this.node.sendOnCall(this.id, { kind: Kind.STREAM_END });
+  }
+
+  abandon(error: Error): void {
+    this.node.abandon(this.id, error);
+  }
+}
+
+/** Sends every item to every call; stops producing once `over()` (the generator's `finally` runs). */
+async function feed(calls: ItemStreamCall[], items: Items, waiting: { wake?: () => void }, over: () => boolean): Promise<void> {
   try {
     for await (const item of items) {
       const payload = encode(argsValues(item) ?? [item]);
-      // Within both windows: items, and bytes (a large item waits until the callback took enough).
-      while ((credit <= 0 || !inFlight.fits(payload.length)) && !failed) await new Promise<void>((resolve) => (wake = resolve));
-      if (failed) break; // the callback failed: stop producing (the generator's `finally` runs)
-      credit--;
-      inFlight.sent(payload.length);
-      node.sendOnCall(call.id, { kind: Kind.STREAM_ITEM, payload });
+      while (!over() && !calls.every((call) => call.ready(payload.length))) await new Promise<void>((resolve) => (waiting.wake = resolve));
+      if (over()) break;
+      for (const call of calls) call.send(payload);
     }
   } catch (error) {
-    node.abandon(call.id, error instanceof Error ? error : new Error(String(error)));
+    for (const call of calls) call.abandon(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
-  if (!failed) node.sendOnCall(call.id, { kind: Kind.STREAM_END });
-  await done;
+  for (const call of calls) call.end();
+}
+
+function waker(): { waiting: { wake?: () => void }; wake: () => void } {
+  const waiting: { wake?: () => void } = {};
+  return {
+    waiting,
+    wake: () => {
+      const resolve = waiting.wake;
+      waiting.wake = undefined;
+      resolve?.();
+    },
+  };
+}
+
+export async function writeStream(node: Node, name: string, items: Items, admit?: Admit): Promise<void> {
+  const route = await admit?.(false);
+  const { waiting, wake } = waker();
+  const call = new ItemStreamCall(node, name, route?.target, wake);
+  await feed([call], items, waiting, () => call.failed); // the callback failed: stop producing
+  await call.done;
+}
+
+/**
+ * BROADCAST: one item-stream call to each provider of the callback (as the registry lists them at
+ * the start), every item to each. A provider that fails is left out (its entry is the error), the
+ * others go on; the producer stops only when all failed. `timeout` bounds the whole stream.
+ */
+export async function broadcastStream(node: Node, name: string, items: Items, options: BroadcastOptions): Promise<BroadcastResult<number> | undefined> {
+  await delay(options.eta, node.stopSignal);
+  // Who provides it is known once connected (a call made meanwhile waits, as others do).
+  if (!node.isConnected) await node.registry.waitUntil(() => node.isConnected, "the controller", options.timeout);
+  const processes = [...(node.registry.providers(name)?.processes ?? [])];
+  if (processes.length === 0) throw new CallbackNotFoundError(`no connected process has a callback named '${name}'`);
+  const { waiting, wake } = waker();
+  const calls = processes.map((process) => new ItemStreamCall(node, name, process, wake));
+  const timer =
+    options.timeout === undefined
+      ? undefined
+      : new LongTimeout(() => {
+          processes.forEach((process, i) => calls[i]!.abandon(new TimeoutError(`process '${process}' did not run the stream of '${name}' within ${options.timeout}s`)));
+        }, options.timeout * 1000);
+  try {
+    await feed(calls, items, waiting, () => calls.every((call) => call.failed));
+    const outcomes = await Promise.allSettled(calls.map((call) => call.done));
+    if (!options.returnResult) return undefined;
+    return Object.fromEntries(processes.map((process, i) => [process, outcomes[i]!.status === "fulfilled" ? outcomes[i]!.value : outcomes[i]!.reason])) as BroadcastResult<number>;
+  } finally {
+    timer?.clear();
+  }
 }

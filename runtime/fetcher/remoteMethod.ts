@@ -43,8 +43,10 @@ export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
       const prepared = plan.prepare ? plan.prepare(args) : { args };
       const invoker = currentInvoker();
       if ("items" in prepared) {
-        if (modifier.kind !== "FG") throw new ConfigurationError(`'${remoteName}' streams its arguments: only FG applies, not ${modifier.kind}`);
-        return invoker.write(remoteName, prepared.items, metadata?.contract);
+        if (modifier.kind !== "FG" && modifier.kind !== "BROADCAST") {
+          throw new ConfigurationError(`'${remoteName}' streams its arguments: only FG (one provider) or BROADCAST (every provider) applies, not ${modifier.kind}`);
+        }
+        return invoker.write(remoteName, prepared.items, metadata?.contract, modifier);
       }
       if (metadata?.stream) return invoker.read(remoteName, prepared.args, checkItems, metadata.contract);
       return invoker.invoke(remoteName, prepared.args, modifier, check, metadata?.contract);
@@ -55,8 +57,10 @@ export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
   const method = ((...args: unknown[]) => run(args, plan.modifier())) as RemoteMethod;
   method.with = (modifier: Modifier) => {
     // A stream read with `for await` has no result to wait for in the background, schedule or gather: refused, not ignored.
-    if (metadata?.stream && modifier.kind !== "FG") {
-      throw new ConfigurationError(`'${remoteName}' is a stream read with for await: only FG applies to it, not ${modifier.kind}`);
+    // (A generator with a body streams to the callback instead: FG and BROADCAST apply to it, checked when it runs.)
+    if (metadata?.stream && !plan.prepare && modifier.kind !== "FG") {
+      const why = modifier.kind === "BROADCAST" ? " (the items of several providers cannot be read as one stream)" : "";
+      throw new ConfigurationError(`'${remoteName}' is a stream read with for await: only FG applies to it, not ${modifier.kind}${why}`);
     }
     return (...args: unknown[]) => run(args, modifier);
   };

@@ -6,7 +6,8 @@ import { ContractCheck } from "../contract/ContractCheck";
 import type { MethodContract } from "../contract/Shape";
 import { LongTimeout } from "../call/LongTimeout";
 import { StreamReader } from "../call/StreamReader";
-import { writeStream } from "../call/writeStream";
+import type { BroadcastOptions } from "../call/modifiers";
+import { broadcastStream, writeStream } from "../call/writeStream";
 import { Controller } from "../controller/Controller";
 import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
 import { defaultLogLevel, Logger } from "../log/Logger";
@@ -167,7 +168,10 @@ export class Global implements AsyncDisposable {
   private readonly invoker: Invoker = {
     invoke: (name, args, modifier, checkResult, contract) => carryOut(this.callingNode(name), name, args, modifier, checkResult, this.admitFor(name, contract)),
     read: (name, args, checkItem, contract) => new StreamReader(this.callingNode(name), name, args, checkItem, this.admitFor(name, contract)),
-    write: (name, items, contract) => writeStream(this.callingNode(name), name, items, this.admitFor(name, contract)),
+    write: (name, items, contract, modifier) =>
+      modifier?.kind === "BROADCAST"
+        ? broadcastStream(this.callingNode(name), name, items, modifier.options as BroadcastOptions)
+        : writeStream(this.callingNode(name), name, items, this.admitFor(name, contract)),
   };
 
   /** The contract check of one call (none without a contract, or with `contract: "off"`). */
