@@ -1,5 +1,5 @@
 // daffi client: the workloads through the controller to the worker(s). Prints one JSON measurement.
-import { BROADCAST, Global } from "../runtime";
+import { BROADCAST, fetcher, Global } from "../runtime";
 import { connection } from "../examples/connection";
 import { MIB, rate, SMALL, spent, units, type Workload } from "./workloads";
 
@@ -10,6 +10,10 @@ async function measure(g: Global): Promise<{ value: number; unit: string }> {
   switch (workload) {
     case "fg_seq":
       return { value: await rate(seconds, async () => (await g.call.echo(SMALL), 1)), unit: units[workload] };
+    case "fg_seq_fetcher": {
+      const echo = fetcher<(value: unknown) => unknown>("echo");
+      return { value: await rate(seconds, async () => (await echo(SMALL), 1)), unit: units[workload] };
+    }
     case "fg_par100":
       return { value: await rate(seconds, async () => (await Promise.all(Array.from({ length: 100 }, () => g.call.echo(SMALL).fg()))).length), unit: units[workload] };
     case "payload_1mb": {

@@ -23,6 +23,7 @@ const echo = (value: unknown) =>
 async function measure(): Promise<number> {
   switch (workload) {
     case "fg_seq":
+    case "fg_seq_fetcher":
       return rate(seconds, async () => (await echo(SMALL), 1));
     case "fg_par100":
       return rate(seconds, async () => (await Promise.all(Array.from({ length: 100 }, () => echo(SMALL)))).length);

@@ -139,6 +139,7 @@ async function transportRun(transport: Transport): Promise<void> {
   if (transport !== "unix") return;
 
   await compare("fg_seq_colocated_unix", "unix", "fg_seq", () => DaffiSystem.colocated());
+  await compare("fg_seq_fetcher_unix", "unix", "fg_seq_fetcher", start);
   const slow = await using(start(), (system) => runOnce("bench/daffi-client.js", ["slow_consumer", String(quick ? 1 : 5)], system.env));
   report.add({ name: "producer_heap_slow_reader", value: slow.value, unit: slow.unit });
   // A controller and a node in one process, on a socket of its own.

@@ -1,6 +1,7 @@
 // The workloads, and the shape of a measurement; shared by the bench client and the orchestrator.
 
-export const WORKLOADS = ["fg_seq", "fg_par100", "stream", "payload_1mb", "broadcast3"] as const;
+/** fg_seq_fetcher: fg_seq through a typed fetcher (validation and the contract check on the path); its baseline is raw fg_seq. */
+export const WORKLOADS = ["fg_seq", "fg_seq_fetcher", "fg_par100", "stream", "payload_1mb", "broadcast3"] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 export interface Measurement {
@@ -18,6 +19,7 @@ export const MIB = 1024 * 1024;
 
 export const units: Record<Workload, string> = {
   fg_seq: "calls/s",
+  fg_seq_fetcher: "calls/s",
   fg_par100: "calls/s",
   stream: "items/s",
   payload_1mb: "MB/s",

@@ -15,7 +15,7 @@ describe("benchmarks, quick mode", () => {
     const lines = bench.stdout.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
     const names = lines.map((line) => line.name).filter(Boolean);
     expect(names).toEqual(
-      expect.arrayContaining(["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "broadcast3_unix", "fg_seq_colocated_unix", "rss_controller_unix", "producer_heap_slow_reader", "startup_node_joining"]),
+      expect.arrayContaining(["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "broadcast3_unix", "fg_seq_colocated_unix", "fg_seq_fetcher_unix", "rss_controller_unix", "producer_heap_slow_reader", "startup_node_joining"]),
     );
     for (const line of lines.filter((l) => l.baseline !== undefined)) {
       expect(line.value).toBeGreaterThan(0);
