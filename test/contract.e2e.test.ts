@@ -248,3 +248,23 @@ describe("inheritance", () => {
     expect(await settled(g.call.find(1, "yes"))).toMatchObject({ path: "$input[1]", expected: "boolean" });
   });
 });
+
+/** A generic base class: its type parameter is given by the subclass, which is what gets checked. */
+class Repository<T> extends Callback {
+  private readonly items: T[] = [];
+  store(item: T): number {
+    return this.items.push(item);
+  }
+}
+class NumberRepository extends Repository<number> {
+  static autoInit = true;
+}
+void NumberRepository;
+
+describe("a subclass of a generic Callback class", () => {
+  it("checks the inherited methods with the types the subclass gives them", async () => {
+    await using g = await Global.start({ initController: true, unixSockPath: tempSocketFolder(), logLevel: "silent" });
+    expect(await g.call.store(5)).toBe(1);
+    expect(await settled(g.call.store("five"))).toMatchObject({ path: "$input[0]", expected: "number", value: "five" });
+  });
+});

@@ -5,7 +5,7 @@
 import ts from "typescript";
 import { daffiKindOf, extendsDaffiClass, resolveDeclaration } from "./daffiKind";
 import { classLiteral, defineStaticBlock, functionLiteral, methodLiteral } from "./emit";
-import { interfaceMethods, type MethodInfo, memberInfo, signaturesInfo } from "./methodMetadata";
+import { instantiatedInheritedMethods, interfaceMethods, type MethodInfo, memberInfo, signaturesInfo } from "./methodMetadata";
 import { validatorWriter } from "./typiaValidators";
 
 export interface DaffiTransformerConfig {
@@ -78,7 +78,7 @@ export default function daffiTransformer(program: ts.Program, config: DaffiTrans
         if (!earlier || (ts.isMethodDeclaration(member) && member.body)) byName.set(info.name, info);
       }
       const members = [...byName.values()];
-      if (!forFetcher) return members;
+      if (!forFetcher) return [...members, ...instantiatedInheritedMethods(checker, node, new Set(byName.keys()))];
       const heritage = node.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
       const api = daffiKindOf(resolveDeclaration(checker, heritage!.expression)) === "fetcher-class" ? heritage?.typeArguments?.[0] : undefined;
       const own = new Set(node.members.map((member) => (member.name && ts.isIdentifier(member.name) ? member.name.text : "")));

@@ -26,14 +26,26 @@ export interface MethodInfo {
   unchecked: Array<{ what: string; node: ts.Node }>;
 }
 
-/** True when the type is, or is built from, a type parameter (a generic): no validator can check it. */
-export function containsTypeParameter(type: ts.Type, depth = 0): boolean {
+/**
+ * True when the type is, or is built from, a type parameter (a generic): no validator can check it.
+ * `counts` tells which type parameters count (all by default).
+ */
+export function containsTypeParameter(type: ts.Type, counts: (parameter: ts.Type) => boolean = () => true, depth = 0): boolean {
   if (depth > 8) return false;
-  if (type.flags & ts.TypeFlags.TypeParameter) return true;
-  if (type.isUnionOrIntersection()) return type.types.some((part) => containsTypeParameter(part, depth + 1));
+  if (type.flags & ts.TypeFlags.TypeParameter) return counts(type);
+  if (type.isUnionOrIntersection()) return type.types.some((part) => containsTypeParameter(part, counts, depth + 1));
   const typeArguments = (type as ts.TypeReference).typeArguments ?? type.aliasTypeArguments;
-  return typeArguments?.some((argument) => containsTypeParameter(argument, depth + 1)) ?? false;
+  return typeArguments?.some((argument) => containsTypeParameter(argument, counts, depth + 1)) ?? false;
 }
+
+/**
+ * A type parameter of a class (`class Repo<T> extends Callback`) is given by the subclasses that
+ * use it, whose metadata has the inherited methods with the given types: not worth a warning.
+ */
+const notOfAClass = (parameter: ts.Type) => {
+  const declaration = parameter.getSymbol()?.declarations?.[0];
+  return !(declaration && ts.isTypeParameterDeclaration(declaration) && ts.isClassLike(declaration.parent));
+};
 
 /** The method of these signatures: the first one's facts, and all of them when there are several (overloads). */
 export function signaturesInfo(checker: ts.TypeChecker, signatures: readonly ts.Signature[], at: ts.Node, name: string): MethodInfo | undefined {
@@ -68,10 +80,10 @@ export function signatureInfo(checker: ts.TypeChecker, signature: ts.Signature, 
   const paramTypes = parameters.map((symbol) => checker.getTypeOfSymbolAtLocation(symbol, at));
   const resultType = stream ? undefined : checkedResult(checker, returnType);
   const itemType = stream ? streamItemType(checker, returnType, at) : undefined;
-  const unchecked = paramTypes.flatMap((type, i) => (containsTypeParameter(type) ? [{ what: `parameter '${parameters[i]!.name}'`, node: declarations[i] ?? at }] : []));
+  const unchecked = paramTypes.flatMap((type, i) => (containsTypeParameter(type, notOfAClass) ? [{ what: `parameter '${parameters[i]!.name}'`, node: declarations[i] ?? at }] : []));
   const resultNode = signature.getDeclaration()?.type ?? at;
-  if (resultType && containsTypeParameter(resultType)) unchecked.push({ what: "the result", node: resultNode });
-  if (itemType && containsTypeParameter(itemType)) unchecked.push({ what: "the items", node: resultNode });
+  if (resultType && containsTypeParameter(resultType, notOfAClass)) unchecked.push({ what: "the result", node: resultNode });
+  if (itemType && containsTypeParameter(itemType, notOfAClass)) unchecked.push({ what: "the items", node: resultNode });
   return {
     name,
     remoteName: name,
@@ -178,6 +190,24 @@ export function interfaceMethods(checker: ts.TypeChecker, typeNode: ts.TypeNode)
   for (const property of checker.getPropertiesOfType(type)) {
     const info = signaturesInfo(checker, checker.getTypeOfSymbolAtLocation(property, typeNode).getCallSignatures(), typeNode, property.name);
     if (info && !property.name.startsWith("_") && !property.name.startsWith("__@")) methods.push(info);
+  }
+  return methods;
+}
+
+/**
+ * The methods a Callback class inherits from a generic base class (`class Users extends Repo<User>`),
+ * with the types its own type arguments give them: its metadata checks them as the subclass serves them.
+ */
+export function instantiatedInheritedMethods(checker: ts.TypeChecker, node: ts.ClassLikeDeclaration, own: Set<string>): MethodInfo[] {
+  const methods: MethodInfo[] = [];
+  for (const property of checker.getPropertiesOfType(checker.getTypeAtLocation(node))) {
+    const declaration = property.valueDeclaration;
+    if (own.has(property.name) || !declaration || !ts.isMethodDeclaration(declaration) || !ts.isClassLike(declaration.parent) || !declaration.parent.typeParameters?.length) continue;
+    const declared = memberInfo(checker, declaration, false);
+    if (!declared) continue; // private, protected, _name or @local
+    const instantiated = signaturesInfo(checker, checker.getTypeOfSymbolAtLocation(property, node).getCallSignatures(), node, property.name);
+    if (!instantiated || instantiated.paramTypes.some((type) => containsTypeParameter(type)) || (instantiated.resultType && containsTypeParameter(instantiated.resultType))) continue;
+    methods.push({ ...instantiated, remoteName: declared.remoteName, bodyless: declared.bodyless, unchecked: [] });
   }
   return methods;
 }

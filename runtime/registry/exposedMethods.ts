@@ -19,8 +19,18 @@ export interface ExposedMethod {
 export function exposedMethods(instance: object, stopAt: object, metadataOf: (cls: Function) => ClassMetadata | undefined): ExposedMethod[] {
   const methods: ExposedMethod[] = [];
   const seen = new Set<string>();
+  /** The metadata of the classes walked so far, the most derived first: a subclass of a generic base describes the inherited methods with its own types. */
+  const walked: ClassMetadata[] = [];
+  const mostDerived = (key: string) => {
+    for (const metadata of walked) {
+      const found = metadata.methods.find((method) => method.name === key);
+      if (found) return found;
+    }
+    return undefined;
+  };
   for (let proto = Object.getPrototypeOf(instance) as object | null; proto && proto !== stopAt; proto = Object.getPrototypeOf(proto) as object | null) {
     const metadata = metadataOf((proto as { constructor: Function }).constructor);
+    if (metadata) walked.push(metadata);
     for (const key of Object.getOwnPropertyNames(proto)) {
       if (seen.has(key)) continue;
       seen.add(key);
@@ -30,7 +40,7 @@ export function exposedMethods(instance: object, stopAt: object, metadataOf: (cl
       if (marked[LOCAL]) continue;
       if (metadata) {
         const declared = metadata.methods.find((method) => method.name === key);
-        if (declared) methods.push({ key, remoteName: marked[ALIAS] ?? declared.remoteName, fn: value as ExposedMethod["fn"], metadata: declared });
+        if (declared) methods.push({ key, remoteName: marked[ALIAS] ?? declared.remoteName, fn: value as ExposedMethod["fn"], metadata: mostDerived(key) ?? declared });
       } else if (!key.startsWith("_")) {
         methods.push({ key, remoteName: marked[ALIAS] ?? key, fn: value as ExposedMethod["fn"] });
       }
