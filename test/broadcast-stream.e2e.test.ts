@@ -43,6 +43,13 @@ class Feeder extends Fetcher {
     }
   }
 
+  /** Items that do not fit collect(value: number): each provider's node refuses them. */
+  @alias("collect")
+  *feedStrings(): Generator<Args> {
+    yield args(1);
+    yield args("two");
+  }
+
   @alias("nobodyServesThis")
   *feedNobody(): Generator<Args> {
     yield args(1);
@@ -127,6 +134,13 @@ describe("BROADCAST streams to callbacks", () => {
     for (const process of ["fast-1", "fast-2", "slow"]) expect(result[process]).toBeInstanceOf(TimeoutError);
     expect(feeder.produced - producedBefore).toBeLessThan(100_000);
     await collected();
+  });
+
+  it("items are checked on each provider's node against the callback's parameters", async () => {
+    await collected();
+    const result = await run<BroadcastResult<number>>(feeder.feedStrings);
+    for (const process of ["fast-1", "fast-2", "slow"]) expect(result[process]).toMatchObject({ code: "VALIDATION", path: "$input[0]", expected: "number", value: "two" });
+    expect(Object.values(await collected()).map((c) => c.count)).toEqual([1, 1, 1]);
   });
 
   it("with no provider: CallbackNotFoundError", async () => {
