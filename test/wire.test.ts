@@ -67,6 +67,7 @@ describe("proto/daffi.proto", () => {
       itemStream: fc.boolean(),
       returnResult: fc.boolean(),
       incarnation: fc.nat({ max: 0xffff_ffff }),
+      accept: fc.string(),
     },
     { requiredKeys: ["kind"] },
   );

@@ -64,7 +64,8 @@ function withoutUndefined(type: TypeShape): TypeShape {
 }
 
 function shapeOf(state: State, type: ts.Type, depth: number): TypeShape {
-  if (depth > MAX_DEPTH || ++state.nodes > MAX_NODES) return "unknown";
+  // Beyond the budget nothing is said of the type: it matches anything (a check that cannot tell must not refuse).
+  if (depth > MAX_DEPTH || ++state.nodes > MAX_NODES) return "any";
   const { checker } = state;
   const flags = type.flags;
   // What depends on a type parameter cannot be told at compile time: it matches anything, as `any` does.

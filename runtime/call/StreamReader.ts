@@ -33,11 +33,11 @@ export class StreamReader<T> implements AsyncIterable<T> {
       over = true;
       wake?.();
     };
-    const begin = (target: string | undefined) => {
+    const begin = (accept: string | undefined) => {
       call = this.node.open(this.name, this.args, {
         mode: Mode.FG,
         credit: STREAM_WINDOW,
-        target,
+        accept,
         sink: {
           item: (value, bytes) => {
             buffered.push(value as T);
@@ -61,8 +61,8 @@ export class StreamReader<T> implements AsyncIterable<T> {
       fail(error);
     }
     if (!over) {
-      if (admission instanceof Promise) admission.then((route) => (over ? undefined : begin(route?.target)), fail);
-      else begin(admission?.target);
+      if (admission instanceof Promise) admission.then((route) => (over ? undefined : begin(route?.accept)), fail);
+      else begin(admission?.accept);
     }
     const close = (): void => {
       if (!over && call) this.node.abandon(call.id, new CancelledError(`the reader of '${this.name}' stopped`));

@@ -1,6 +1,6 @@
 // Carries out one remote call under its execution modifier.
-import type { Admission } from "../contract/ContractCheck";
-import { ConfigurationError } from "../errors/DaffiError";
+import type { Admission, Route } from "../contract/ContractCheck";
+import { ConfigurationError, ContractMismatchError, TimeoutError } from "../errors/DaffiError";
 import type { CallOptions } from "../node/CallOptions";
 import type { Node } from "../node/Node";
 import { Mode } from "../wire/Kind";
@@ -13,21 +13,45 @@ import { ScheduledTask } from "./ScheduledTask";
 
 const asIs = (value: unknown) => value;
 
-/** Asked right before a call goes out (the contract check): where it may go, or a throw when nowhere. */
-export type Admit = (broadcast: boolean) => Admission;
+/** Asked right before a call goes out (the contract check): where it may go, or a throw when nowhere. `deadline`: epoch ms. */
+export type Admit = (broadcast: boolean, deadline?: number) => Admission;
 
-/** Sends the call where the admission says (at once in the common case, after the contracts are read otherwise). */
-export function admitted(node: Node, name: string, args: unknown[], options: CallOptions, admit: Admit | undefined): Promise<unknown> {
+/** How long a call refused because the providers changed since its check waits to learn them before it is judged again. */
+const RELEARN_SECONDS = 2;
+
+/**
+ * Sends the call where the admission says (at once in the common case, after the contracts are read
+ * otherwise). The call's timeout counts from here: reading contracts takes from it. A call the
+ * controller refuses because the providers changed since the check is judged again once, when this
+ * node knows them.
+ */
+export function admitted(node: Node, name: string, args: unknown[], options: CallOptions, admit: Admit | undefined, retried = false): Promise<unknown> {
   if (!admit) return node.call(name, args, options);
+  const deadline = options.timeout === undefined ? undefined : Date.now() + options.timeout * 1000;
+  const version = node.registry.version;
+  const secondsLeft = () => (deadline === undefined ? undefined : (deadline - Date.now()) / 1000);
+  const send = (route: Route | undefined): Promise<unknown> => {
+    const left = secondsLeft();
+    if (left !== undefined && left <= 0) return Promise.reject(new TimeoutError(`'${name}' did not answer within ${options.timeout}s (its providers' contracts were being read)`));
+    const sent = node.call(name, args, { ...options, timeout: left, accept: route?.accept });
+    if (retried || !route) return sent;
+    return sent.catch(async (error: unknown) => {
+      if (!(error instanceof ContractMismatchError) || !error.stale) throw error;
+      const wait = Math.min(RELEARN_SECONDS, secondsLeft() ?? RELEARN_SECONDS);
+      await node.registry.waitUntil(() => node.registry.version !== version, "the new providers", wait).catch(() => {
+        throw error;
+      });
+      const again = secondsLeft();
+      return admitted(node, name, args, { ...options, timeout: again }, admit, true);
+    });
+  };
   let admission: Admission;
   try {
-    admission = admit(options.mode === Mode.BROADCAST);
+    admission = admit(options.mode === Mode.BROADCAST, deadline);
   } catch (error) {
     return Promise.reject(error as Error);
   }
-  if (admission === undefined) return node.call(name, args, options);
-  if (admission instanceof Promise) return admission.then((route) => node.call(name, args, route ? { ...options, target: route.target } : options));
-  return node.call(name, args, { ...options, target: admission.target });
+  return admission instanceof Promise ? admission.then(send) : send(admission);
 }
 
 export function carryOut(node: Node, name: string, args: unknown[], modifier: Modifier, checkResult: (value: unknown) => unknown = asIs, admit?: Admit): unknown {

@@ -26,12 +26,12 @@ class ItemStreamCall {
   constructor(
     private readonly node: Node,
     name: string,
-    target: string | undefined,
+    where: { target?: string; accept?: string },
     wake: () => void,
   ) {
     const call = node.open(name, [], {
       mode: Mode.FG,
-      target,
+      ...where,
       itemStream: true,
       sink: {
         item: () => undefined,
@@ -72,18 +72,53 @@ class ItemStreamCall {
   }
 }
 
-/** Sends every item to every call; stops producing once `over()` (the generator's `finally` runs). */
-async function feed(calls: ItemStreamCall[], items: Items, waiting: { wake?: () => void }, over: () => boolean): Promise<void> {
+const STOPPED: unique symbol = Symbol("stopped");
+
+/**
+ * Sends every item to every call; stops producing once `over()` (the generator's `finally` runs), or
+ * when `stopped` settles — even while the producer is waiting for its next item (then it is told to
+ * return without being waited for).
+ */
+async function feed(calls: ItemStreamCall[], items: Items, waiting: { wake?: () => void }, over: () => boolean, stopped?: Promise<void>): Promise<void> {
+  const iterator: AsyncIterator<unknown> | Iterator<unknown> =
+    Symbol.asyncIterator in items ? (items as AsyncIterable<unknown>)[Symbol.asyncIterator]() : (items as Iterable<unknown>)[Symbol.iterator]();
+  // One reaction on `stopped`, and a fresh promise per item to race against (racing `stopped` itself would add a reaction per item).
+  let isStopped = false;
+  let interrupt: ((value: typeof STOPPED) => void) | undefined;
+  void stopped?.then(() => {
+    isStopped = true;
+    interrupt?.(STOPPED);
+  });
+  let done = false;
+  let cut = false;
   try {
-    for await (const item of items) {
-      const payload = encode(argsValues(item) ?? [item]);
+    for (;;) {
+      const next = Promise.resolve(iterator.next());
+      const step: IteratorResult<unknown> | typeof STOPPED = stopped
+        ? await Promise.race([next, new Promise<typeof STOPPED>((resolve) => (interrupt = isStopped ? (resolve(STOPPED), undefined) : resolve))])
+        : await next;
+      if (step === STOPPED) {
+        cut = true;
+        break;
+      }
+      if (step.done) {
+        done = true;
+        break;
+      }
+      const payload = encode(argsValues(step.value) ?? [step.value]);
       while (!over() && !calls.every((call) => call.ready(payload.length))) await new Promise<void>((resolve) => (waiting.wake = resolve));
       if (over()) break;
       for (const call of calls) call.send(payload);
     }
   } catch (error) {
+    done = true; // the producer threw: it is over
     for (const call of calls) call.abandon(error instanceof Error ? error : new Error(String(error)));
     throw error;
+  } finally {
+    if (!done) {
+      const returned = Promise.resolve(iterator.return?.()).catch(() => undefined);
+      if (!cut) await returned;
+    }
   }
   for (const call of calls) call.end();
 }
@@ -103,7 +138,7 @@ function waker(): { waiting: { wake?: () => void }; wake: () => void } {
 export async function writeStream(node: Node, name: string, items: Items, admit?: Admit): Promise<void> {
   const route = await admit?.(false);
   const { waiting, wake } = waker();
-  const call = new ItemStreamCall(node, name, route?.target, wake);
+  const call = new ItemStreamCall(node, name, { accept: route?.accept }, wake);
   await feed([call], items, waiting, () => call.failed); // the callback failed: stop producing
   await call.done;
 }
@@ -120,15 +155,18 @@ export async function broadcastStream(node: Node, name: string, items: Items, op
   const processes = [...(node.registry.providers(name)?.processes ?? [])];
   if (processes.length === 0) throw new CallbackNotFoundError(`no connected process has a callback named '${name}'`);
   const { waiting, wake } = waker();
-  const calls = processes.map((process) => new ItemStreamCall(node, name, process, wake));
+  const calls = processes.map((process) => new ItemStreamCall(node, name, { target: process }, wake));
+  let expire: (() => void) | undefined;
+  const expired = new Promise<void>((resolve) => (expire = resolve));
   const timer =
     options.timeout === undefined
       ? undefined
       : new LongTimeout(() => {
           processes.forEach((process, i) => calls[i]!.abandon(new TimeoutError(`process '${process}' did not run the stream of '${name}' within ${options.timeout}s`)));
+          expire!();
         }, options.timeout * 1000);
   try {
-    await feed(calls, items, waiting, () => calls.every((call) => call.failed));
+    await feed(calls, items, waiting, () => calls.every((call) => call.failed), expired);
     const outcomes = await Promise.allSettled(calls.map((call) => call.done));
     if (!options.returnResult) return undefined;
     return Object.fromEntries(processes.map((process, i) => [process, outcomes[i]!.status === "fulfilled" ? outcomes[i]!.value : outcomes[i]!.reason])) as BroadcastResult<number>;

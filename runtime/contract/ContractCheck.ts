@@ -9,8 +9,13 @@ import { type ContractShape, type MethodContract, parseContract, printContract }
 
 export type ContractMode = "strict" | "warn" | "off";
 
-/** Where a call may go: anywhere (undefined), to one process (a mismatched provider is avoided), or after the providers' contracts are read. */
-export type Admission = undefined | { target: string } | Promise<undefined | { target: string }>;
+/**
+ * Where a call may go: anywhere (undefined), or to a provider announcing one of the `accept`ed
+ * fingerprints (the controller picks among them: a provider that joined since is not one), possibly
+ * once the providers' contracts are read.
+ */
+export type Route = { accept: string };
+export type Admission = undefined | Route | Promise<undefined | Route>;
 
 interface Mismatch {
   process: string;
@@ -24,12 +29,30 @@ interface Verdict {
   bad: Mismatch[];
   /** Contracts still to read before anything can be said. */
   pending?: Promise<unknown>;
+  /** The fingerprints accepted: the fetcher's own and those of the good providers. */
+  route?: Route;
 }
 
-/** Bounds on what is remembered (contracts read, verdicts, warnings): beyond, the oldest go. */
+/** What was found of a provider's contract against a fetcher's: why it does not serve it ("" when it does), and how it reads. */
+interface Judgement {
+  reason: string;
+  served: string;
+}
+
+/** Bounds on what is remembered (verdicts, judgements, warnings): beyond, the oldest go. Each judgement holds at most ~3 KB. */
 const MAX_REMEMBERED = 4096;
 /** How long reading a provider's contract may take; past it the provider is not checked until the registry changes. */
 const READ_TIMEOUT_SECONDS = 5;
+/** Rounds of reading while the registry keeps changing; then what is still unread is not checked for this call. */
+const MAX_ROUNDS = 3;
+
+/**
+ * At most `max` characters, in a string of its own: a slice of a long string would keep the whole
+ * of it alive (V8's sliced strings), and the printed contracts of hostile providers can be long.
+ */
+function kept(text: string, max: number): string {
+  return Buffer.from(shown(text, max), "utf8").toString("utf8");
+}
 
 function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   if (map.size >= MAX_REMEMBERED && !map.has(key)) map.delete(map.keys().next().value as K);
@@ -39,13 +62,14 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
 export class ContractCheck {
   /** By the fetcher method's contract (one object per method, kept as long as it), then by callback name. */
   private readonly verdicts = new WeakMap<MethodContract, Map<string, Verdict>>();
-  /** Contracts by fingerprint: parsed, or null when the text read was not a contract. */
-  private readonly contracts = new Map<string, ContractShape | null>();
-  /** Why the contract of fingerprint B does not serve A ("" when it does), by `A B`. */
-  private readonly mismatches = new Map<string, string>();
-  /** Providers whose contract could not be read, by `fingerprint`, with the registry version then. */
+  /** The fetchers' own contracts, parsed (trusted: written by the transformer of this program). */
+  private readonly own = new WeakMap<MethodContract, ContractShape | null>();
+  /** By `expected served` fingerprints. Providers' contracts themselves are not kept. */
+  private readonly judgements = new Map<string, Judgement>();
+  /** Providers whose contract could not be read or judged, by `fingerprint process`, with the registry version then. */
   private readonly unreadable = new Map<string, number>();
   private readonly reading = new Map<string, Promise<void>>();
+  private readonly printed = new Map<string, string>();
   private readonly warned = new Set<string>();
 
   constructor(
@@ -56,31 +80,33 @@ export class ContractCheck {
     private readonly log: Logger,
   ) {}
 
-  /** Called before each call of a fetcher method with a contract; throws ContractMismatchError (strict) when no provider serves it. */
-  admit(name: string, expected: MethodContract, broadcast: boolean, attempt = 0): Admission {
+  /**
+   * Called before each call of a fetcher method with a contract; throws ContractMismatchError
+   * (strict) when no provider serves it. `deadline` (epoch ms) bounds the reading of contracts.
+   */
+  admit(name: string, expected: MethodContract, broadcast: boolean, deadline?: number, round = 0): Admission {
     let byName = this.verdicts.get(expected);
     if (!byName) this.verdicts.set(expected, (byName = new Map()));
     let verdict = byName.get(name);
     if (!verdict || verdict.version !== this.registry.version) {
-      verdict = this.judge(name, expected);
-      remember(byName, name, verdict);
+      verdict = this.judge(name, expected, round >= MAX_ROUNDS, deadline);
+      if (round < MAX_ROUNDS) remember(byName, name, verdict);
     }
     if (verdict.pending) {
-      // Contracts were read; judged again (a registry that keeps changing meanwhile is given up on after a few rounds: not checked).
+      // Contracts were read: judged again (a registry that keeps changing meanwhile is given up on after a few rounds).
       const waited = verdict;
       return waited.pending!.then(() => {
         if (byName.get(name) === waited) byName.delete(name);
-        return attempt < 3 ? this.admit(name, expected, broadcast, attempt + 1) : undefined;
+        return this.admit(name, expected, broadcast, deadline, round + 1);
       });
     }
-    if (verdict.bad.length === 0) return undefined;
     if (this.mode === "warn") {
       for (const bad of verdict.bad) this.warnOnce(`${expected.fingerprint} ${name} ${bad.process}`, `Contract mismatch (contract: "warn", the call goes on): ${bad.message}`);
       return undefined;
     }
-    // A broadcast reaches every provider: one that does not serve the contract fails it. Otherwise a provider that does is chosen.
-    if (broadcast || verdict.good.length === 0) throw new ContractMismatchError(verdict.bad[0]!.message);
-    return { target: verdict.good[Math.floor(Math.random() * verdict.good.length)]! };
+    // A broadcast reaches every provider: one that does not serve the contract fails it. Otherwise the controller picks one that does.
+    if (verdict.bad.length > 0 && (broadcast || verdict.good.length === 0)) throw new ContractMismatchError(verdict.bad[0]!.message);
+    return verdict.route;
   }
 
   /** Each provider's signature in TypeScript syntax (undefined for one without a contract, or whose contract could not be read). */
@@ -89,82 +115,114 @@ export class ContractCheck {
     const signatures: Record<string, string | undefined> = {};
     if (!providers) return signatures;
     const { processes, fingerprints } = providers;
-    await Promise.all(processes.map((process, i) => (fingerprints?.[i] ? this.readContract(process, name, fingerprints[i]!) : undefined)));
-    processes.forEach((process, i) => {
-      const contract = fingerprints?.[i] ? this.contracts.get(fingerprints[i]!) : undefined;
-      signatures[process] = contract ? printContract(name, contract) : undefined;
-    });
-    return signatures;
+    await Promise.all(
+      processes.map(async (process, i) => {
+        const fingerprint = fingerprints?.[i];
+        signatures[process] = fingerprint ? await this.printedContract(process, name, fingerprint) : undefined;
+      }),
+    );
+    return Object.fromEntries(processes.map((process) => [process, signatures[process]]));
   }
 
-  private judge(name: string, expected: MethodContract): Verdict {
+  private judge(name: string, expected: MethodContract, givingUp: boolean, deadline: number | undefined): Verdict {
     const version = this.registry.version;
     const providers = this.registry.providers(name);
-    const verdict: Verdict = { version, good: [], bad: [] };
-    if (!providers) return verdict; // nobody serves it: the call goes and gets CallbackNotFoundError
+    // Nobody known to serve it yet: only a provider of the very same contract (or of none) may take the call.
+    const verdict: Verdict = { version, good: [], bad: [], route: { accept: expected.fingerprint } };
+    if (!providers) return verdict;
     const own = this.ownContract(expected);
-    if (!own) return verdict;
+    if (!own) return { version, good: [], bad: [] }; // not a contract this runtime can read: not checked
     const toRead: Array<Promise<void>> = [];
     providers.processes.forEach((process, i) => {
       const fingerprint = providers.fingerprints?.[i];
       if (!fingerprint || fingerprint === expected.fingerprint) return verdict.good.push(process);
-      const served = this.contracts.get(fingerprint);
-      if (served === undefined) {
-        if (this.unreadable.get(fingerprint) === version) return verdict.good.push(process);
-        toRead.push(this.readContract(process, name, fingerprint));
+      const judgement = this.judgements.get(`${expected.fingerprint} ${fingerprint}`);
+      if (!judgement) {
+        // Not read yet: read it, unless that failed at this version or the rounds are over (then it is not checked).
+        if (givingUp || this.unreadable.get(`${fingerprint} ${process}`) === version) return verdict.good.push(process);
+        toRead.push(this.judgeProvider(process, name, fingerprint, expected, own, deadline));
         return;
       }
-      if (served === null) return verdict.good.push(process);
-      const reason = this.mismatch(expected.fingerprint, own, fingerprint, served);
-      if (!reason) return verdict.good.push(process);
+      if (!judgement.reason) return verdict.good.push(process);
       verdict.bad.push({
         process,
-        message: `fetcher expects ${shown(printContract(name, own), 2000)}, '${shown(process)}' serves ${shown(printContract(name, served), 2000)} (${shown(reason, 500)})`,
+        message: `fetcher expects ${shown(printContract(name, own), 2000)}, '${shown(process)}' serves ${judgement.served} (${judgement.reason})`,
       });
     });
     if (toRead.length > 0) verdict.pending = Promise.all(toRead);
+    const accepted = new Set([expected.fingerprint]);
+    providers.processes.forEach((process, i) => {
+      const fingerprint = providers.fingerprints?.[i];
+      if (fingerprint && verdict.good.includes(process)) accepted.add(fingerprint);
+    });
+    verdict.route = { accept: [...accepted].join(" ") };
     return verdict;
   }
 
   private ownContract(expected: MethodContract): ContractShape | undefined {
-    const known = this.contracts.get(expected.fingerprint);
-    if (known !== undefined) return known ?? undefined;
-    const parsed = parseContract(expected.text) ?? null;
-    remember(this.contracts, expected.fingerprint, parsed);
+    let parsed = this.own.get(expected);
+    if (parsed === undefined) {
+      parsed = parseContract(expected.text, { trusted: true }) ?? null;
+      this.own.set(expected, parsed);
+    }
     return parsed ?? undefined;
   }
 
-  private mismatch(expectedFingerprint: string, expected: ContractShape, servedFingerprint: string, served: ContractShape): string | undefined {
-    const key = `${expectedFingerprint} ${servedFingerprint}`;
-    let reason = this.mismatches.get(key);
-    if (reason === undefined) {
-      reason = contractMismatch(expected, served) ?? "";
-      remember(this.mismatches, key, reason);
+  /** The text of a provider's contract, checked against the fingerprint it announced; undefined (and a warning) when it is not that. */
+  private async readText(process: string, name: string, fingerprint: string, deadline: number | undefined): Promise<ContractShape | undefined> {
+    const version = this.registry.version;
+    const left = deadline === undefined ? READ_TIMEOUT_SECONDS : Math.min(READ_TIMEOUT_SECONDS, (deadline - Date.now()) / 1000);
+    const unreadable = (why: string) => {
+      remember(this.unreadable, `${fingerprint} ${process}`, version);
+      this.warnOnce(`unreadable ${fingerprint} ${process} ${version}`, `The contract of '${shown(name)}' on '${shown(process)}' ${why}: calls to it are not checked until its providers change`);
+      return undefined;
+    };
+    if (left <= 0) return unreadable("could not be read in the call's time");
+    let text: unknown;
+    try {
+      text = await this.read(process, name, left);
+    } catch (error) {
+      return unreadable(`could not be read (${shown(error instanceof Error ? error.message : String(error), 300)})`);
     }
-    return reason || undefined;
+    // The text must be the one announced: its fingerprint is recomputed here.
+    const contract = typeof text === "string" && fingerprintOf(text) === fingerprint ? parseContract(text) : undefined;
+    return contract ?? unreadable("is not the one it announced, or not one daffi can read");
   }
 
-  /** Reads a provider's contract once per fingerprint; never rejects (an unreadable one is not checked until the registry changes). */
-  private readContract(process: string, name: string, fingerprint: string): Promise<void> {
-    if (this.contracts.has(fingerprint)) return Promise.resolve();
-    const reading = this.reading.get(fingerprint);
+  /** Reads a provider's contract and judges it against the fetcher's, once per pair of fingerprints; never rejects. */
+  private judgeProvider(process: string, name: string, fingerprint: string, expected: MethodContract, own: ContractShape, deadline: number | undefined): Promise<void> {
+    const key = `${expected.fingerprint} ${fingerprint}`;
+    const reading = this.reading.get(key);
     if (reading) return reading;
-    const version = this.registry.version;
-    const done = this.read(process, name, READ_TIMEOUT_SECONDS)
-      .then((text) => {
-        // The text must be the one announced: its fingerprint is recomputed here.
-        const contract = typeof text === "string" && fingerprintOf(text) === fingerprint ? parseContract(text) : undefined;
-        if (contract) return remember(this.contracts, fingerprint, contract);
-        remember(this.contracts, fingerprint, null);
-        this.warnOnce(`unreadable ${fingerprint}`, `The contract '${shown(process)}' announced for '${shown(name)}' is not one daffi can read: calls to it are not checked`);
+    const done = this.readText(process, name, fingerprint, deadline)
+      .then((served) => {
+        if (!served) return;
+        try {
+          const reason = contractMismatch(own, served) ?? "";
+          remember(this.judgements, key, { reason: kept(reason, 500), served: kept(printContract(name, served), 2000) });
+        } catch (error) {
+          // A shape the rules cannot handle is not judged (never a failure of the caller's calls).
+          remember(this.unreadable, `${fingerprint} ${process}`, this.registry.version);
+          this.warnOnce(`unjudged ${key}`, `The contract of '${shown(name)}' on '${shown(process)}' could not be compared (${shown(String(error), 300)}): calls to it are not checked`);
+        }
       })
-      .catch((error: unknown) => {
-        remember(this.unreadable, fingerprint, version);
-        this.warnOnce(`unread ${fingerprint} ${version}`, `Could not read the contract of '${shown(name)}' on '${shown(process)}' (${shown(error instanceof Error ? error.message : String(error), 300)}): calls to it are not checked for now`);
-      })
-      .finally(() => this.reading.delete(fingerprint));
-    this.reading.set(fingerprint, done);
+      .finally(() => this.reading.delete(key));
+    this.reading.set(key, done);
     return done;
+  }
+
+  private async printedContract(process: string, name: string, fingerprint: string): Promise<string | undefined> {
+    const known = this.printed.get(fingerprint);
+    if (known !== undefined) return known;
+    const served = await this.readText(process, name, fingerprint, undefined);
+    if (!served) return undefined;
+    try {
+      const text = kept(printContract(name, served), 2000);
+      remember(this.printed, fingerprint, text);
+      return text;
+    } catch {
+      return undefined;
+    }
   }
 
   private warnOnce(key: string, line: string): void {

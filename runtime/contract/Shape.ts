@@ -120,32 +120,40 @@ export function printContract(name: string, contract: ContractShape): string {
     .join("; ");
 }
 
-/** Contracts announced by other processes are read with these bounds (their text is hostile input). */
-export const MAX_CONTRACT_TEXT = 64 * 1024;
+/**
+ * Contracts announced by other processes are read with these bounds (their text is hostile input).
+ * The transformer's own budget (4,000 types a contract) stays well within them.
+ */
+export const MAX_CONTRACT_TEXT = 1024 * 1024;
 const MAX_DEPTH = 64;
-const MAX_NODES = 20_000;
+const MAX_NODES = 100_000;
 
-/** Parses and checks a contract's text; undefined when it is not one (too long, malformed, too deep). */
-export function parseContract(text: unknown): ContractShape | undefined {
-  if (typeof text !== "string" || text.length > MAX_CONTRACT_TEXT) return undefined;
+/** Parses and checks a contract's text; undefined when it is not one (too long, malformed, too deep, unknown keys). */
+export function parseContract(text: unknown, options: { trusted?: boolean } = {}): ContractShape | undefined {
+  if (typeof text !== "string" || (!options.trusted && text.length > MAX_CONTRACT_TEXT)) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  const budget = { nodes: 0 };
-  const sigs = (value as { sigs?: unknown } | null)?.sigs;
+  const budget = { nodes: options.trusted ? -Infinity : 0 };
+  if (!isObject(value) || !keysIn(value, ["sigs"])) return undefined;
+  const sigs = value.sigs;
   if (!Array.isArray(sigs) || sigs.length === 0 || !sigs.every((sig) => isSignature(sig, budget))) return undefined;
-  return value as ContractShape;
+  return value as unknown as ContractShape;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const isFlag = (value: unknown) => value === undefined || value === true;
+/** Only these keys (an object with others is not a shape). */
+const keysIn = (value: Record<string, unknown>, allowed: string[]) => Object.keys(value).every((key) => allowed.includes(key));
 
 function isSignature(value: unknown, budget: { nodes: number }): boolean {
-  if (!isObject(value) || !Array.isArray(value.params)) return false;
-  const params = value.params.every((param) => isObject(param) && typeof param.name === "string" && isFlag(param.opt) && isFlag(param.rest) && isType(param.type, 1, budget));
+  if (!isObject(value) || !keysIn(value, ["params", "result", "stream", "item"]) || !Array.isArray(value.params)) return false;
+  const params = value.params.every(
+    (param) => isObject(param) && keysIn(param, ["name", "type", "opt", "rest"]) && typeof param.name === "string" && isFlag(param.opt) && isFlag(param.rest) && isType(param.type, 1, budget),
+  );
   return params && isFlag(value.stream) && (value.result === undefined || isType(value.result, 1, budget)) && (value.item === undefined || isType(value.item, 1, budget));
 }
 
@@ -160,10 +168,17 @@ function isType(value: unknown, depth: number, budget: { nodes: number }): boole
   if ("ref" in value) return keys.length === 1 && typeof value.ref === "string";
   if ("array" in value) return keys.length === 1 && next(value.array);
   if ("union" in value) return keys.length === 1 && Array.isArray(value.union) && value.union.every(next);
-  if ("tuple" in value) return keys.length === 1 && Array.isArray(value.tuple) && value.tuple.every((element) => isObject(element) && isFlag(element.opt) && isFlag(element.rest) && next(element.type));
-  if ("cls" in value) return typeof value.cls === "string" && (value.args === undefined || (Array.isArray(value.args) && value.args.every(next)));
+  if ("tuple" in value) {
+    return keys.length === 1 && Array.isArray(value.tuple) && value.tuple.every((element) => isObject(element) && keysIn(element, ["type", "opt", "rest"]) && isFlag(element.opt) && isFlag(element.rest) && next(element.type));
+  }
+  if ("cls" in value) return keysIn(value, ["cls", "args"]) && typeof value.cls === "string" && (value.args === undefined || (Array.isArray(value.args) && value.args.every(next)));
   if ("props" in value) {
-    return Array.isArray(value.props) && value.props.every((prop) => isObject(prop) && typeof prop.name === "string" && isFlag(prop.opt) && next(prop.type)) && (value.index === undefined || next(value.index));
+    return (
+      keysIn(value, ["props", "index"]) &&
+      Array.isArray(value.props) &&
+      value.props.every((prop) => isObject(prop) && keysIn(prop, ["name", "type", "opt"]) && typeof prop.name === "string" && isFlag(prop.opt) && next(prop.type)) &&
+      (value.index === undefined || next(value.index))
+    );
   }
   return false;
 }

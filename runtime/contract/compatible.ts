@@ -12,7 +12,12 @@ export function assignable(source: TypeShape, target: TypeShape, depth = 0): boo
   const next = (s: TypeShape, t: TypeShape) => assignable(s, t, depth + 1);
   if (target === "any" || target === "unknown" || source === "any" || source === "never") return true;
   if (typeof source === "object" && "union" in source) return source.union.every((member) => next(member, target));
-  if (typeof target === "object" && "union" in target) return target.union.some((member) => next(source, member));
+  if (typeof target === "object" && "union" in target) {
+    if (target.union.some((member) => next(source, member))) return true;
+    // TypeScript's discriminant rule: { kind: "a" | "b" } fits { kind: "a" } | { kind: "b" } when each case does.
+    const cases = discriminantCases(source);
+    return cases !== undefined && cases.every((variant) => target.union.some((member) => next(variant, member)));
+  }
   if ((typeof source === "object" && "ref" in source) || (typeof target === "object" && "ref" in target)) return true;
   if (typeof target === "string") {
     if (source === target) return true;
@@ -35,12 +40,15 @@ export function assignable(source: TypeShape, target: TypeShape, depth = 0): boo
   }
   if ("tuple" in target) return "tuple" in source && tupleAssignable(source.tuple, target.tuple, next);
   if ("cls" in target) {
-    if (!("cls" in source) || source.cls !== target.cls) return false;
+    if (!("cls" in source) || !isLibrarySubclass(source.cls, target.cls)) return false;
     const args = target.args ?? [];
     return args.every((arg, i) => next(source.args?.[i] ?? "unknown", arg));
   }
   if ("props" in target) {
     if ("lit" in source || "big" in source) return target.props.length === 0 && !target.index;
+    // Arrays and tuples are objects with a length and numbered elements (ArrayLike<T>); a class instance has members this form does not list: taken as fitting.
+    if ("array" in source || "tuple" in source) return next({ props: [{ name: "length", type: "number" }], index: "array" in source ? source.array : elementOf({ tuple: source.tuple }) }, target);
+    if ("cls" in source) return true;
     if (!("props" in source)) return target.props.length === 0 && !target.index;
     for (const wanted of target.props) {
       const found = source.props.find((prop) => prop.name === wanted.name);
@@ -49,7 +57,8 @@ export function assignable(source: TypeShape, target: TypeShape, depth = 0): boo
         return false;
       }
       if (found.opt && !wanted.opt) return false;
-      if (!next(found.type, wanted.type)) return false;
+      // An optional property takes `undefined` too (as a required one of type `T | undefined` does).
+      if (!next(found.opt ? unionOf([found.type, "undefined"]) : found.type, wanted.opt ? unionOf([wanted.type, "undefined"]) : wanted.type)) return false;
     }
     if (target.index) {
       if (!source.props.every((prop) => next(prop.type, target.index!))) return false;
@@ -58,6 +67,28 @@ export function assignable(source: TypeShape, target: TypeShape, depth = 0): boo
     return true;
   }
   return false;
+}
+
+/** Standard library classes that are others too (Buffer is a Uint8Array, Set a ReadonlySet…). */
+const LIBRARY_SUPERCLASSES: Record<string, string[]> = {
+  Buffer: ["Uint8Array"],
+  Set: ["ReadonlySet"],
+  Map: ["ReadonlyMap"],
+};
+const isLibrarySubclass = (source: string, target: string) => source === target || (Object.hasOwn(LIBRARY_SUPERCLASSES, source) && LIBRARY_SUPERCLASSES[source]!.includes(target));
+
+/** At most this many cases are tried for the discriminant rule (as TypeScript does: 25). */
+const MAX_CASES = 25;
+
+/** The object `source` split by its first property that is a union of literals, or undefined. */
+function discriminantCases(source: TypeShape): TypeShape[] | undefined {
+  if (typeof source !== "object" || !("props" in source)) return undefined;
+  const index = source.props.findIndex(
+    (prop) => typeof prop.type === "object" && "union" in prop.type && prop.type.union.length <= MAX_CASES && prop.type.union.every((member) => typeof member === "object" && "lit" in member),
+  );
+  if (index < 0) return undefined;
+  const members = (source.props[index]!.type as { union: TypeShape[] }).union;
+  return members.map((member) => ({ ...source, props: source.props.map((prop, i) => (i === index ? { ...prop, type: member } : prop)) }));
 }
 
 function tupleAssignable(source: Array<{ type: TypeShape; opt?: true; rest?: true }>, target: Array<{ type: TypeShape; opt?: true; rest?: true }>, next: (s: TypeShape, t: TypeShape) => boolean): boolean {
@@ -96,7 +127,21 @@ interface Positions {
   fixed: number;
 }
 
-function positions(params: ParamShape[]): Positions {
+/** `(...args: [a, b?, ...c[]])` is `(a, b?, ...c)`: a rest parameter typed by a tuple gives positions. */
+function expandRest(params: ParamShape[]): ParamShape[] {
+  const rest = params[params.length - 1];
+  if (!rest?.rest || typeof rest.type !== "object" || !("tuple" in rest.type)) return params;
+  const expanded: ParamShape[] = rest.type.tuple.map((element, i) => ({
+    name: `${rest.name}_${i}`,
+    type: element.type,
+    ...(element.opt ? { opt: true as const } : {}),
+    ...(element.rest ? { rest: true as const } : {}),
+  }));
+  return [...params.slice(0, -1), ...expanded];
+}
+
+function positions(declared: ParamShape[]): Positions {
+  const params = expandRest(declared);
   const fixedParams = params.filter((param) => !param.rest);
   const rest = params.find((param) => param.rest);
   let required = 0;

@@ -276,9 +276,15 @@ export class Router {
       this.sendError(caller, frame.callId, this.controllerName, "NODE_DISCONNECTED", `process '${frame.target}' is not connected`);
       return undefined;
     }
-    const candidates = this.providers.get(frame.name);
-    if (!candidates || candidates.length === 0) {
+    const all = this.providers.get(frame.name);
+    if (!all || all.length === 0) {
       this.sendError(caller, frame.callId, this.controllerName, "CALLBACK_NOT_FOUND", `no connected process has a callback named '${frame.name}'`);
+      return undefined;
+    }
+    const candidates = frame.accept ? accepting(all, frame.name, frame.accept) : all;
+    if (candidates.length === 0) {
+      const message = `no provider of '${shown(frame.name)}' announces a contract the caller checked (the providers changed since)`;
+      this.sendError(caller, frame.callId, this.controllerName, "CONTRACT_MISMATCH", message, { stale: true });
       return undefined;
     }
     if (frame.mode === Mode.BROADCAST) return [...candidates];
@@ -365,8 +371,8 @@ export class Router {
     this.sendError(caller, callId, source, "PAYLOAD_TOO_LARGE", `${what} cannot pass the controller: above its message size limit`);
   }
 
-  private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string): void {
-    const error: WireError = { code, name: code, message };
+  private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string, data?: Record<string, unknown>): void {
+    const error: WireError = { code, name: code, message, ...(data ? { data } : {}) };
     to.send({ kind: Kind.ERROR, callId, source, target: to.name, payload: encode(error) });
   }
 
@@ -391,6 +397,18 @@ export class Router {
       for (const listener of this.registryListeners) listener();
     });
   }
+}
+
+/**
+ * The providers a caller's contract check accepts: those announcing one of its fingerprints, and
+ * those announcing none (code compiled without the transformer is not checked).
+ */
+function accepting(providers: NodeSession[], name: string, accept: string): NodeSession[] {
+  const accepted = accept.split(" ");
+  return providers.filter((session) => {
+    const fingerprint = session.fingerprints.get(name);
+    return fingerprint === undefined || accepted.includes(fingerprint);
+  });
 }
 
 /** The fingerprints a HELLO or REGISTER gives, by callback name, for the names served (bounded: 64 characters at most). */

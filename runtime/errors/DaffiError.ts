@@ -149,7 +149,10 @@ export class OverloadedError extends DaffiError {
  * against (one side deployed before the other): the call was not sent.
  */
 export class ContractMismatchError extends DaffiError {
-  constructor(message: string) {
+  /** Raised by the controller: the providers changed since the caller checked them (the caller tries again once it knows them). */
+  readonly stale: boolean;
+  constructor(message: string, options: { stale?: boolean } = {}) {
     super("CONTRACT_MISMATCH", message);
+    this.stale = options.stale === true;
   }
 }

@@ -58,7 +58,6 @@ const plain: Partial<Record<ErrorCode, new (message: string) => DaffiError>> = {
   PROTOCOL: ProtocolError,
   PERMISSION_DENIED: PermissionDeniedError,
   OVERLOADED: OverloadedError,
-  CONTRACT_MISMATCH: ContractMismatchError,
 };
 
 /** Rebuilds the error on the caller's side; `processName` is the process that raised it. */
@@ -69,6 +68,7 @@ export function fromWireError(wire: WireError, processName: string): DaffiError 
   if (wire?.code === "VALIDATION") {
     return new ValidationError(message, { path: String(data.path ?? "$input"), expected: String(data.expected ?? "unknown"), value: data.value });
   }
+  if (wire?.code === "CONTRACT_MISMATCH") return new ContractMismatchError(message, { stale: data.stale === true });
   const ErrorClass = Object.hasOwn(plain, wire?.code) ? plain[wire.code] : undefined;
   return ErrorClass ? new ErrorClass(message) : new ProtocolError(`malformed error from '${processName}': ${message}`);
 }

@@ -177,7 +177,7 @@ export class Global implements AsyncDisposable {
   /** The contract check of one call (none without a contract, or with `contract: "off"`). */
   private admitFor(name: string, contract: MethodContract | undefined): Admit | undefined {
     const check = this.contracts;
-    return contract && check ? (broadcast) => check.admit(name, contract, broadcast) : undefined;
+    return contract && check ? (broadcast, deadline) => check.admit(name, contract, broadcast, deadline) : undefined;
   }
 
   /**

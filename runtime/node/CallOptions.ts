@@ -10,6 +10,8 @@ export interface CallOptions {
   timeout?: number;
   /** Pin the call to this process instead of letting the controller pick a provider. */
   target?: string;
+  /** The contract fingerprints the caller accepts (space-separated): the controller picks among providers announcing one. */
+  accept?: string;
   /** Aborting it cancels the call: CANCEL goes to the executing node, the promise rejects with CancelledError. */
   signal?: AbortSignal;
   /** A stream reader: the first credit granted to the executing node (it may then send that many items). */

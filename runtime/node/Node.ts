@@ -159,6 +159,7 @@ export class Node {
         mode: options.mode,
         payload,
         target: options.target,
+        accept: options.accept,
         timeoutMs: Math.min(timeoutMs, MAX_TIMEOUT_MS),
         credit: options.credit,
         itemStream: options.itemStream,

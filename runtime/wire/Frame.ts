@@ -15,6 +15,8 @@ export interface Frame {
   returnResult?: boolean;
   /** The caller's connection a call belongs to (proto/daffi.proto): set by the controller, echoed by the executor. */
   incarnation?: number;
+  /** CALL: the contract fingerprints the caller accepts (space-separated); the controller picks among providers announcing one of them, or none. */
+  accept?: string;
   /**
    * Set by the controller's decoder: the frame's bytes as they arrived. A frame forwarded with it is
    * written as these bytes followed by `source` (protobuf keeps the last value of a field), so its
@@ -43,6 +45,7 @@ export function withDefaults(frame: Frame): ReceivedFrame {
     itemStream: frame.itemStream ?? false,
     returnResult: frame.returnResult ?? false,
     incarnation: frame.incarnation ?? 0,
+    accept: frame.accept ?? "",
     wire: undefined,
   };
 }

@@ -23,6 +23,7 @@ const TIMEOUT_MS = (9 << 3) | 0;
 const ITEM_STREAM = (10 << 3) | 0;
 const RETURN_RESULT = (11 << 3) | 0;
 const INCARNATION = (12 << 3) | 0;
+const ACCEPT = (13 << 3) | 2;
 
 /**
  * The most frames one Batch may hold. Writers split above it; a reader refuses more, so that a
@@ -47,6 +48,7 @@ interface Sized {
   name: number;
   source: number;
   target: number;
+  accept: number;
 }
 
 /** Strings up to this length are measured and written in JavaScript when they are ASCII (faster than a call into Node). */
@@ -75,10 +77,11 @@ function measure(frame: Frame): Sized {
   // A forwarded frame's source is always written, even empty: it must replace one the sender put in.
   if (frame.wire) {
     const size = frame.wire.length + 1 + varintSize(source) + source + varintField(uint32(frame.incarnation, "incarnation"));
-    return { frame, size, name: 0, source, target: 0 };
+    return { frame, size, name: 0, source, target: 0, accept: 0 };
   }
   const name = utf8Length(frame.name);
   const target = utf8Length(frame.target);
+  const accept = utf8Length(frame.accept);
   const size =
     varintField(uint32(frame.kind, "kind")) +
     varintField(uint32(frame.callId, "callId")) +
@@ -91,8 +94,9 @@ function measure(frame: Frame): Sized {
     varintField(uint32(frame.timeoutMs, "timeoutMs")) +
     (frame.itemStream ? 2 : 0) +
     (frame.returnResult ? 2 : 0) +
-    varintField(uint32(frame.incarnation, "incarnation"));
-  return { frame, size, name, source, target };
+    varintField(uint32(frame.incarnation, "incarnation")) +
+    lengthField(accept);
+  return { frame, size, name, source, target, accept };
 }
 
 class Output {
@@ -155,7 +159,7 @@ export function encodeBatch(batch: Batch): Buffer {
   let total = 0;
   for (const { size } of sized) total += 1 + varintSize(size) + size;
   const out = new Output(Buffer.allocUnsafe(total));
-  for (const { frame, size, name, source, target } of sized) {
+  for (const { frame, size, name, source, target, accept } of sized) {
     out.buffer[out.offset++] = FRAMES;
     out.varint(size);
     if (frame.wire) {
@@ -176,6 +180,7 @@ export function encodeBatch(batch: Batch): Buffer {
     out.flag(ITEM_STREAM, frame.itemStream);
     out.flag(RETURN_RESULT, frame.returnResult);
     out.uint(INCARNATION, frame.incarnation);
+    out.string(ACCEPT, frame.accept, accept);
   }
   return out.buffer;
 }
@@ -266,13 +271,15 @@ function decodeFrameFrom(input: Input, end: number, keepWire: boolean): Received
         break;
       case NAME:
       case SOURCE:
-      case TARGET: {
+      case TARGET:
+      case ACCEPT: {
         const stop = input.length();
         const text = input.buffer.toString("utf8", input.offset, stop);
         input.offset = stop;
         if (tag === NAME) frame.name = text;
         else if (tag === SOURCE) frame.source = text;
-        else frame.target = text;
+        else if (tag === TARGET) frame.target = text;
+        else frame.accept = text;
         break;
       }
       case MODE:
