@@ -418,6 +418,7 @@ describe("what cannot be checked is said at compile time", () => {
     export class Known extends Callback {
       /** @unchecked: any value is fine here */
       keep<T>(value: T): void {}
+      self(): this { return this; }
     }`;
 
   it("a parameter or result typed by a method's type parameter is a warning with file(line,col), once per place; @unchecked accepts it", () => {

@@ -43,6 +43,7 @@ export function containsTypeParameter(type: ts.Type, counts: (parameter: ts.Type
  * use it, whose metadata has the inherited methods with the given types: not worth a warning.
  */
 const notOfAClass = (parameter: ts.Type) => {
+  if ((parameter as { isThisType?: boolean }).isThisType) return false; // `this`: the class itself
   const declaration = parameter.getSymbol()?.declarations?.[0];
   return !(declaration && ts.isTypeParameterDeclaration(declaration) && ts.isClassLike(declaration.parent));
 };
