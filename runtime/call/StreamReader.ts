@@ -1,7 +1,7 @@
 // A stream from a generator callback, read with `for await`: credit is granted as items are consumed.
-import { CancelledError } from "../errors/DaffiError";
-import type { Admit } from "./carryOut";
-import type { Admission } from "../contract/ContractCheck";
+import { type Admit, RELEARN_SECONDS } from "./carryOut";
+import type { Admission, Route } from "../contract/ContractCheck";
+import { CancelledError, ContractMismatchError } from "../errors/DaffiError";
 import type { OpenCall } from "../node/CallOptions";
 import type { Node } from "../node/Node";
 import { ItemsTaken, STREAM_WINDOW } from "../node/StreamSink";
@@ -33,13 +33,17 @@ export class StreamReader<T> implements AsyncIterable<T> {
       over = true;
       wake?.();
     };
-    const begin = (accept: string | undefined) => {
+    let retried = false;
+    const begin = (route: Route | undefined) => {
+      let received = false;
+      const sentAt = this.node.registry.version;
       call = this.node.open(this.name, this.args, {
         mode: Mode.FG,
         credit: STREAM_WINDOW,
-        accept,
+        accept: route?.accept,
         sink: {
           item: (value, bytes) => {
+            received = true;
             buffered.push(value as T);
             sizes.push(bytes);
             const waiting = wake;
@@ -49,21 +53,34 @@ export class StreamReader<T> implements AsyncIterable<T> {
           credit: () => undefined,
         },
       });
-      call.done.then(() => {
-        over = true;
-        wake?.();
-      }, fail);
+      call.done.then(
+        () => {
+          over = true;
+          wake?.();
+        },
+        (error: unknown) => {
+          // Refused by the controller because the providers changed since the check (before anything was sent): judged again, once.
+          if (!(error instanceof ContractMismatchError && error.stale && route && !retried && !received && !over)) return fail(error);
+          retried = true;
+          const registry = this.node.registry;
+          registry
+            .waitUntil(() => registry.version !== sentAt, "the new providers", RELEARN_SECONDS)
+            .then(() => (over ? undefined : start()))
+            .catch(() => fail(error));
+        },
+      );
     };
-    let admission: Admission;
-    try {
-      admission = this.admit?.(false);
-    } catch (error) {
-      fail(error);
-    }
-    if (!over) {
-      if (admission instanceof Promise) admission.then((route) => (over ? undefined : begin(route?.accept)), fail);
-      else begin(admission?.accept);
-    }
+    const start = () => {
+      let admission: Admission;
+      try {
+        admission = this.admit?.(false);
+      } catch (error) {
+        return fail(error);
+      }
+      if (admission instanceof Promise) admission.then((route) => (over ? undefined : begin(route)), fail);
+      else begin(admission);
+    };
+    start();
     const close = (): void => {
       if (!over && call) this.node.abandon(call.id, new CancelledError(`the reader of '${this.name}' stopped`));
       over = true;

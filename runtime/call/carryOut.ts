@@ -17,7 +17,7 @@ const asIs = (value: unknown) => value;
 export type Admit = (broadcast: boolean, deadline?: number) => Admission;
 
 /** How long a call refused because the providers changed since its check waits to learn them before it is judged again. */
-const RELEARN_SECONDS = 2;
+export const RELEARN_SECONDS = 2;
 
 /**
  * Sends the call where the admission says (at once in the common case, after the contracts are read
@@ -28,17 +28,18 @@ const RELEARN_SECONDS = 2;
 export function admitted(node: Node, name: string, args: unknown[], options: CallOptions, admit: Admit | undefined, retried = false): Promise<unknown> {
   if (!admit) return node.call(name, args, options);
   const deadline = options.timeout === undefined ? undefined : Date.now() + options.timeout * 1000;
-  const version = node.registry.version;
   const secondsLeft = () => (deadline === undefined ? undefined : (deadline - Date.now()) / 1000);
   const send = (route: Route | undefined): Promise<unknown> => {
     const left = secondsLeft();
     if (left !== undefined && left <= 0) return Promise.reject(new TimeoutError(`'${name}' did not answer within ${options.timeout}s (its providers' contracts were being read)`));
+    const sentAt = node.registry.version;
     const sent = node.call(name, args, { ...options, timeout: left, accept: route?.accept });
     if (retried || !route) return sent;
     return sent.catch(async (error: unknown) => {
       if (!(error instanceof ContractMismatchError) || !error.stale) throw error;
       const wait = Math.min(RELEARN_SECONDS, secondsLeft() ?? RELEARN_SECONDS);
-      await node.registry.waitUntil(() => node.registry.version !== version, "the new providers", wait).catch(() => {
+      // The view the call was sent with is stale: wait until it is not (it may be already, when the new REGISTRY came first).
+      await node.registry.waitUntil(() => node.registry.version !== sentAt, "the new providers", wait).catch(() => {
         throw error;
       });
       const again = secondsLeft();

@@ -89,29 +89,41 @@ async function feed(calls: ItemStreamCall[], items: Items, waiting: { wake?: () 
     isStopped = true;
     interrupt?.(STOPPED);
   });
+  const sync = !(Symbol.asyncIterator in items);
   let done = false;
   let cut = false;
+  /** The producer's next item; `done` is set when the producer itself finished or threw (then it is not told to return). */
+  const pull = async (): Promise<IteratorResult<unknown>> => {
+    try {
+      const step = await iterator.next();
+      if (step.done) done = true;
+      // `for await` over a sync iterator awaits each value: so does this.
+      else if (sync) return { done: false, value: await step.value };
+      return step;
+    } catch (error) {
+      done = true;
+      throw error;
+    }
+  };
   try {
     for (;;) {
-      const next = Promise.resolve(iterator.next());
+      const next = pull();
       const step: IteratorResult<unknown> | typeof STOPPED = stopped
         ? await Promise.race([next, new Promise<typeof STOPPED>((resolve) => (interrupt = isStopped ? (resolve(STOPPED), undefined) : resolve))])
         : await next;
       if (step === STOPPED) {
         cut = true;
+        next.catch(() => undefined); // what the producer does after the cut is not waited for
         break;
       }
-      if (step.done) {
-        done = true;
-        break;
-      }
+      if (step.done) break;
       const payload = encode(argsValues(step.value) ?? [step.value]);
       while (!over() && !calls.every((call) => call.ready(payload.length))) await new Promise<void>((resolve) => (waiting.wake = resolve));
       if (over()) break;
       for (const call of calls) call.send(payload);
     }
   } catch (error) {
-    done = true; // the producer threw: it is over
+    // The producer threw, or an item could not be encoded (then the producer is told to return, below).
     for (const call of calls) call.abandon(error instanceof Error ? error : new Error(String(error)));
     throw error;
   } finally {

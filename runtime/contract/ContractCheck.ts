@@ -45,6 +45,8 @@ const MAX_REMEMBERED = 4096;
 const READ_TIMEOUT_SECONDS = 5;
 /** Rounds of reading while the registry keeps changing; then what is still unread is not checked for this call. */
 const MAX_ROUNDS = 3;
+/** A provider whose contract could not be read is tried again after this long (it is not checked meanwhile). */
+const UNREADABLE_FOR_MS = 30_000;
 
 /**
  * At most `max` characters, in a string of its own: a slice of a long string would keep the whole
@@ -64,9 +66,9 @@ export class ContractCheck {
   private readonly verdicts = new WeakMap<MethodContract, Map<string, Verdict>>();
   /** The fetchers' own contracts, parsed (trusted: written by the transformer of this program). */
   private readonly own = new WeakMap<MethodContract, ContractShape | null>();
-  /** By `expected served` fingerprints. Providers' contracts themselves are not kept. */
+  /** By `expected served name`. Providers' contracts themselves are not kept. */
   private readonly judgements = new Map<string, Judgement>();
-  /** Providers whose contract could not be read or judged, by `fingerprint process`, with the registry version then. */
+  /** Providers whose contract could not be read or judged, by `fingerprint process`: until when they are not tried again. */
   private readonly unreadable = new Map<string, number>();
   private readonly reading = new Map<string, Promise<void>>();
   private readonly printed = new Map<string, string>();
@@ -136,10 +138,10 @@ export class ContractCheck {
     providers.processes.forEach((process, i) => {
       const fingerprint = providers.fingerprints?.[i];
       if (!fingerprint || fingerprint === expected.fingerprint) return verdict.good.push(process);
-      const judgement = this.judgements.get(`${expected.fingerprint} ${fingerprint}`);
+      const judgement = this.judgements.get(`${expected.fingerprint} ${fingerprint} ${name}`);
       if (!judgement) {
-        // Not read yet: read it, unless that failed at this version or the rounds are over (then it is not checked).
-        if (givingUp || this.unreadable.get(`${fingerprint} ${process}`) === version) return verdict.good.push(process);
+        // Not read yet: read it, unless that failed a short while ago or the rounds are over (then it is not checked).
+        if (givingUp || (this.unreadable.get(`${fingerprint} ${process}`) ?? 0) > Date.now()) return verdict.good.push(process);
         toRead.push(this.judgeProvider(process, name, fingerprint, expected, own, deadline));
         return;
       }
@@ -149,13 +151,24 @@ export class ContractCheck {
         message: `fetcher expects ${shown(printContract(name, own), 2000)}, '${shown(process)}' serves ${judgement.served} (${judgement.reason})`,
       });
     });
-    if (toRead.length > 0) verdict.pending = Promise.all(toRead);
     const accepted = new Set([expected.fingerprint]);
     providers.processes.forEach((process, i) => {
       const fingerprint = providers.fingerprints?.[i];
       if (fingerprint && verdict.good.includes(process)) accepted.add(fingerprint);
     });
     verdict.route = { accept: [...accepted].join(" ") };
+    if (toRead.length === 0) return verdict;
+    // Some providers are known to serve it: the call goes to them now (the unread ones are not accepted);
+    // once the others are read the next call judges again. Else the call waits for the reading.
+    const reads = Promise.all(toRead);
+    if (verdict.good.length === 0) {
+      verdict.pending = reads;
+      return verdict;
+    }
+    void reads.then(() => {
+      const byName = this.verdicts.get(expected);
+      if (byName?.get(name) === verdict) byName.delete(name);
+    });
     return verdict;
   }
 
@@ -170,11 +183,10 @@ export class ContractCheck {
 
   /** The text of a provider's contract, checked against the fingerprint it announced; undefined (and a warning) when it is not that. */
   private async readText(process: string, name: string, fingerprint: string, deadline: number | undefined): Promise<ContractShape | undefined> {
-    const version = this.registry.version;
     const left = deadline === undefined ? READ_TIMEOUT_SECONDS : Math.min(READ_TIMEOUT_SECONDS, (deadline - Date.now()) / 1000);
     const unreadable = (why: string) => {
-      remember(this.unreadable, `${fingerprint} ${process}`, version);
-      this.warnOnce(`unreadable ${fingerprint} ${process} ${version}`, `The contract of '${shown(name)}' on '${shown(process)}' ${why}: calls to it are not checked until its providers change`);
+      remember(this.unreadable, `${fingerprint} ${process}`, Date.now() + UNREADABLE_FOR_MS);
+      this.warnOnce(`unreadable ${fingerprint} ${process}`, `The contract of '${shown(name)}' on '${shown(process)}' ${why}: calls to it are not checked for now (tried again in ${UNREADABLE_FOR_MS / 1000}s)`);
       return undefined;
     };
     if (left <= 0) return unreadable("could not be read in the call's time");
@@ -191,7 +203,7 @@ export class ContractCheck {
 
   /** Reads a provider's contract and judges it against the fetcher's, once per pair of fingerprints; never rejects. */
   private judgeProvider(process: string, name: string, fingerprint: string, expected: MethodContract, own: ContractShape, deadline: number | undefined): Promise<void> {
-    const key = `${expected.fingerprint} ${fingerprint}`;
+    const key = `${expected.fingerprint} ${fingerprint} ${name}`;
     const reading = this.reading.get(key);
     if (reading) return reading;
     const done = this.readText(process, name, fingerprint, deadline)
@@ -202,7 +214,7 @@ export class ContractCheck {
           remember(this.judgements, key, { reason: kept(reason, 500), served: kept(printContract(name, served), 2000) });
         } catch (error) {
           // A shape the rules cannot handle is not judged (never a failure of the caller's calls).
-          remember(this.unreadable, `${fingerprint} ${process}`, this.registry.version);
+          remember(this.unreadable, `${fingerprint} ${process}`, Date.now() + UNREADABLE_FOR_MS);
           this.warnOnce(`unjudged ${key}`, `The contract of '${shown(name)}' on '${shown(process)}' could not be compared (${shown(String(error), 300)}): calls to it are not checked`);
         }
       })

@@ -1,21 +1,61 @@
 // When a callback's contract serves what a fetcher expects: the rules of docs and README ("Contract checks").
-import { type ContractShape, type ParamShape, printType, type SignatureShape, type TypeShape, unionOf } from "./Shape";
+import { type ContractShape, type ParamShape, printType, type PropShape, type SignatureShape, type TypeShape } from "./Shape";
 
 const MAX_DEPTH = 48;
+/**
+ * The most comparisons one judgement makes; past it nothing more is said and the types are taken
+ * as fitting (unsure is compatible). Pairs already compared are remembered, so honest contracts
+ * stay far below it; a crafted one cannot hold the caller's event loop.
+ */
+const MAX_STEPS = 50_000;
+
+interface Judging {
+  steps: number;
+  /** Results by source node, then target node (object shapes, by identity). */
+  memo: WeakMap<object, WeakMap<object, boolean>>;
+}
+
+const newJudging = (): Judging => ({ steps: 0, memo: new WeakMap() });
+
+/** `T | undefined`, once per node (so that it has one identity for the memo). */
+const withUndefinedCache = new WeakMap<object, TypeShape>();
+function orUndefined(type: TypeShape): TypeShape {
+  if (typeof type === "string") return type === "undefined" || type === "any" || type === "unknown" ? type : { union: [type, "undefined"] };
+  let cached = withUndefinedCache.get(type);
+  if (!cached) {
+    cached = "union" in type ? { union: [...type.union, "undefined"] } : { union: [type, "undefined"] };
+    withUndefinedCache.set(type, cached);
+  }
+  return cached;
+}
 
 /**
  * True when a value of type `source` may be used where `target` is expected (TypeScript's
  * assignability, on the canonical shapes). A recursive reference is taken as compatible.
  */
-export function assignable(source: TypeShape, target: TypeShape, depth = 0): boolean {
-  if (depth > MAX_DEPTH) return true;
-  const next = (s: TypeShape, t: TypeShape) => assignable(s, t, depth + 1);
+export function assignable(source: TypeShape, target: TypeShape, judging: Judging = newJudging(), depth = 0): boolean {
+  if (depth > MAX_DEPTH || ++judging.steps > MAX_STEPS) return true;
+  if (typeof source === "object" && typeof target === "object") {
+    const known = judging.memo.get(source)?.get(target);
+    if (known !== undefined) return known;
+    const result = compare(source, target, judging, depth);
+    let bySource = judging.memo.get(source);
+    if (!bySource) judging.memo.set(source, (bySource = new WeakMap()));
+    bySource.set(target, result);
+    return result;
+  }
+  return compare(source, target, judging, depth);
+}
+
+function compare(source: TypeShape, target: TypeShape, judging: Judging, depth: number): boolean {
+  const next = (s: TypeShape, t: TypeShape) => assignable(s, t, judging, depth + 1);
   if (target === "any" || target === "unknown" || source === "any" || source === "never") return true;
   if (typeof source === "object" && "union" in source) return source.union.every((member) => next(member, target));
   if (typeof target === "object" && "union" in target) {
     if (target.union.some((member) => next(source, member))) return true;
     // TypeScript's discriminant rule: { kind: "a" | "b" } fits { kind: "a" } | { kind: "b" } when each case does.
     const cases = discriminantCases(source);
+    if (cases === "too many") return true; // unsure: compatible
     return cases !== undefined && cases.every((variant) => target.union.some((member) => next(variant, member)));
   }
   if ((typeof source === "object" && "ref" in source) || (typeof target === "object" && "ref" in target)) return true;
@@ -58,7 +98,7 @@ export function assignable(source: TypeShape, target: TypeShape, depth = 0): boo
       }
       if (found.opt && !wanted.opt) return false;
       // An optional property takes `undefined` too (as a required one of type `T | undefined` does).
-      if (!next(found.opt ? unionOf([found.type, "undefined"]) : found.type, wanted.opt ? unionOf([wanted.type, "undefined"]) : wanted.type)) return false;
+      if (!next(found.opt ? orUndefined(found.type) : found.type, wanted.opt ? orUndefined(wanted.type) : wanted.type)) return false;
     }
     if (target.index) {
       if (!source.props.every((prop) => next(prop.type, target.index!))) return false;
@@ -80,15 +120,35 @@ const isLibrarySubclass = (source: string, target: string) => source === target 
 /** At most this many cases are tried for the discriminant rule (as TypeScript does: 25). */
 const MAX_CASES = 25;
 
-/** The object `source` split by its first property that is a union of literals, or undefined. */
-function discriminantCases(source: TypeShape): TypeShape[] | undefined {
+const literalCases = (type: TypeShape): TypeShape[] | undefined => {
+  if (type === "boolean") return [{ lit: true }, { lit: false }];
+  if (typeof type !== "object" || !("union" in type)) return undefined;
+  const cases: TypeShape[] = [];
+  for (const member of type.union) {
+    if (member === "boolean") cases.push({ lit: true }, { lit: false });
+    else if (typeof member === "object" && "lit" in member) cases.push(member);
+    else return undefined;
+  }
+  return cases;
+};
+
+/**
+ * The object `source` split into one case per combination of its properties that are unions of
+ * literals (booleans included); undefined when it has none, "too many" past 25 combinations.
+ */
+function discriminantCases(source: TypeShape): TypeShape[] | "too many" | undefined {
   if (typeof source !== "object" || !("props" in source)) return undefined;
-  const index = source.props.findIndex(
-    (prop) => typeof prop.type === "object" && "union" in prop.type && prop.type.union.length <= MAX_CASES && prop.type.union.every((member) => typeof member === "object" && "lit" in member),
-  );
-  if (index < 0) return undefined;
-  const members = (source.props[index]!.type as { union: TypeShape[] }).union;
-  return members.map((member) => ({ ...source, props: source.props.map((prop, i) => (i === index ? { ...prop, type: member } : prop)) }));
+  const splits = source.props.map((prop) => literalCases(prop.type));
+  if (!splits.some(Boolean)) return undefined;
+  let count = 1;
+  for (const split of splits) if (split) count *= split.length;
+  if (count > MAX_CASES) return "too many";
+  let variants: PropShape[][] = [[]];
+  source.props.forEach((prop, i) => {
+    const split = splits[i];
+    variants = split ? variants.flatMap((props) => split.map((member) => [...props, { ...prop, type: member }])) : variants.map((props) => [...props, prop]);
+  });
+  return variants.map((props) => ({ ...source, props }));
 }
 
 function tupleAssignable(source: Array<{ type: TypeShape; opt?: true; rest?: true }>, target: Array<{ type: TypeShape; opt?: true; rest?: true }>, next: (s: TypeShape, t: TypeShape) => boolean): boolean {
@@ -114,7 +174,7 @@ function tupleAssignable(source: Array<{ type: TypeShape; opt?: true; rest?: tru
 /** The element type of a rest parameter's (array) type. */
 function elementOf(type: TypeShape): TypeShape {
   if (typeof type === "object" && "array" in type) return type.array;
-  if (typeof type === "object" && "tuple" in type) return unionOf(type.tuple.map((element) => (element.rest ? elementOf(element.type) : element.type)));
+  if (typeof type === "object" && "tuple" in type) return { union: type.tuple.map((element) => (element.rest ? elementOf(element.type) : element.type)) };
   return "unknown";
 }
 
@@ -131,6 +191,8 @@ interface Positions {
 function expandRest(params: ParamShape[]): ParamShape[] {
   const rest = params[params.length - 1];
   if (!rest?.rest || typeof rest.type !== "object" || !("tuple" in rest.type)) return params;
+  // Only a tuple whose rest element, if any, comes last gives positions ([...a[], b] does not).
+  if (rest.type.tuple.some((element, i, all) => element.rest && i !== all.length - 1)) return params;
   const expanded: ParamShape[] = rest.type.tuple.map((element, i) => ({
     name: `${rest.name}_${i}`,
     type: element.type,
@@ -152,14 +214,14 @@ function positions(declared: ParamShape[]): Positions {
     fixed: fixedParams.length,
     at: (i) => {
       const param = fixedParams[i];
-      if (param) return param.opt ? unionOf([param.type, "undefined"]) : param.type;
+      if (param) return param.opt ? orUndefined(param.type) : param.type;
       return rest ? elementOf(rest.type) : undefined;
     },
   };
 }
 
 /** Why the callback's signature does not serve the fetcher's, or undefined when it does. */
-export function signatureMismatch(expected: SignatureShape, served: SignatureShape): string | undefined {
+export function signatureMismatch(expected: SignatureShape, served: SignatureShape, judging: Judging = newJudging()): string | undefined {
   if (!!expected.stream !== !!served.stream) return expected.stream ? "the fetcher reads a stream, the callback returns a value" : "the callback returns a stream, the fetcher expects a value";
   const sent = positions(expected.params);
   const taken = positions(served.params);
@@ -170,11 +232,11 @@ export function signatureMismatch(expected: SignatureShape, served: SignatureSha
     const from = sent.at(i);
     if (from === undefined) break;
     const to = taken.at(i) ?? "never";
-    if (!assignable(from, to)) return `argument ${i + 1}: the fetcher sends ${printable(from)}, the callback takes ${printable(to)}`;
+    if (!assignable(from, to, judging)) return `argument ${i + 1}: the fetcher sends ${printable(from)}, the callback takes ${printable(to)}`;
   }
   if (expected.stream) {
-    if (!assignable(served.item ?? "unknown", expected.item ?? "unknown")) return "the callback's items do not fit the fetcher's item type";
-  } else if (expected.result !== undefined && !assignable(served.result ?? "unknown", expected.result)) {
+    if (!assignable(served.item ?? "unknown", expected.item ?? "unknown", judging)) return "the callback's items do not fit the fetcher's item type";
+  } else if (expected.result !== undefined && !assignable(served.result ?? "unknown", expected.result, judging)) {
     return "the callback's result does not fit the fetcher's result type";
   }
   return undefined;
@@ -187,8 +249,9 @@ const printable = (type: TypeShape) => {
 
 /** Why the callback's contract does not serve the fetcher's: each overload the fetcher has must be served by one of the callback's. */
 export function contractMismatch(expected: ContractShape, served: ContractShape): string | undefined {
+  const judging = newJudging(); // one budget for the whole judgement
   for (const wanted of expected.sigs) {
-    const reasons = served.sigs.map((sig) => signatureMismatch(wanted, sig));
+    const reasons = served.sigs.map((sig) => signatureMismatch(wanted, sig, judging));
     if (!reasons.includes(undefined)) return reasons[0];
   }
   return undefined;

@@ -218,6 +218,9 @@ export class Router {
     if (frame.name.length > MAX_NAME_LENGTH || frame.target.length > MAX_NAME_LENGTH) {
       return this.sendError(caller, frame.callId, this.controllerName, "PROTOCOL", `callback and process names are at most ${MAX_NAME_LENGTH} characters`);
     }
+    if (frame.accept.length > MAX_ACCEPT_LENGTH) {
+      return this.sendError(caller, frame.callId, this.controllerName, "PROTOCOL", `a call accepts at most ${MAX_ACCEPT_LENGTH} characters of contract fingerprints`);
+    }
     const denied = caller.identity.refuseCall(frame.name);
     if (denied) return this.sendError(caller, frame.callId, this.controllerName, denied.code, denied.message);
     // A caller that does not take its answers gets no new work done for it.
@@ -284,7 +287,8 @@ export class Router {
     const candidates = frame.accept ? accepting(all, frame.name, frame.accept) : all;
     if (candidates.length === 0) {
       const message = `no provider of '${shown(frame.name)}' announces a contract the caller checked (the providers changed since)`;
-      this.sendError(caller, frame.callId, this.controllerName, "CONTRACT_MISMATCH", message, { stale: true });
+      // Without a source: no executor's answer can have one (the controller names each), so the caller knows the controller said it.
+      this.sendError(caller, frame.callId, "", "CONTRACT_MISMATCH", message, { stale: true });
       return undefined;
     }
     if (frame.mode === Mode.BROADCAST) return [...candidates];
@@ -404,12 +408,26 @@ export class Router {
  * those announcing none (code compiled without the transformer is not checked).
  */
 function accepting(providers: NodeSession[], name: string, accept: string): NodeSession[] {
-  const accepted = accept.split(" ");
   return providers.filter((session) => {
     const fingerprint = session.fingerprints.get(name);
-    return fingerprint === undefined || accepted.includes(fingerprint);
+    return fingerprint === undefined || listed(accept, fingerprint);
   });
 }
+
+/** `token` is one of the space-separated words of `list` (no split: no allocation per call). */
+function listed(list: string, token: string): boolean {
+  for (let at = list.indexOf(token); at >= 0; at = list.indexOf(token, at + 1)) {
+    const end = at + token.length;
+    if ((at === 0 || list.charCodeAt(at - 1) === 32) && (end === list.length || list.charCodeAt(end) === 32)) return true;
+  }
+  return false;
+}
+
+/** What a fingerprint may be: the transformer's are 22 base64url characters; anything else of this alphabet up to 64. */
+const FINGERPRINT = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A call's `accept` at most: 64 fingerprints of 64 characters. */
+const MAX_ACCEPT_LENGTH = 64 * 65;
 
 /** The fingerprints a HELLO or REGISTER gives, by callback name, for the names served (bounded: 64 characters at most). */
 function fingerprintsOf(payload: unknown, served: string[]): Map<string, string> {
@@ -421,7 +439,7 @@ function fingerprintsOf(payload: unknown, served: string[]): Map<string, string>
   for (let i = 0; i < count; i++) {
     const name: unknown = callbacks[i];
     const fingerprint: unknown = fingerprints[i];
-    if (typeof name === "string" && wanted.has(name) && typeof fingerprint === "string" && fingerprint.length > 0 && fingerprint.length <= 64) byName.set(name, fingerprint);
+    if (typeof name === "string" && wanted.has(name) && typeof fingerprint === "string" && FINGERPRINT.test(fingerprint)) byName.set(name, fingerprint);
   }
   return byName;
 }

@@ -68,7 +68,8 @@ export function fromWireError(wire: WireError, processName: string): DaffiError 
   if (wire?.code === "VALIDATION") {
     return new ValidationError(message, { path: String(data.path ?? "$input"), expected: String(data.expected ?? "unknown"), value: data.value });
   }
-  if (wire?.code === "CONTRACT_MISMATCH") return new ContractMismatchError(message, { stale: data.stale === true });
+  // `stale` is the controller's word only: it sends it without a source (it names the executor of every answer it forwards).
+  if (wire?.code === "CONTRACT_MISMATCH") return new ContractMismatchError(message, { stale: data.stale === true && processName === "" });
   const ErrorClass = Object.hasOwn(plain, wire?.code) ? plain[wire.code] : undefined;
   return ErrorClass ? new ErrorClass(message) : new ProtocolError(`malformed error from '${processName}': ${message}`);
 }
