@@ -40,7 +40,7 @@ export class StreamReader<T> implements AsyncIterable<T> {
       call = this.node.open(this.name, this.args, {
         mode: Mode.FG,
         credit: STREAM_WINDOW,
-        accept: route?.accept,
+        ...(route?.target ? { target: route.target } : { accept: route?.accept }),
         sink: {
           item: (value, bytes) => {
             received = true;
@@ -87,6 +87,7 @@ export class StreamReader<T> implements AsyncIterable<T> {
       failure = undefined;
       buffered.length = 0;
       sizes.length = 0;
+      wake?.(); // a next() still waiting ends (done)
     };
     return {
       next: async (): Promise<IteratorResult<T>> => {

@@ -33,7 +33,7 @@ export function admitted(node: Node, name: string, args: unknown[], options: Cal
     const left = secondsLeft();
     if (left !== undefined && left <= 0) return Promise.reject(new TimeoutError(`'${name}' did not answer within ${options.timeout}s (its providers' contracts were being read)`));
     const sentAt = node.registry.version;
-    const sent = node.call(name, args, { ...options, timeout: left, accept: route?.accept });
+    const sent = node.call(name, args, { ...options, timeout: left, ...(route?.target ? { target: route.target } : { accept: route?.accept }) });
     if (retried || !route) return sent;
     return sent.catch(async (error: unknown) => {
       if (!(error instanceof ContractMismatchError) || !error.stale) throw error;

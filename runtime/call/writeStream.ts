@@ -150,7 +150,7 @@ function waker(): { waiting: { wake?: () => void }; wake: () => void } {
 export async function writeStream(node: Node, name: string, items: Items, admit?: Admit): Promise<void> {
   const route = await admit?.(false);
   const { waiting, wake } = waker();
-  const call = new ItemStreamCall(node, name, { accept: route?.accept }, wake);
+  const call = new ItemStreamCall(node, name, route?.target ? { target: route.target } : { accept: route?.accept }, wake);
   await feed([call], items, waiting, () => call.failed); // the callback failed: stop producing
   await call.done;
 }

@@ -1,5 +1,5 @@
 // The caller's side of contract checks: before a fetcher's call goes out, are the providers' contracts the one it was compiled against?
-import { ContractMismatchError } from "../errors/DaffiError";
+import { ContractMismatchError, TimeoutError } from "../errors/DaffiError";
 import type { Logger } from "../log/Logger";
 import { shown } from "../log/shown";
 import type { RegistryView } from "../registry/RegistryView";
@@ -14,7 +14,7 @@ export type ContractMode = "strict" | "warn" | "off";
  * fingerprints (the controller picks among them: a provider that joined since is not one), possibly
  * once the providers' contracts are read.
  */
-export type Route = { accept: string };
+export type Route = { accept: string; /** Set instead when the accepted fingerprints are too many for a CALL. */ target?: string };
 export type Admission = undefined | Route | Promise<undefined | Route>;
 
 interface Mismatch {
@@ -45,6 +45,8 @@ const MAX_REMEMBERED = 4096;
 const READ_TIMEOUT_SECONDS = 5;
 /** Rounds of reading while the registry keeps changing; then what is still unread is not checked for this call. */
 const MAX_ROUNDS = 3;
+/** The most fingerprints a CALL carries (the controller refuses more than 64). */
+const MAX_ACCEPTED = 48;
 /** A provider whose contract could not be read is tried again after this long (it is not checked meanwhile). */
 const UNREADABLE_FOR_MS = 30_000;
 
@@ -108,6 +110,8 @@ export class ContractCheck {
     }
     // A broadcast reaches every provider: one that does not serve the contract fails it. Otherwise the controller picks one that does.
     if (verdict.bad.length > 0 && (broadcast || verdict.good.length === 0)) throw new ContractMismatchError(verdict.bad[0]!.message);
+    // A broadcast goes to every provider: never pinned to one (with too many fingerprints to list, it is not filtered).
+    if (broadcast && verdict.route?.target) return undefined;
     return verdict.route;
   }
 
@@ -134,15 +138,15 @@ export class ContractCheck {
     if (!providers) return verdict;
     const own = this.ownContract(expected);
     if (!own) return { version, good: [], bad: [] }; // not a contract this runtime can read: not checked
-    const toRead: Array<Promise<void>> = [];
+    const toRead: Array<{ process: string; fingerprint: string }> = [];
     providers.processes.forEach((process, i) => {
       const fingerprint = providers.fingerprints?.[i];
       if (!fingerprint || fingerprint === expected.fingerprint) return verdict.good.push(process);
       const judgement = this.judgements.get(`${expected.fingerprint} ${fingerprint} ${name}`);
       if (!judgement) {
         // Not read yet: read it, unless that failed a short while ago or the rounds are over (then it is not checked).
-        if (givingUp || (this.unreadable.get(`${fingerprint} ${process}`) ?? 0) > Date.now()) return verdict.good.push(process);
-        toRead.push(this.judgeProvider(process, name, fingerprint, expected, own, deadline));
+        if (givingUp || (this.unreadable.get(`${fingerprint} ${process} ${name}`) ?? 0) > Date.now()) return verdict.good.push(process);
+        toRead.push({ process, fingerprint });
         return;
       }
       if (!judgement.reason) return verdict.good.push(process);
@@ -156,12 +160,16 @@ export class ContractCheck {
       const fingerprint = providers.fingerprints?.[i];
       if (fingerprint && verdict.good.includes(process)) accepted.add(fingerprint);
     });
-    verdict.route = { accept: [...accepted].join(" ") };
+    // More fingerprints than a CALL may carry: the call is pinned to one good provider instead.
+    verdict.route =
+      accepted.size <= MAX_ACCEPTED || verdict.good.length === 0 ? { accept: [...accepted].join(" ") } : { accept: "", target: verdict.good[Math.floor(Math.random() * verdict.good.length)]! };
     if (toRead.length === 0) return verdict;
-    // Some providers are known to serve it: the call goes to them now (the unread ones are not accepted);
-    // once the others are read the next call judges again. Else the call waits for the reading.
-    const reads = Promise.all(toRead);
-    if (verdict.good.length === 0) {
+    // Some providers are known to serve it: the call goes to them now (the unread ones are not accepted),
+    // they are read in the background with their own time (not this call's); the next call judges again.
+    // Else the call waits for the reading, within its own time.
+    const background = verdict.good.length > 0;
+    const reads = Promise.all(toRead.map(({ process, fingerprint }) => this.judgeProvider(process, name, fingerprint, expected, own, background ? undefined : deadline)));
+    if (!background) {
       verdict.pending = reads;
       return verdict;
     }
@@ -184,16 +192,19 @@ export class ContractCheck {
   /** The text of a provider's contract, checked against the fingerprint it announced; undefined (and a warning) when it is not that. */
   private async readText(process: string, name: string, fingerprint: string, deadline: number | undefined): Promise<ContractShape | undefined> {
     const left = deadline === undefined ? READ_TIMEOUT_SECONDS : Math.min(READ_TIMEOUT_SECONDS, (deadline - Date.now()) / 1000);
+    // Cut short by the call's own time, a read says nothing of the provider: it is not marked.
+    const cutByCaller = left < READ_TIMEOUT_SECONDS;
+    if (left <= 0) return undefined;
     const unreadable = (why: string) => {
-      remember(this.unreadable, `${fingerprint} ${process}`, Date.now() + UNREADABLE_FOR_MS);
+      remember(this.unreadable, `${fingerprint} ${process} ${name}`, Date.now() + UNREADABLE_FOR_MS);
       this.warnOnce(`unreadable ${fingerprint} ${process}`, `The contract of '${shown(name)}' on '${shown(process)}' ${why}: calls to it are not checked for now (tried again in ${UNREADABLE_FOR_MS / 1000}s)`);
       return undefined;
     };
-    if (left <= 0) return unreadable("could not be read in the call's time");
     let text: unknown;
     try {
       text = await this.read(process, name, left);
     } catch (error) {
+      if (cutByCaller && error instanceof TimeoutError) return undefined;
       return unreadable(`could not be read (${shown(error instanceof Error ? error.message : String(error), 300)})`);
     }
     // The text must be the one announced: its fingerprint is recomputed here.
@@ -214,7 +225,7 @@ export class ContractCheck {
           remember(this.judgements, key, { reason: kept(reason, 500), served: kept(printContract(name, served), 2000) });
         } catch (error) {
           // A shape the rules cannot handle is not judged (never a failure of the caller's calls).
-          remember(this.unreadable, `${fingerprint} ${process}`, Date.now() + UNREADABLE_FOR_MS);
+          remember(this.unreadable, `${fingerprint} ${process} ${name}`, Date.now() + UNREADABLE_FOR_MS);
           this.warnOnce(`unjudged ${key}`, `The contract of '${shown(name)}' on '${shown(process)}' could not be compared (${shown(String(error), 300)}): calls to it are not checked`);
         }
       })

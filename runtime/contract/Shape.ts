@@ -127,6 +127,8 @@ export function printContract(name: string, contract: ContractShape): string {
 export const MAX_CONTRACT_TEXT = 1024 * 1024;
 const MAX_DEPTH = 64;
 const MAX_NODES = 100_000;
+/** Overloads a contract may have (the fetcher's types tell 8 apart). */
+const MAX_SIGNATURES = 32;
 
 /** Parses and checks a contract's text; undefined when it is not one (too long, malformed, too deep, unknown keys). */
 export function parseContract(text: unknown, options: { trusted?: boolean } = {}): ContractShape | undefined {
@@ -140,7 +142,7 @@ export function parseContract(text: unknown, options: { trusted?: boolean } = {}
   const budget = { nodes: options.trusted ? -Infinity : 0 };
   if (!isObject(value) || !keysIn(value, ["sigs"])) return undefined;
   const sigs = value.sigs;
-  if (!Array.isArray(sigs) || sigs.length === 0 || !sigs.every((sig) => isSignature(sig, budget))) return undefined;
+  if (!Array.isArray(sigs) || sigs.length === 0 || (!options.trusted && sigs.length > MAX_SIGNATURES) || !sigs.every((sig) => isSignature(sig, budget))) return undefined;
   return value as unknown as ContractShape;
 }
 

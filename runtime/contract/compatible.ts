@@ -1,7 +1,8 @@
 // When a callback's contract serves what a fetcher expects: the rules of docs and README ("Contract checks").
 import { type ContractShape, type ParamShape, printType, type PropShape, type SignatureShape, type TypeShape } from "./Shape";
 
-const MAX_DEPTH = 48;
+/** Deeper than what parseContract lets in (64): a crafted nesting is not cut short into "compatible". */
+const MAX_DEPTH = 80;
 /**
  * The most comparisons one judgement makes; past it nothing more is said and the types are taken
  * as fitting (unsure is compatible). Pairs already compared are remembered, so honest contracts
@@ -9,13 +10,18 @@ const MAX_DEPTH = 48;
  */
 const MAX_STEPS = 50_000;
 
+/** All the comparisons of one contract judgement at most (overloads times parameters times steps). */
+const MAX_TOTAL_STEPS = 1_000_000;
+
 interface Judging {
   steps: number;
+  /** Shared by the judgings of one contract. */
+  total: { steps: number };
   /** Results by source node, then target node (object shapes, by identity). */
   memo: WeakMap<object, WeakMap<object, boolean>>;
 }
 
-const newJudging = (): Judging => ({ steps: 0, memo: new WeakMap() });
+const newJudging = (total = { steps: 0 }): Judging => ({ steps: 0, total, memo: new WeakMap() });
 
 /** `T | undefined`, once per node (so that it has one identity for the memo). */
 const withUndefinedCache = new WeakMap<object, TypeShape>();
@@ -34,7 +40,7 @@ function orUndefined(type: TypeShape): TypeShape {
  * assignability, on the canonical shapes). A recursive reference is taken as compatible.
  */
 export function assignable(source: TypeShape, target: TypeShape, judging: Judging = newJudging(), depth = 0): boolean {
-  if (depth > MAX_DEPTH || ++judging.steps > MAX_STEPS) return true;
+  if (depth > MAX_DEPTH || ++judging.steps > MAX_STEPS || ++judging.total.steps > MAX_TOTAL_STEPS) return true;
   if (typeof source === "object" && typeof target === "object") {
     const known = judging.memo.get(source)?.get(target);
     if (known !== undefined) return known;
@@ -55,7 +61,8 @@ function compare(source: TypeShape, target: TypeShape, judging: Judging, depth: 
     if (target.union.some((member) => next(source, member))) return true;
     // TypeScript's discriminant rule: { kind: "a" | "b" } fits { kind: "a" } | { kind: "b" } when each case does.
     const cases = discriminantCases(source);
-    if (cases === "too many") return true; // unsure: compatible
+    // Too many cases to try: unsure (compatible) only when the target is a union of objects having those properties, as a discriminated union does.
+    if (cases === "too many") return hasDiscriminants(source, target.union);
     return cases !== undefined && cases.every((variant) => target.union.some((member) => next(variant, member)));
   }
   if ((typeof source === "object" && "ref" in source) || (typeof target === "object" && "ref" in target)) return true;
@@ -131,6 +138,13 @@ const literalCases = (type: TypeShape): TypeShape[] | undefined => {
   }
   return cases;
 };
+
+/** Every member of the union is an object type with each of `source`'s literal-union properties. */
+function hasDiscriminants(source: TypeShape, members: TypeShape[]): boolean {
+  if (typeof source !== "object" || !("props" in source)) return false;
+  const names = source.props.filter((prop) => literalCases(prop.type)).map((prop) => prop.name);
+  return members.every((member) => typeof member === "object" && "props" in member && names.every((name) => member.props.some((prop) => prop.name === name)));
+}
 
 /**
  * The object `source` split into one case per combination of its properties that are unions of
@@ -221,7 +235,9 @@ function positions(declared: ParamShape[]): Positions {
 }
 
 /** Why the callback's signature does not serve the fetcher's, or undefined when it does. */
-export function signatureMismatch(expected: SignatureShape, served: SignatureShape, judging: Judging = newJudging()): string | undefined {
+export function signatureMismatch(expected: SignatureShape, served: SignatureShape, total = { steps: 0 }): string | undefined {
+  // Each argument and the result have a budget of their own: a large one cannot leave the next unjudged.
+  const judging = () => newJudging(total);
   if (!!expected.stream !== !!served.stream) return expected.stream ? "the fetcher reads a stream, the callback returns a value" : "the callback returns a stream, the fetcher expects a value";
   const sent = positions(expected.params);
   const taken = positions(served.params);
@@ -232,11 +248,11 @@ export function signatureMismatch(expected: SignatureShape, served: SignatureSha
     const from = sent.at(i);
     if (from === undefined) break;
     const to = taken.at(i) ?? "never";
-    if (!assignable(from, to, judging)) return `argument ${i + 1}: the fetcher sends ${printable(from)}, the callback takes ${printable(to)}`;
+    if (!assignable(from, to, judging())) return `argument ${i + 1}: the fetcher sends ${printable(from)}, the callback takes ${printable(to)}`;
   }
   if (expected.stream) {
-    if (!assignable(served.item ?? "unknown", expected.item ?? "unknown", judging)) return "the callback's items do not fit the fetcher's item type";
-  } else if (expected.result !== undefined && !assignable(served.result ?? "unknown", expected.result, judging)) {
+    if (!assignable(served.item ?? "unknown", expected.item ?? "unknown", judging())) return "the callback's items do not fit the fetcher's item type";
+  } else if (expected.result !== undefined && !assignable(served.result ?? "unknown", expected.result, judging())) {
     return "the callback's result does not fit the fetcher's result type";
   }
   return undefined;
@@ -249,9 +265,9 @@ const printable = (type: TypeShape) => {
 
 /** Why the callback's contract does not serve the fetcher's: each overload the fetcher has must be served by one of the callback's. */
 export function contractMismatch(expected: ContractShape, served: ContractShape): string | undefined {
-  const judging = newJudging(); // one budget for the whole judgement
+  const total = { steps: 0 };
   for (const wanted of expected.sigs) {
-    const reasons = served.sigs.map((sig) => signatureMismatch(wanted, sig, judging));
+    const reasons = served.sigs.map((sig) => signatureMismatch(wanted, sig, total));
     if (!reasons.includes(undefined)) return reasons[0];
   }
   return undefined;

@@ -1,0 +1,81 @@
+// The stale retry of stream reads (runtime/call/StreamReader.ts), with a scripted node.
+import { describe, expect, it } from "@jest/globals";
+import { StreamReader } from "../runtime/call/StreamReader";
+import { ContractMismatchError } from "../runtime/errors/DaffiError";
+import type { Node } from "../runtime/node/Node";
+import { RegistryView } from "../runtime/registry/RegistryView";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function scripted() {
+  const registry = new RegistryView();
+  registry.update({ processes: ["p1"], callbacks: [["items", ["p1"], ["F"]]] });
+  const opened: Array<{ id: number; sink: { item(v: unknown, b: number): void }; resolve(): void; reject(e: Error): void }> = [];
+  const abandoned: number[] = [];
+  let id = 0;
+  const node = {
+    registry,
+    open: (_name: string, _args: unknown[], options: { sink: { item(v: unknown, b: number): void } }) => {
+      let resolve!: () => void, reject!: (e: Error) => void;
+      const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      const call = { id: ++id, sink: options.sink, resolve, reject };
+      opened.push(call);
+      return { id: call.id, done };
+    },
+    abandon: (callId: number) => abandoned.push(callId),
+    sendOnCall: () => undefined,
+  } as unknown as Node;
+  return { registry, node, opened, abandoned };
+}
+
+describe("StreamReader stale retry", () => {
+  it("retries once the registry changes, and reads the items of the second call", async () => {
+    const { registry, node, opened } = scripted();
+    const reader = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }));
+    const it = reader[Symbol.asyncIterator]();
+    const first = it.next();
+    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    await sleep(20);
+    registry.update({ processes: ["p2"], callbacks: [["items", ["p2"], ["F"]]] });
+    await sleep(20);
+    expect(opened.length).toBe(2);
+    opened[1]!.sink.item(7, 1);
+    expect(await first).toEqual({ value: 7, done: false });
+  });
+
+  it("a reader that stops (break) while the retry waits: no second call", async () => {
+    const { registry, node, opened } = scripted();
+    const it = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }))[Symbol.asyncIterator]();
+    const first = it.next();
+    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    await sleep(20);
+    await it.return!();
+    registry.update({ processes: ["p2"], callbacks: [["items", ["p2"], ["F"]]] });
+    await sleep(20);
+    expect(opened.length).toBe(1);
+    expect(await Promise.race([first, sleep(100).then(() => "hangs")])).toEqual({ value: undefined, done: true });
+  });
+
+  it("no new view within 2 s: the reader gets the stale error (no hang)", async () => {
+    const { node, opened } = scripted();
+    const it = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }))[Symbol.asyncIterator]();
+    const first = it.next();
+    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    const outcome = await Promise.race([first.catch((error: Error) => error), sleep(3000).then(() => "hangs")]);
+    expect(outcome).toBeInstanceOf(ContractMismatchError);
+    expect(opened.length).toBe(1);
+  });
+
+  it("a second stale refusal is not retried again (no loop)", async () => {
+    const { registry, node, opened } = scripted();
+    const it = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }))[Symbol.asyncIterator]();
+    const first = it.next();
+    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    await sleep(10);
+    registry.update({ processes: ["p2"], callbacks: [["items", ["p2"], ["F"]]] });
+    await sleep(10);
+    opened[1]!.reject(new ContractMismatchError("changed", { stale: true }));
+    await expect(first).rejects.toBeInstanceOf(ContractMismatchError);
+    expect(opened.length).toBe(2);
+  });
+});
