@@ -50,6 +50,12 @@ export interface GlobalOptions extends TlsOptions {
   token?: string;
   /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
   logLevel?: LogLevel;
+  /**
+   * Stop gracefully on SIGINT and SIGTERM (calls in flight finish, the socket file is removed), then
+   * exit with code 0; a second signal exits at once (code 130). Default false: signals are the
+   * program's own business.
+   */
+  handleSignals?: boolean;
   /** Runs once, when the Global is ready. */
   onInit?: LifecycleHook;
   /** Runs on each (re)connection of this node to the controller. */
@@ -81,6 +87,7 @@ const known = new Set<string>([
   "sslClientCa",
   "sslServerName",
   "logLevel",
+  "handleSignals",
   "auth",
   "token",
   "onInit",
@@ -132,6 +139,9 @@ export function checkOptions(options: GlobalOptions): void {
   }
   if (options.maxConcurrentCalls !== undefined && (!Number.isInteger(options.maxConcurrentCalls) || options.maxConcurrentCalls < 1)) {
     throw new ConfigurationError(`maxConcurrentCalls must be a whole number, at least 1, got ${passed(options.maxConcurrentCalls)}`);
+  }
+  if (options.handleSignals !== undefined && typeof options.handleSignals !== "boolean") {
+    throw new ConfigurationError(`handleSignals must be true or false, got ${passed(options.handleSignals)}`);
   }
   if (options.contract !== undefined && !["strict", "warn", "off"].includes(options.contract)) {
     throw new ConfigurationError(`contract must be "strict", "warn" or "off", got ${passed(options.contract)}`);
