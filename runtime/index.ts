@@ -11,6 +11,7 @@ export type { BroadcastResult } from "./call/BroadcastCollector";
 export { Callback } from "./registry/Callback";
 export { callback } from "./registry/callbackFunction";
 export { local, alias } from "./registry/decorators";
+export type { DaffiMethodDecorator } from "./registry/decorators";
 export { Fetcher } from "./fetcher/Fetcher";
 export { fetcher } from "./fetcher/fetcherFunction";
 export { args } from "./fetcher/args";

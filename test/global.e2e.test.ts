@@ -104,9 +104,11 @@ describe("CLI: daffi controller", () => {
     expect(quiet.stderr.filter((line) => line.length > 0)).toEqual([]);
   });
 
-  it("prints usage and exits 2 on a wrong command", async () => {
+  it("prints what is wrong and the usage on stderr, and exits 2, on a wrong command", async () => {
     const cli = new Spawned("cli", [CLI, "nonsense"]);
     expect((await cli.waitForExit()).code).toBe(2);
-    expect(cli.stdout.join("\n")).toContain("usage: daffi controller");
+    expect(cli.stderr[0]).toBe("daffi: unknown command 'nonsense'");
+    expect(cli.stderr.join("\n")).toContain("usage: daffi controller");
+    expect(cli.stdout).toEqual([]);
   });
 });

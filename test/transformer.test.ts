@@ -452,3 +452,37 @@ describe("what cannot be checked is said at compile time", () => {
     expect(compile({ "case.ts": source }, { unchecked: "allow" }).diagnostics).toEqual([]);
   });
 });
+
+describe("decorators of both flavours", () => {
+  it("@alias and @local work with experimentalDecorators as with standard decorators: the same callbacks, the same metadata", () => {
+    const runtime = require("../runtime") as typeof import("../runtime");
+    const { localCallbacks } = require("../runtime/registry/CallbackRegistry") as typeof import("../runtime/registry/CallbackRegistry");
+    const exposed = (flavour: string, experimentalDecorators: boolean) => {
+      const { js, diagnostics } = compile(
+        {
+          "case.ts": `
+            import { Callback, alias, local } from "daffi";
+            export class Service_${flavour} extends Callback {
+              @alias("renamed_${flavour}") original(n: number): number { return n * 2; }
+              @local helper(): number { return 1; }
+              plain_${flavour}(s: string): string { return s; }
+            }`,
+        },
+        {},
+        undefined,
+        { experimentalDecorators },
+      );
+      expect(diagnostics).toEqual([]);
+      const { [`Service_${flavour}`]: Service } = load(js, { daffi: runtime }) as Record<string, new () => object>;
+      new Service!();
+      const names = [`renamed_${flavour}`, `plain_${flavour}`, "original", "helper"];
+      return names.map((name) => {
+        const entry = localCallbacks.get(name);
+        return entry ? { name: name.replace(`_${flavour}`, ""), params: entry.metadata?.params, checks: entry.metadata?.args?.map((check) => check!(7).success) } : undefined;
+      });
+    };
+    const standard = exposed("standard", false);
+    expect(standard).toEqual([{ name: "renamed", params: ["n"], checks: [true] }, { name: "plain", params: ["s"], checks: [false] }, undefined, undefined]);
+    expect(exposed("experimental", true)).toEqual(standard);
+  });
+});

@@ -1,65 +1,48 @@
 #!/usr/bin/env node
-// `daffi controller [options]`: a stand-alone controller until SIGINT/SIGTERM.
-import { parseArgs } from "node:util";
-import { loadAuthFile } from "../auth/loadAuthFile";
-import { Global } from "../global/Global";
+// The `daffi` command: `daffi controller [options]`, `daffi --version`, `daffi --help`.
+import * as path from "node:path";
+import { controllerCommand, controllerUsage } from "./controllerCommand";
+import { didYouMean } from "./didYouMean";
+import { UsageError } from "./UsageError";
 
-const usage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME]
-                        [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
-                        [--auth FILE] [--heartbeat SECONDS] [--max-message-size BYTES]
-                        [--max-queued-bytes BYTES] [--quiet]
+const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string; summary: string }> = {
+  controller: { run: controllerCommand, usage: controllerUsage, summary: "run a stand-alone controller until SIGINT or SIGTERM" },
+};
 
-Runs a stand-alone controller until SIGINT or SIGTERM.
-With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).
---auth FILE: JSON { "identities": { NAME: { "token": "env:VAR", "processNames": [...], "serve": [...], "call": [...] } } }.`;
+const usage = `usage: daffi <command> [options]
+
+commands:
+${Object.entries(commands)
+  .map(([name, command]) => `  ${name.padEnd(12)} ${command.summary}`)
+  .join("\n")}
+
+  daffi <command> --help   the options of a command
+  daffi --version          the version of daffi
+
+${controllerUsage}`;
+
+function version(): string {
+  // dist/runtime/cli/daffi.js → the package's own package.json.
+  return (require(path.join(__dirname, "..", "..", "..", "package.json")) as { version: string }).version;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      host: { type: "string" },
-      port: { type: "string" },
-      "unix-sock-path": { type: "string" },
-      "process-name": { type: "string" },
-      "ssl-certificate": { type: "string" },
-      "ssl-key": { type: "string" },
-      "ssl-client-ca": { type: "string" },
-      auth: { type: "string" },
-      heartbeat: { type: "string" },
-      "max-message-size": { type: "string" },
-      "max-queued-bytes": { type: "string" },
-      quiet: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help || positionals[0] !== "controller" || positionals.length !== 1) {
-    process.stdout.write(`${usage}\n`);
-    return values.help ? 0 : 2;
+  const [first, ...rest] = argv;
+  if (first === "--version" || first === "-v") {
+    process.stdout.write(`${version()}\n`);
+    return 0;
   }
-  const port = values.port === undefined ? undefined : Number(values.port);
-  const g = new Global({
-    initController: true,
-    initNode: false,
-    host: values.host,
-    port,
-    unixSockPath: values["unix-sock-path"],
-    processName: values["process-name"],
-    sslCertificate: values["ssl-certificate"],
-    sslKey: values["ssl-key"],
-    sslClientCa: values["ssl-client-ca"],
-    auth: values.auth === undefined ? undefined : loadAuthFile(values.auth),
-    heartbeat: values.heartbeat === undefined ? undefined : Number(values.heartbeat),
-    maxMessageSize: values["max-message-size"] === undefined ? undefined : Number(values["max-message-size"]),
-    maxQueuedBytes: values["max-queued-bytes"] === undefined ? undefined : Number(values["max-queued-bytes"]),
-    logLevel: values.quiet ? "silent" : undefined,
-  });
-  // Handlers go in before the start completes, so that a signal during start still stops cleanly.
-  const stop = () => void g.stop();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  await g.join();
-  return 0;
+  if (first === undefined) throw new UsageError("daffi: which command? (daffi --help lists them)");
+  if (first === "--help" || first === "-h" || first === "help") {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const command = Object.hasOwn(commands, first) ? commands[first] : undefined;
+  if (!command) {
+    const what = first.startsWith("-") ? `an option before the command ('${first}')` : `unknown command '${first}'${didYouMean(first, Object.keys(commands))}`;
+    throw new UsageError(`daffi: ${what}`);
+  }
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(
@@ -67,6 +50,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${error.usage ?? usage}\n`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`daffi: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },

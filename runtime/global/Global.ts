@@ -72,6 +72,7 @@ export class Global implements AsyncDisposable {
     if (this.node) activate(this.invoker);
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.ready = this.startComponents(options);
+    if (options.handleSignals) this.handleSignals();
     // A background start that fails stops the Global; `Global.start` and `join` report the error.
     this.ready.catch((error: unknown) => {
       if (this.stopping) return; // stopped while starting: nothing went wrong
@@ -159,6 +160,33 @@ export class Global implements AsyncDisposable {
       this.markStopped();
     })();
     return this.stopping;
+  }
+
+  /** `handleSignals: true`: SIGINT/SIGTERM stop this Global, then the process exits 0 (a second signal: at once, 130). */
+  private handleSignals(): void {
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        this.log.warn(`${signal} again: exiting now`);
+        process.exit(130);
+      }
+      signalled = true;
+      this.log.info(`${signal} received: stopping (calls in flight finish; ${signal} again exits at once)`);
+      void this.stop().then(() => {
+        process.exitCode ??= 0;
+        // Exits by itself when nothing else holds the event loop; else shortly after, as a stop was asked for.
+        setTimeout(() => process.exit(), 1000).unref();
+      });
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    void this.stopped.then(() => {
+      // Stopped another way: the signals are the program's own again (unless a stop on signal is running).
+      if (!signalled) {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

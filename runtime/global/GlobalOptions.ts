@@ -50,6 +50,12 @@ export interface GlobalOptions extends TlsOptions {
   token?: string;
   /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
   logLevel?: LogLevel;
+  /**
+   * Stop gracefully on SIGINT and SIGTERM (calls in flight finish, the socket file is removed), then
+   * exit with code 0; a second signal exits at once (code 130). Default false: signals are the
+   * program's own business.
+   */
+  handleSignals?: boolean;
   /** Runs once, when the Global is ready. */
   onInit?: LifecycleHook;
   /** Runs on each (re)connection of this node to the controller. */
@@ -81,12 +87,21 @@ const known = new Set<string>([
   "sslClientCa",
   "sslServerName",
   "logLevel",
+  "handleSignals",
   "auth",
   "token",
   "onInit",
   "onNodeConnect",
   "onNodeDisconnect",
 ]);
+
+/** A value as it was passed: `"8888" (a string)` is not `8888`. */
+export function passed(value: unknown): string {
+  if (typeof value === "string") return `${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)} (a string)`;
+  if (typeof value === "number" || typeof value === "boolean" || value === undefined || value === null) return String(value);
+  if (typeof value === "bigint") return `${value}n`;
+  return `a${Array.isArray(value) ? "n array" : ` ${typeof value}`}`;
+}
 
 export function checkOptions(options: GlobalOptions): void {
   if (typeof options !== "object" || options === null) throw new ConfigurationError("Global options must be an object");
@@ -95,14 +110,14 @@ export function checkOptions(options: GlobalOptions): void {
   }
   const { processName, host, port, unixSockPath, initController, initNode } = options;
   if (processName !== undefined && (typeof processName !== "string" || processName.length === 0 || processName.length > MAX_NAME_LENGTH)) {
-    throw new ConfigurationError(`processName must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
+    throw new ConfigurationError(`processName must be a string of 1 to ${MAX_NAME_LENGTH} characters, got ${passed(processName)}`);
   }
-  if (host !== undefined && (typeof host !== "string" || host.length === 0)) throw new ConfigurationError("host must be a non-empty string");
+  if (host !== undefined && (typeof host !== "string" || host.length === 0)) throw new ConfigurationError(`host must be a non-empty string, got ${passed(host)}`);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new ConfigurationError(`port must be an integer from 0 to 65535, got ${String(port)}`);
+    throw new ConfigurationError(`port must be an integer from 0 to 65535, got ${passed(port)}`);
   }
   if (unixSockPath !== undefined && (typeof unixSockPath !== "string" || unixSockPath.length === 0)) {
-    throw new ConfigurationError("unixSockPath must be a folder path");
+    throw new ConfigurationError(`unixSockPath must be a folder path, got ${passed(unixSockPath)}`);
   }
   if (unixSockPath !== undefined && (host !== undefined || port !== undefined)) {
     throw new ConfigurationError("give either unixSockPath or host/port, not both");
@@ -111,22 +126,25 @@ export function checkOptions(options: GlobalOptions): void {
     throw new ConfigurationError("initController and initNode are both false: nothing to start");
   }
   if (options.heartbeat !== undefined && (typeof options.heartbeat !== "number" || !(options.heartbeat > 0) || options.heartbeat > MAX_HEARTBEAT_SECONDS)) {
-    throw new ConfigurationError(`heartbeat must be a positive number of seconds, at most ${MAX_HEARTBEAT_SECONDS} (gRPC's keepalive timers end there)`);
+    throw new ConfigurationError(`heartbeat must be a positive number of seconds, at most ${MAX_HEARTBEAT_SECONDS} (gRPC's keepalive timers end there), got ${passed(options.heartbeat)}`);
   }
   if (options.connectTimeout !== undefined && (typeof options.connectTimeout !== "number" || !Number.isFinite(options.connectTimeout) || options.connectTimeout <= 0)) {
-    throw new ConfigurationError("connectTimeout must be a positive number of seconds");
+    throw new ConfigurationError(`connectTimeout must be a positive number of seconds, got ${passed(options.connectTimeout)}`);
   }
   if (options.maxMessageSize !== undefined && (!Number.isInteger(options.maxMessageSize) || options.maxMessageSize < 1024)) {
-    throw new ConfigurationError("maxMessageSize must be a whole number of bytes, at least 1024");
+    throw new ConfigurationError(`maxMessageSize must be a whole number of bytes, at least 1024, got ${passed(options.maxMessageSize)}`);
   }
   if (options.maxQueuedBytes !== undefined && (!Number.isInteger(options.maxQueuedBytes) || options.maxQueuedBytes < 1024)) {
-    throw new ConfigurationError("maxQueuedBytes must be a whole number of bytes, at least 1024");
+    throw new ConfigurationError(`maxQueuedBytes must be a whole number of bytes, at least 1024, got ${passed(options.maxQueuedBytes)}`);
   }
   if (options.maxConcurrentCalls !== undefined && (!Number.isInteger(options.maxConcurrentCalls) || options.maxConcurrentCalls < 1)) {
-    throw new ConfigurationError("maxConcurrentCalls must be a whole number, at least 1");
+    throw new ConfigurationError(`maxConcurrentCalls must be a whole number, at least 1, got ${passed(options.maxConcurrentCalls)}`);
+  }
+  if (options.handleSignals !== undefined && typeof options.handleSignals !== "boolean") {
+    throw new ConfigurationError(`handleSignals must be true or false, got ${passed(options.handleSignals)}`);
   }
   if (options.contract !== undefined && !["strict", "warn", "off"].includes(options.contract)) {
-    throw new ConfigurationError(`contract must be "strict", "warn" or "off", got ${JSON.stringify(options.contract)}`);
+    throw new ConfigurationError(`contract must be "strict", "warn" or "off", got ${passed(options.contract)}`);
   }
   if (options.auth !== undefined) {
     if (!initController) throw new ConfigurationError("auth is an option of the controller: give it with initController: true");
@@ -136,6 +154,6 @@ export function checkOptions(options: GlobalOptions): void {
     throw new ConfigurationError("token must be a non-empty string (is its environment variable set?)");
   }
   for (const hook of ["onInit", "onNodeConnect", "onNodeDisconnect"] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== "function") throw new ConfigurationError(`${hook} must be a function`);
+    if (options[hook] !== undefined && typeof options[hook] !== "function") throw new ConfigurationError(`${hook} must be a function, got ${passed(options[hook])}`);
   }
 }

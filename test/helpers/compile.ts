@@ -6,7 +6,7 @@ import daffiTransformer, { type DaffiTransformerConfig } from "../../transformer
 /** The repository root: sources placed here resolve `daffi` to this package. */
 export const REPO = path.join(__dirname, "..", "..", "..");
 
-const options: ts.CompilerOptions = {
+const baseOptions: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.Node16,
   moduleResolution: ts.ModuleResolutionKind.Node16,
@@ -23,7 +23,8 @@ export interface Compiled {
 }
 
 /** `files`: name → source, the first is the entry; all live in a virtual folder of the repository. */
-export function compile(files: Record<string, string>, config: DaffiTransformerConfig = {}, typia?: "before" | "after"): Compiled {
+export function compile(files: Record<string, string>, config: DaffiTransformerConfig = {}, typia?: "before" | "after", compilerOptions: ts.CompilerOptions = {}): Compiled {
+  const options = { ...baseOptions, ...compilerOptions };
   const folder = path.join(REPO, "test", "virtual");
   const virtual = new Map(Object.entries(files).map(([name, text]) => [path.join(folder, name), text]));
   const host = ts.createCompilerHost(options);

@@ -1,0 +1,64 @@
+// `daffi controller [options]`: a stand-alone controller until SIGINT/SIGTERM.
+import { loadAuthFile } from "../auth/loadAuthFile";
+import { Global } from "../global/Global";
+import { parseCommandLine, seconds, wholeNumber } from "./parseCommandLine";
+import { UsageError } from "./UsageError";
+
+export const controllerUsage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME]
+                        [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
+                        [--auth FILE] [--heartbeat SECONDS] [--max-message-size BYTES]
+                        [--max-queued-bytes BYTES] [--quiet]
+
+Runs a stand-alone controller until SIGINT or SIGTERM.
+With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).
+--auth FILE: JSON { "identities": { NAME: { "token": "env:VAR", "processNames": [...], "serve": [...], "call": [...] } } }.`;
+
+const options = {
+  host: { type: "string" },
+  port: { type: "string" },
+  "unix-sock-path": { type: "string" },
+  "process-name": { type: "string" },
+  "ssl-certificate": { type: "string" },
+  "ssl-key": { type: "string" },
+  "ssl-client-ca": { type: "string" },
+  auth: { type: "string" },
+  heartbeat: { type: "string" },
+  "max-message-size": { type: "string" },
+  "max-queued-bytes": { type: "string" },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Resolves with the exit code once the controller stopped. */
+export async function controllerCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine("controller", argv, options, controllerUsage);
+  if (values.help) {
+    process.stdout.write(`${controllerUsage}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`daffi controller: unexpected argument '${positionals[0]}'`, controllerUsage);
+  const text = (flag: string) => values[flag] as string | undefined;
+  const number = (flag: string, min: number, max: number) => wholeNumber("controller", flag, text(flag), min, max, controllerUsage);
+  const g = new Global({
+    initController: true,
+    initNode: false,
+    host: text("host"),
+    port: number("port", 0, 65535),
+    unixSockPath: text("unix-sock-path"),
+    processName: text("process-name"),
+    sslCertificate: text("ssl-certificate"),
+    sslKey: text("ssl-key"),
+    sslClientCa: text("ssl-client-ca"),
+    auth: text("auth") === undefined ? undefined : loadAuthFile(text("auth")!),
+    heartbeat: seconds("controller", "heartbeat", text("heartbeat"), controllerUsage),
+    maxMessageSize: number("max-message-size", 1024, Number.MAX_SAFE_INTEGER),
+    maxQueuedBytes: number("max-queued-bytes", 1024, Number.MAX_SAFE_INTEGER),
+    logLevel: values.quiet === true ? "silent" : undefined,
+  });
+  // Handlers go in before the start completes, so that a signal during start still stops cleanly.
+  const stop = () => void g.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  await g.join();
+  return 0;
+}
