@@ -486,3 +486,26 @@ describe("decorators of both flavours", () => {
     expect(exposed("experimental", true)).toEqual(standard);
   });
 });
+
+describe("strict user settings", () => {
+  it("options accept undefined under exactOptionalPropertyTypes (values from the environment, maybe-undefined options)", () => {
+    const { diagnostics } = compile(
+      {
+        "case.ts": `
+          import { BG, BROADCAST, FG, Global, PERIOD } from "daffi";
+          const maybe = (): number | undefined => undefined;
+          export async function main() {
+            const g = await Global.start({ processName: process.env.NAME, port: maybe(), host: process.env.HOST, sslCertificate: process.env.CERT, token: process.env.TOKEN });
+            await g.call.x().with(FG({ timeout: maybe() }));
+            void BG({ eta: maybe(), timeout: maybe() });
+            void BROADCAST({ returnResult: undefined, timeout: maybe() });
+            void PERIOD({ interval: maybe() });
+          }`,
+      },
+      {},
+      undefined,
+      { exactOptionalPropertyTypes: true },
+    );
+    expect(diagnostics).toEqual([]);
+  });
+});

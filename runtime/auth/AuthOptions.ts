@@ -3,9 +3,9 @@ import { ConfigurationError } from "../errors/DaffiError";
 
 export interface IdentityOptions {
   /** Secret the node sends in HELLO (its `token` option). */
-  token?: string;
+  token?: string | undefined;
   /** With mutual TLS: the client certificate's subject ("CN=ops", "CN=ops,O=acme") or one of its SANs ("DNS:ops.internal", "URI:spiffe://…"). */
-  tlsSubject?: string;
+  tlsSubject?: string | undefined;
   /** Process names it may claim (`*` globs). */
   processNames: string[];
   /** Callbacks it may register (`*` globs). */
@@ -13,7 +13,7 @@ export interface IdentityOptions {
   /** Callbacks it may call, under any modifier (`*` globs). */
   call: string[];
   /** May it use transferAndCall (besides the target's own allowTransfer)? Default false. */
-  transfer?: boolean;
+  transfer?: boolean | undefined;
 }
 
 export interface AuthOptions {

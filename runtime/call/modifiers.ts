@@ -4,35 +4,35 @@ import { parseInterval } from "./parseInterval";
 
 export interface FGOptions {
   /** Seconds to wait for the result before TimeoutError. */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 export interface BGOptions {
   /** Seconds to wait for the result (from sending) before TimeoutError. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Seconds to wait before sending the call. */
-  eta?: number;
+  eta?: number | undefined;
 }
 
 export interface NoReturnOptions {
   /** Seconds to wait before sending the call. */
-  eta?: number;
+  eta?: number | undefined;
 }
 
 export interface PeriodOptions {
   /** When to run: a Date, epoch milliseconds, or several; each in the future. */
-  atTime?: Date | number | Array<Date | number>;
+  atTime?: Date | number | Array<Date | number> | undefined;
   /** Run every interval: seconds, or "5s", "1m24s", "1.2 minutes", "500ms". */
-  interval?: number | string;
+  interval?: number | string | undefined;
 }
 
 export interface BroadcastOptions {
   /** Seconds to wait for the answers; missing ones become TimeoutError entries. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Seconds to wait before sending the call. */
-  eta?: number;
+  eta?: number | undefined;
   /** Resolve to `{ [processName]: result | error }` once every process answered; else resolve once sent. */
-  returnResult?: boolean;
+  returnResult?: boolean | undefined;
 }
 
 export interface Modifier<K extends string = string, O = unknown> {

@@ -11,57 +11,57 @@ export type LifecycleHook = (g: Global, processName: string) => unknown;
 
 export interface GlobalOptions extends TlsOptions {
   /** Name other processes see this one by; default a random "0x…" id. */
-  processName?: string;
+  processName?: string | undefined;
   /** Run a controller in this process (default false). */
-  initController?: boolean;
+  initController?: boolean | undefined;
   /** Run a node in this process (default true). */
-  initNode?: boolean;
+  initNode?: boolean | undefined;
   /** TCP host; with neither host nor port a UNIX socket is used. */
-  host?: string;
+  host?: string | undefined;
   /** TCP port; 0 or absent with a host = a random free port (see `g.port`). */
-  port?: number;
+  port?: number | undefined;
   /** Folder of the UNIX socket (`<folder>/.sock`); default `<os.tmpdir()>/daffi`. */
-  unixSockPath?: string;
+  unixSockPath?: string | undefined;
   /** Seconds `Global.start` waits for the controller before TimeoutError; default: no limit. */
-  connectTimeout?: number;
+  connectTimeout?: number | undefined;
   /** Seconds between heartbeats; a peer silent for about twice that is dropped (default 10). */
-  heartbeat?: number;
+  heartbeat?: number | undefined;
   /** Largest message in bytes, both ways (default 64 MiB); a bigger call fails with a clear error. */
-  maxMessageSize?: number;
+  maxMessageSize?: number | undefined;
   /**
    * Bytes held for one peer that it has not taken yet (default 64 MiB). Controller: per node; beyond
    * it, calls to that node fail with OverloadedError, and a node leaving twice that unread is
    * disconnected. Node: what it holds for the controller; beyond it, new calls wait for room.
    */
-  maxQueuedBytes?: number;
+  maxQueuedBytes?: number | undefined;
   /** Node: the most calls it runs at once (plain calls and streams); beyond, OverloadedError (default 10,000). */
-  maxConcurrentCalls?: number;
+  maxConcurrentCalls?: number | undefined;
   /** Let other nodes run functions here with transferAndCall (default false: refused). */
-  allowTransfer?: boolean;
+  allowTransfer?: boolean | undefined;
   /**
    * What a fetcher does when a callback's announced signature does not serve the one it was compiled
    * against (README, Contract checks): "strict" (default) fails the call with ContractMismatchError,
    * "warn" logs once per provider and calls, "off" does not compare.
    */
-  contract?: "strict" | "warn" | "off";
+  contract?: "strict" | "warn" | "off" | undefined;
   /** Controller: who may connect, under which process names, serving and calling what (see README, Security). Default: anyone who reaches the socket. */
-  auth?: AuthOptions;
+  auth?: AuthOptions | undefined;
   /** Node: the secret that proves its identity to a controller with `auth`. Never logged. */
-  token?: string;
+  token?: string | undefined;
   /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
-  logLevel?: LogLevel;
+  logLevel?: LogLevel | undefined;
   /**
    * Stop gracefully on SIGINT and SIGTERM (calls in flight finish, the socket file is removed), then
    * exit with code 0; a second signal exits at once (code 130). Default false: signals are the
    * program's own business.
    */
-  handleSignals?: boolean;
+  handleSignals?: boolean | undefined;
   /** Runs once, when the Global is ready. */
-  onInit?: LifecycleHook;
+  onInit?: LifecycleHook | undefined;
   /** Runs on each (re)connection of this node to the controller. */
-  onNodeConnect?: LifecycleHook;
+  onNodeConnect?: LifecycleHook | undefined;
   /** Runs each time this node loses the controller. */
-  onNodeDisconnect?: LifecycleHook;
+  onNodeDisconnect?: LifecycleHook | undefined;
 }
 
 /** Heartbeats drive gRPC's keepalive timers, which cannot be longer than about 24.8 days (twice a heartbeat, for a HELLO). */

@@ -5,15 +5,15 @@ import { ConfigurationError } from "../errors/DaffiError";
 
 export interface TlsOptions {
   /** Certificate (PEM) of this process: the controller's server certificate; a node's client certificate. */
-  sslCertificate?: string | Buffer;
+  sslCertificate?: string | Buffer | undefined;
   /** Private key (PEM) of that certificate. */
-  sslKey?: string | Buffer;
+  sslKey?: string | Buffer | undefined;
   /** CA (PEM) a node trusts for the controller's certificate; default: sslCertificate (a self-signed pair shared by all). */
-  sslCa?: string | Buffer;
+  sslCa?: string | Buffer | undefined;
   /** Controller: require client certificates signed by this CA (mutual TLS). */
-  sslClientCa?: string | Buffer;
+  sslClientCa?: string | Buffer | undefined;
   /** Node: the name expected in the controller's certificate when it is not the host connected to. */
-  sslServerName?: string;
+  sslServerName?: string | undefined;
 }
 
 function pem(value: string | Buffer, what: string): Buffer {
