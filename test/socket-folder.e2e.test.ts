@@ -140,3 +140,21 @@ describe("modes of the socket folder and file", () => {
     expect(g.unixSockPath).toBe(folder);
   });
 });
+
+describe("a socket of root left in a shared folder", () => {
+  it("is never removed by another user's controller: it says whose it is", async () => {
+    // A sticky folder everyone may use, and a socket of root (this test's user) nobody listens on any more.
+    const folder = sharedFolder(true);
+    const socketPath = path.join(folder, ".sock");
+    const server = new Spawned("a server of root", ["-e", `require("net").createServer().listen(${JSON.stringify(socketPath)}, () => console.log("LISTENING"))`]);
+    await server.waitForLine(/^LISTENING$/);
+    server.kill("SIGKILL"); // dies without removing its socket file
+    await server.waitForExit();
+    fs.chmodSync(socketPath, 0o666);
+    expect(fs.existsSync(socketPath)).toBe(true);
+    const controller = controllerOfNobody(["--unix-sock-path", folder]);
+    expect((await controller.waitForExit()).code).toBe(1);
+    expect(controller.stderr.join("\n")).toContain(`daffi: ${socketPath} belongs to user 'root' (uid 0), not this user: it is not removed (give this controller another unixSockPath)`);
+    expect(fs.existsSync(socketPath)).toBe(true);
+  });
+});

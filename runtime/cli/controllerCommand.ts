@@ -39,7 +39,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`daffi controller: unexpected argument '${positionals[0]}'`, controllerUsage);
   const text = (flag: string) => values[flag] as string | undefined;
   const number = (flag: string, min: number, max: number) => wholeNumber("controller", flag, text(flag), min, max, controllerUsage);
-  const g = new Global({
+  const started = Global.start({
     initController: true,
     initNode: false,
     host: text("host"),
@@ -56,9 +56,10 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     logLevel: values.quiet === true ? "silent" : undefined,
   });
   // Handlers go in before the start completes, so that a signal during start still stops cleanly.
-  const stop = () => void g.stop();
+  const stop = () => void started.then((g) => g.stop(), () => undefined);
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  await g.join();
+  // A failed start is thrown once, here (and said once, by main).
+  await (await started).join();
   return 0;
 }

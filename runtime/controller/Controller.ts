@@ -69,9 +69,7 @@ export class Controller {
     server.addService(DaffiService, { connect: (stream: ConnectStream) => this.accept(stream) });
     const bind = () =>
       new Promise<number>((resolve, reject) =>
-        server.bindAsync(grpcTarget(this.address), credentials, (error, bound) =>
-          error ? reject(new ConfigurationError(`controller cannot listen on ${describeAddress(this.address)}: ${error.message}`)) : resolve(bound),
-        ),
+        server.bindAsync(grpcTarget(this.address), credentials, (error, bound) => (error ? reject(this.cannotListen(error)) : resolve(bound))),
       );
     const port = this.address.kind === "unix" ? await bindPrivately(this.address.folder, this.address.socketPath, bind) : await bind();
     if (this.address.kind === "tcp") this.address = { ...this.address, port };
@@ -86,6 +84,15 @@ export class Controller {
           : `Listening on ${this.address.host} without TLS and without auth: anyone who reaches this port can call every callback (set auth, and sslCertificate with sslKey)`,
       );
     }
+  }
+
+  /** What a failed bind means, said as the user can act on it (grpc-js's own message is a list of resolver errors). */
+  private cannotListen(error: Error): ConfigurationError {
+    const where = this.address.kind === "tcp" ? `port ${this.address.port} on ${this.address.host}` : describeAddress(this.address);
+    if (/EADDRINUSE/.test(error.message)) return new ConfigurationError(`${where} is in use (another controller or program listens there): give another port, or 0 for a free one`);
+    if (/EACCES/.test(error.message)) return new ConfigurationError(`${where} needs privileges this process does not have (ports below 1024 do): give another port`);
+    if (/EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN/.test(error.message)) return new ConfigurationError(`controller cannot listen on ${where}: no such address on this machine`);
+    return new ConfigurationError(`controller cannot listen on ${describeAddress(this.address)}: ${error.message}`);
   }
 
   /**

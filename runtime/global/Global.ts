@@ -10,6 +10,7 @@ import type { BroadcastOptions } from "../call/modifiers";
 import { broadcastStream, writeStream } from "../call/writeStream";
 import { Controller } from "../controller/Controller";
 import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
+import { routeGrpcLogs } from "../log/grpcLog";
 import { defaultLogLevel, Logger } from "../log/Logger";
 import { Node } from "../node/Node";
 import { BUILTIN } from "../node/builtins";
@@ -39,6 +40,10 @@ export class Global implements AsyncDisposable {
   private readonly registry: RegistryView;
   /** Compares fetchers' contracts with the providers' (README: Contract checks); none with `contract: "off"`. */
   private readonly contracts?: ContractCheck;
+  private readonly controllerLog: Logger;
+  /** Started by `Global.start`, which throws a start failure to its caller. */
+  private awaited = false;
+  private failedComponent?: "controller" | "node";
 
   /** Starts in the background; calls wait until the node is connected. Prefer `await Global.start(...)`. */
   constructor(options: GlobalOptions = {}) {
@@ -47,7 +52,9 @@ export class Global implements AsyncDisposable {
     this.address = resolveAddress(options);
     const level = options.logLevel ?? defaultLogLevel();
     this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level);
-    if (options.initController) this.controller = new Controller(this.address, this.processName, new Logger("controller", this.processName, level), options, options);
+    routeGrpcLogs(this.log);
+    this.controllerLog = new Logger("controller", this.processName, level);
+    if (options.initController) this.controller = new Controller(this.address, this.processName, this.controllerLog, options, options);
     if (options.initNode ?? true) {
       this.node = new Node(
         this.processName,
@@ -73,10 +80,11 @@ export class Global implements AsyncDisposable {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.ready = this.startComponents(options);
     if (options.handleSignals) this.handleSignals();
-    // A background start that fails stops the Global; `Global.start` and `join` report the error.
+    // A start that fails stops the Global. `Global.start` throws the error (it is not logged too);
+    // a background start (`new Global`) logs it, labelled by the component that failed, and `join` rejects with it.
     this.ready.catch((error: unknown) => {
       if (this.stopping) return; // stopped while starting: nothing went wrong
-      this.log.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!this.awaited) (this.failedComponent === "controller" ? this.controllerLog : this.log).error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
       void this.stop();
     });
   }
@@ -84,6 +92,7 @@ export class Global implements AsyncDisposable {
   /** Creates a Global and resolves once its controller listens and its node is connected. */
   static async start(options: GlobalOptions = {}): Promise<Global> {
     const g = new Global(options);
+    g.awaited = true;
     await g.ready;
     return g;
   }
@@ -232,7 +241,10 @@ export class Global implements AsyncDisposable {
 
   private async startComponents(options: GlobalOptions): Promise<void> {
     if (this.controller) {
-      await this.controller.start();
+      await this.controller.start().catch((error: unknown) => {
+        this.failedComponent = "controller";
+        throw error;
+      });
       this.address = this.controller.address;
       const { router } = this.controller;
       if (!this.node) router.onRegistryChange(() => this.registry.update(router.snapshot()));

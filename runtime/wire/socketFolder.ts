@@ -95,7 +95,14 @@ export function checkSocketToConnect(folder: string, socketPath: string): void {
 
 /** Creates the folder private to this user (0700, whatever the umask), checks it, and clears a socket left by a dead controller. */
 export async function prepareSocketFolder(folder: string, socketPath: string): Promise<void> {
-  const created = fs.mkdirSync(folder, { recursive: true, mode: FOLDER_MODE });
+  let created: string | undefined;
+  try {
+    created = fs.mkdirSync(folder, { recursive: true, mode: FOLDER_MODE });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "it, or a folder on its path, is a file" : code === "EACCES" ? "this user may not create it" : (error as Error).message;
+    throw new ConfigurationError(`unixSockPath '${folder}' cannot be the socket's folder: ${why}`);
+  }
   if (created !== undefined) fs.chmodSync(folder, FOLDER_MODE);
   if (!checkSocketFolder(folder, socketPath)) return;
   const alive = await new Promise<boolean>((resolve) => {
@@ -104,10 +111,27 @@ export async function prepareSocketFolder(folder: string, socketPath: string): P
       probe.destroy();
       resolve(true);
     });
-    probe.once("error", () => resolve(false));
+    // Refused: nobody listens (a socket left by a dead controller). Not allowed to connect: someone's, and maybe alive.
+    probe.once("error", (error: NodeJS.ErrnoException) => resolve(error.code !== "ECONNREFUSED" && error.code !== "ENOENT"));
   });
   if (alive) throw new ConfigurationError(`a controller already listens on ${socketPath} (give this one another unixSockPath)`);
+  // Only our own leftover is removed: a socket of another user (root) is never unlinked.
+  const me = currentUid();
+  const owner = fs.lstatSync(socketPath).uid;
+  if (me !== undefined && owner !== me) {
+    throw new ConfigurationError(`${socketPath} belongs to ${userName(owner)} (uid ${owner}), not this user: it is not removed (give this controller another unixSockPath)`);
+  }
   fs.rmSync(socketPath, { force: true });
+}
+
+/** The login name of a uid, from /etc/passwd when it can be read; else "another user". */
+function userName(uid: number): string {
+  try {
+    const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((entry) => entry.split(":")[2] === String(uid));
+    return line ? `user '${line.split(":")[0]}'` : "another user";
+  } catch {
+    return "another user";
+  }
 }
 
 /**
