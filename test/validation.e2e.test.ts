@@ -113,4 +113,14 @@ describe("code compiled without the transformer", () => {
       expect(warnings[0]).toMatch(/^WARNING: .* \| node\[pid \d+\] \| .*"plugins": \[\{ "transform": "daffi\/transformer" \}\]/);
     }
   });
+
+  it("a Callback class with static autoInit = true alone is not created: the service says so, naming the class", async () => {
+    const { connection } = await startController("unix");
+    const service = Spawned.script("test/plain/lost-service.js", connection.env);
+    await service.waitForLine(/^READY$/);
+    const warnings = service.stderr.filter((line) => line.includes("has static autoInit = true"));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^WARNING: .* \| node\[pid \d+\] \| Callback class LostService has static autoInit = true, but was compiled without the daffi transformer: daffi does not create it, .* or create it yourself with new LostService\(\)\.$/),
+    ]);
+  });
 });

@@ -16,6 +16,8 @@ import { Node } from "../node/Node";
 import { BUILTIN } from "../node/builtins";
 import { Mode } from "../wire/Kind";
 import { localCallbacks } from "../registry/CallbackRegistry";
+import { lostAutoInitClasses } from "../registry/Callback";
+import { warnLostAutoInit } from "../registry/untransformed";
 import { RegistryView } from "../registry/RegistryView";
 import { type Address, resolveAddress } from "../wire/address";
 import { activate, deactivate } from "./activeGlobals";
@@ -77,6 +79,8 @@ export class Global implements AsyncDisposable {
     if (this.node && options.contract !== "off") this.contracts = new ContractCheck(this.registry, this.readContract, options.contract ?? "strict", this.log);
     this.call = callProxy(this.invoker);
     if (this.node) activate(this.invoker);
+    // A service compiled without the transformer would expose nothing, and say nothing: it is said here.
+    if (this.node) warnLostAutoInit(lostAutoInitClasses());
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.ready = this.startComponents(options);
     if (options.handleSignals) this.handleSignals();

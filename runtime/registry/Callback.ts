@@ -49,3 +49,26 @@ export class Callback {
 function autoInit(cls: Function): boolean {
   return Object.hasOwn(cls, "autoInit") && (cls as { autoInit?: unknown }).autoInit === true;
 }
+
+/**
+ * The Callback classes of loaded CommonJS modules' exports that say `static autoInit = true` but were
+ * compiled without the transformer: nobody creates them (the transformer's static block does), so
+ * nothing of them is exposed. ESM modules cannot be looked into.
+ */
+export function lostAutoInitClasses(): Function[] {
+  const found = new Set<Function>();
+  const consider = (value: unknown) => {
+    if (typeof value !== "function" || !(value.prototype instanceof Callback)) return;
+    if (autoInit(value) && !classMetadata.has(value) && !instances.has(value)) found.add(value);
+  };
+  for (const loaded of Object.values(require.cache)) {
+    const exported: unknown = loaded?.exports;
+    try {
+      if (typeof exported === "function") consider(exported);
+      else if (exported && typeof exported === "object") for (const key of Object.keys(exported)) consider((exported as Record<string, unknown>)[key]);
+    } catch {
+      // an export whose getter throws: not ours to judge
+    }
+  }
+  return [...found];
+}

@@ -11,3 +11,18 @@ export function warnUntransformed(subject: string): void {
       `Add "plugins": [{ "transform": "daffi/transformer" }] to compilerOptions in tsconfig.json and compile with tspc (ts-patch).`,
   );
 }
+
+const reportedClasses = new WeakSet<Function>();
+
+/** Once per class: it says `static autoInit = true`, but without the transformer nobody creates it. */
+export function warnLostAutoInit(classes: Function[]): void {
+  if (defaultLogLevel() === "silent") return;
+  for (const cls of classes) {
+    if (reportedClasses.has(cls)) continue;
+    reportedClasses.add(cls);
+    new Logger("node", `pid ${process.pid}`).warn(
+      `Callback class ${cls.name} has static autoInit = true, but was compiled without the daffi transformer: daffi does not create it, and none of its methods is exposed. ` +
+        `Add "plugins": [{ "transform": "daffi/transformer" }] to compilerOptions in tsconfig.json and compile with tspc (ts-patch), or create it yourself with new ${cls.name}().`,
+    );
+  }
+}
