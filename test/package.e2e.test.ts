@@ -12,8 +12,8 @@ import { tempSocketFolder } from "./helpers/system";
 
 afterAll(killAll);
 
-/** The packages `npm install daffi` would bring (hoisted ones), plus the user's own TypeScript and ts-patch. */
-function linkDependencies(project: string): void {
+/** The packages `npm install daffi` would bring (hoisted ones), plus the user's own TypeScript (`typescriptPackage` of ours) and ts-patch. */
+function linkDependencies(project: string, typescriptPackage: string): void {
   const production = execFileSync("npm", ["ls", "--omit=dev", "--all", "--parseable"], { cwd: REPO, encoding: "utf8" })
     .split("\n")
     .filter((line) => line.startsWith(path.join(REPO, "node_modules") + path.sep));
@@ -21,7 +21,7 @@ function linkDependencies(project: string): void {
   for (const name of new Set([...hoisted, "typescript", "ts-patch"])) {
     const link = path.join(project, "node_modules", name);
     fs.mkdirSync(path.dirname(link), { recursive: true });
-    fs.symlinkSync(path.join(REPO, "node_modules", name), link);
+    fs.symlinkSync(path.join(REPO, "node_modules", name === "typescript" ? typescriptPackage : name), link);
   }
 }
 
@@ -57,12 +57,17 @@ void main();
 `;
 
 describe("daffi as a dependency", () => {
-  it("a project with the packed daffi in node_modules compiles with tspc and the transformer, and runs", async () => {
+  // Each supported TypeScript (the JavaScript compilers ts-patch patches): 5.9, and 6.0 (our devDependency alias typescript6).
+  it.each([
+    ["5.9", "typescript"],
+    ["6.0", "typescript6"],
+  ])("a project on TypeScript %s with the packed daffi in node_modules compiles with tspc and the transformer, and runs", async (version, typescriptPackage) => {
     const project = fs.mkdtempSync(path.join(os.tmpdir(), "daffi-user-"));
     const [{ filename }] = JSON.parse(execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", project], { cwd: REPO, encoding: "utf8" })) as Array<{ filename: string }>;
     fs.mkdirSync(path.join(project, "node_modules", "daffi"), { recursive: true });
     execFileSync("tar", ["-xzf", path.join(project, filename!), "-C", path.join(project, "node_modules", "daffi"), "--strip-components=1"]);
-    linkDependencies(project);
+    linkDependencies(project, typescriptPackage);
+    expect(JSON.parse(fs.readFileSync(path.join(project, "node_modules", "typescript", "package.json"), "utf8")).version).toMatch(new RegExp(`^${version.replace(".", "\\.")}\\.`));
     fs.mkdirSync(path.join(project, "src"));
     fs.writeFileSync(path.join(project, "src", "app.ts"), APP);
     fs.writeFileSync(

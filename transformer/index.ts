@@ -42,6 +42,13 @@ interface Extras {
 }
 
 export default function daffiTransformer(program: ts.Program, config: DaffiTransformerConfig = {}, extras: Extras = {}): ts.TransformerFactory<ts.SourceFile> {
+  const major = Number(ts.versionMajorMinor.split(".")[0]);
+  if (!(major >= 5 && major < 7)) {
+    throw new Error(
+      `daffi/transformer runs in TypeScript 5.9 or 6.0 (the JavaScript compiler ts-patch patches); this is TypeScript ${ts.version}. ` +
+        `Install one: npm i -D typescript@~6.0.3 ts-patch@3.3.0 — or build without tspc through \`npx daffi generate\` when it is there.`,
+    );
+  }
   const checker = program.getTypeChecker();
   const addDiagnostic = (diagnostic: ts.Diagnostic) => void extras.addDiagnostic?.(diagnostic);
   // Said once per place in the program, however many classes or files use it.
