@@ -46,7 +46,7 @@ export default function daffiTransformer(program: ts.Program, config: DaffiTrans
   if (!(major >= 5 && major < 7)) {
     throw new Error(
       `daffi/transformer runs in TypeScript 5.9 or 6.0 (the JavaScript compiler ts-patch patches); this is TypeScript ${ts.version}. ` +
-        `Install one: npm i -D typescript@~6.0.3 ts-patch@3.3.0 — or build without tspc through \`npx daffi generate\` when it is there.`,
+        `Install one: npm i -D typescript@~6.0.3 ts-patch@3.3.0.`,
     );
   }
   const checker = program.getTypeChecker();
