@@ -25,14 +25,18 @@ function linkDependencies(project: string, typescriptPackage: string): void {
   }
 }
 
-const APP = `
-import { Callback, Fetcher, Global, ValidationError } from "daffi";
-
-interface Calculator {
+/** The shared interface, in a file of its own: the app imports it by a relative path (with `.js`, as nodenext wants). */
+const CALCULATOR = `
+export interface Calculator {
   add(a: number, b: number): number;
 }
+`;
 
-class CalculatorService extends Callback {
+const APP = `
+import { Callback, Fetcher, Global, ValidationError } from "daffi";
+import type { Calculator } from "./calculator.js";
+
+class CalculatorService extends Callback implements Calculator {
   static autoInit = true;
   add(a: number, b: number): number {
     return a + b;
@@ -56,12 +60,21 @@ async function main(): Promise<void> {
 void main();
 `;
 
+/** The tsconfig.json the README gives to copy (the JSON block after its `<!-- tsconfig -->` mark). */
+function readmeTsconfig(): string {
+  const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+  const block = /<!-- tsconfig -->\s*```json\n([\s\S]*?)```/.exec(readme);
+  if (!block) throw new Error("README.md has no tsconfig block after <!-- tsconfig -->");
+  return block[1]!;
+}
+
 describe("daffi as a dependency", () => {
   // Each supported TypeScript (the JavaScript compilers ts-patch patches): 5.9, and 6.0 (our devDependency alias typescript6).
   it.each([
-    ["5.9", "typescript"],
-    ["6.0", "typescript6"],
-  ])("a project on TypeScript %s with the packed daffi in node_modules compiles with tspc and the transformer, and runs", async (version, typescriptPackage) => {
+    ["5.9", "typescript", "commonjs"],
+    ["6.0", "typescript6", "commonjs"],
+    ["6.0", "typescript6", "module"],
+  ])("a project on TypeScript %s (%s, %s) with the packed daffi in node_modules and the README's tsconfig compiles with tspc and the transformer, and runs", async (version, typescriptPackage, type) => {
     const project = fs.mkdtempSync(path.join(os.tmpdir(), "daffi-user-"));
     const [{ filename }] = JSON.parse(execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", project], { cwd: REPO, encoding: "utf8" })) as Array<{ filename: string }>;
     fs.mkdirSync(path.join(project, "node_modules", "daffi"), { recursive: true });
@@ -70,16 +83,17 @@ describe("daffi as a dependency", () => {
     expect(JSON.parse(fs.readFileSync(path.join(project, "node_modules", "typescript", "package.json"), "utf8")).version).toMatch(new RegExp(`^${version.replace(".", "\\.")}\\.`));
     fs.mkdirSync(path.join(project, "src"));
     fs.writeFileSync(path.join(project, "src", "app.ts"), APP);
-    fs.writeFileSync(
-      path.join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: { target: "ES2022", module: "commonjs", strict: true, outDir: "out", rootDir: "src", skipLibCheck: true, plugins: [{ transform: "daffi/transformer" }] },
-        include: ["src"],
-      }),
-    );
-    execFileSync(process.execPath, [path.join(project, "node_modules", "ts-patch", "bin", "tspc.js"), "-p", "tsconfig.json"], { cwd: project, stdio: "pipe" });
+    fs.writeFileSync(path.join(project, "src", "calculator.ts"), CALCULATOR);
+    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "user-app", private: true, type }));
+    fs.writeFileSync(path.join(project, "tsconfig.json"), readmeTsconfig());
+    try {
+      execFileSync(process.execPath, [path.join(project, "node_modules", "ts-patch", "bin", "tspc.js"), "-p", "tsconfig.json"], { cwd: project, stdio: "pipe" });
+    } catch (error) {
+      throw new Error(`tspc failed: ${String((error as { stdout?: Buffer }).stdout ?? error)}`);
+    }
     const compiled = fs.readFileSync(path.join(project, "out", "app.js"), "utf8");
     expect(compiled).toContain("__daffi_typia__validateReport"); // the transformer ran: validators are in the output
+    expect(/^import |\nimport /.test(compiled)).toBe(type === "module"); // ESM output for "type": "module", CommonJS otherwise
 
     const app = new Spawned("user-app", [path.join(project, "out", "app.js"), tempSocketFolder()], {});
     await app.succeeds(20_000);
