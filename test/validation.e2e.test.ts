@@ -118,6 +118,8 @@ describe("code compiled without the transformer", () => {
     const { connection } = await startController("unix");
     const service = Spawned.script("test/plain/lost-service.js", connection.env);
     await service.waitForLine(/^READY$/);
+    await service.waitForLine(/has static autoInit = true/); // said once the start is done
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const warnings = service.stderr.filter((line) => line.includes("has static autoInit = true"));
     expect(warnings).toEqual([
       expect.stringMatching(/^WARNING: .* \| node\[pid \d+\] \| Callback class LostService has static autoInit = true, but was compiled without the daffi transformer: daffi does not create it, .* or create it yourself with new LostService\(\)\.$/),

@@ -42,8 +42,8 @@ interface Extras {
 }
 
 export default function daffiTransformer(program: ts.Program, config: DaffiTransformerConfig = {}, extras: Extras = {}): ts.TransformerFactory<ts.SourceFile> {
-  const major = Number(ts.versionMajorMinor.split(".")[0]);
-  if (!(major >= 5 && major < 7)) {
+  const [major, minor] = ts.versionMajorMinor.split(".").map(Number) as [number, number];
+  if (!((major === 5 && minor >= 9) || major === 6)) {
     throw new Error(
       `daffi/transformer runs in TypeScript 5.9 or 6.0 (the JavaScript compiler ts-patch patches); this is TypeScript ${ts.version}. ` +
         `Install one: npm i -D typescript@~6.0.3 ts-patch@3.3.0.`,

@@ -23,6 +23,7 @@ import { type Address, resolveAddress } from "../wire/address";
 import { activate, deactivate } from "./activeGlobals";
 import { type CallProxy, callProxy } from "./callProxy";
 import { checkOptions, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
+import { stopOnSignals } from "./signals";
 
 export class Global implements AsyncDisposable {
   readonly processName: string;
@@ -43,6 +44,7 @@ export class Global implements AsyncDisposable {
   /** Compares fetchers' contracts with the providers' (README: Contract checks); none with `contract: "off"`. */
   private readonly contracts?: ContractCheck;
   private readonly controllerLog: Logger;
+  private readonly releaseGrpcLogs: () => void;
   /** Started by `Global.start`, which throws a start failure to its caller. */
   private awaited = false;
   private failedComponent?: "controller" | "node";
@@ -54,7 +56,7 @@ export class Global implements AsyncDisposable {
     this.address = resolveAddress(options);
     const level = options.logLevel ?? defaultLogLevel();
     this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level);
-    routeGrpcLogs(this.log);
+    this.releaseGrpcLogs = routeGrpcLogs(this.log);
     this.controllerLog = new Logger("controller", this.processName, level);
     if (options.initController) this.controller = new Controller(this.address, this.processName, this.controllerLog, options, options);
     if (options.initNode ?? true) {
@@ -79,10 +81,11 @@ export class Global implements AsyncDisposable {
     if (this.node && options.contract !== "off") this.contracts = new ContractCheck(this.registry, this.readContract, options.contract ?? "strict", this.log);
     this.call = callProxy(this.invoker);
     if (this.node) activate(this.invoker);
-    // A service compiled without the transformer would expose nothing, and say nothing: it is said here.
-    if (this.node) warnLostAutoInit(lostAutoInitClasses());
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.ready = this.startComponents(options);
+    // A service compiled without the transformer would expose nothing, and say nothing: it is said once
+    // the start is done and the code after it ran (a class the program creates itself is not lost).
+    if (this.node) void this.ready.then(() => setImmediate(() => warnLostAutoInit(lostAutoInitClasses(), level)), () => undefined);
     if (options.handleSignals) this.handleSignals();
     // A start that fails stops the Global. `Global.start` throws the error (it is not logged too);
     // a background start (`new Global`) logs it, labelled by the component that failed, and `join` rejects with it.
@@ -170,36 +173,16 @@ export class Global implements AsyncDisposable {
       await this.node?.stop();
       await this.controller?.stop();
       this.registry.abandon(new StoppedError("the Global was stopped"));
+      this.releaseGrpcLogs();
       this.markStopped();
     })();
     return this.stopping;
   }
 
-  /** `handleSignals: true`: SIGINT/SIGTERM stop this Global, then the process exits 0 (a second signal: at once, 130). */
+  /** `handleSignals: true`: SIGINT/SIGTERM stop this Global (and the others that asked), then the process exits 0. */
   private handleSignals(): void {
-    let signalled = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (signalled) {
-        this.log.warn(`${signal} again: exiting now`);
-        process.exit(130);
-      }
-      signalled = true;
-      this.log.info(`${signal} received: stopping (calls in flight finish; ${signal} again exits at once)`);
-      void this.stop().then(() => {
-        process.exitCode ??= 0;
-        // Exits by itself when nothing else holds the event loop; else shortly after, as a stop was asked for.
-        setTimeout(() => process.exit(), 1000).unref();
-      });
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    void this.stopped.then(() => {
-      // Stopped another way: the signals are the program's own again (unless a stop on signal is running).
-      if (!signalled) {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      }
-    });
+    const release = stopOnSignals({ stop: () => this.stop(), signalLog: this.log });
+    void this.stopped.then(release); // stopped another way: the signals are the program's own again
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

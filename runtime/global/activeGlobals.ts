@@ -12,7 +12,8 @@ export function activate(invoker: Invoker): void {
 
 export function deactivate(invoker: Invoker): void {
   const index = active.indexOf(invoker);
-  if (index >= 0) active.splice(index, 1);
+  if (index < 0) return;
+  active.splice(index, 1);
   stoppedOne = true;
 }
 

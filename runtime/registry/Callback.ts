@@ -65,9 +65,10 @@ export function lostAutoInitClasses(): Function[] {
     const exported: unknown = loaded?.exports;
     try {
       if (typeof exported === "function") consider(exported);
-      else if (exported && typeof exported === "object") for (const key of Object.keys(exported)) consider((exported as Record<string, unknown>)[key]);
+      // Data properties only: a getter of another module is never run (side effects, lazy loading).
+      else if (exported && typeof exported === "object") for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(exported))) consider(descriptor.value);
     } catch {
-      // an export whose getter throws: not ours to judge
+      // exports that cannot be looked at (a Proxy that throws): not ours to judge
     }
   }
   return [...found];

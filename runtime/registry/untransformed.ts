@@ -1,5 +1,5 @@
 // One warning per process when daffi code was compiled without the daffi transformer.
-import { defaultLogLevel, Logger } from "../log/Logger";
+import { defaultLogLevel, type LogLevel, Logger } from "../log/Logger";
 
 let warned = false;
 
@@ -15,12 +15,12 @@ export function warnUntransformed(subject: string): void {
 const reportedClasses = new WeakSet<Function>();
 
 /** Once per class: it says `static autoInit = true`, but without the transformer nobody creates it. */
-export function warnLostAutoInit(classes: Function[]): void {
-  if (defaultLogLevel() === "silent") return;
+export function warnLostAutoInit(classes: Function[], level: LogLevel): void {
+  if (level === "silent") return;
   for (const cls of classes) {
     if (reportedClasses.has(cls)) continue;
     reportedClasses.add(cls);
-    new Logger("node", `pid ${process.pid}`).warn(
+    new Logger("node", `pid ${process.pid}`, level).warn(
       `Callback class ${cls.name} has static autoInit = true, but was compiled without the daffi transformer: daffi does not create it, and none of its methods is exposed. ` +
         `Add "plugins": [{ "transform": "daffi/transformer" }] to compilerOptions in tsconfig.json and compile with tspc (ts-patch), or create it yourself with new ${cls.name}().`,
     );

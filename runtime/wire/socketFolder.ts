@@ -117,7 +117,9 @@ export async function prepareSocketFolder(folder: string, socketPath: string): P
   if (alive) throw new ConfigurationError(`a controller already listens on ${socketPath} (give this one another unixSockPath)`);
   // Only our own leftover is removed: a socket of another user (root) is never unlinked.
   const me = currentUid();
-  const owner = fs.lstatSync(socketPath).uid;
+  const left = statOrUndefined(socketPath, false);
+  if (!left) return; // gone meanwhile (an old controller finished its stop): nothing to remove
+  const owner = left.uid;
   if (me !== undefined && owner !== me) {
     throw new ConfigurationError(`${socketPath} belongs to ${userName(owner)} (uid ${owner}), not this user: it is not removed (give this controller another unixSockPath)`);
   }

@@ -26,7 +26,7 @@ function pem(value: string | Buffer, what: string): Buffer {
 }
 
 export function usesTls(options: TlsOptions): boolean {
-  return options.sslCertificate !== undefined || options.sslCa !== undefined || options.sslClientCa !== undefined;
+  return options.sslCertificate !== undefined || options.sslKey !== undefined || options.sslCa !== undefined || options.sslClientCa !== undefined;
 }
 
 export function serverCredentials(options: TlsOptions): grpc.ServerCredentials {
