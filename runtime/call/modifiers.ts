@@ -2,11 +2,13 @@
 import { ConfigurationError } from "../errors/DaffiError";
 import { parseInterval } from "./parseInterval";
 
+/** Options of FG: the caller waits for the result. */
 export interface FGOptions {
   /** Seconds to wait for the result before TimeoutError. */
   timeout?: number | undefined;
 }
 
+/** Options of BG: the call runs in the background; its AsyncResult gives the result later. */
 export interface BGOptions {
   /** Seconds to wait for the result (from sending) before TimeoutError. */
   timeout?: number | undefined;
@@ -14,11 +16,13 @@ export interface BGOptions {
   eta?: number | undefined;
 }
 
+/** Options of NO_RETURN: the call is sent and nothing comes back. */
 export interface NoReturnOptions {
   /** Seconds to wait before sending the call. */
   eta?: number | undefined;
 }
 
+/** Options of PERIOD: the executing node runs the call on a schedule (`interval`, or `atTime`); the caller gets a ScheduledTask. */
 export interface PeriodOptions {
   /** When to run: a Date, epoch milliseconds, or several; each in the future. */
   atTime?: Date | number | Array<Date | number> | undefined;
@@ -26,6 +30,7 @@ export interface PeriodOptions {
   interval?: number | string | undefined;
 }
 
+/** Options of BROADCAST: the call goes to every provider; with `returnResult`, their results by process name. */
 export interface BroadcastOptions {
   /** Seconds to wait for the answers; missing ones become TimeoutError entries. */
   timeout?: number | undefined;
@@ -35,11 +40,13 @@ export interface BroadcastOptions {
   returnResult?: boolean | undefined;
 }
 
+/** An execution modifier with its options (`FG`, `BG({ eta: 2 })`, …), given to `.with(...)` or a fetcher's `execModifier`. */
 export interface Modifier<K extends string = string, O = unknown> {
   readonly kind: K;
   readonly options: O;
 }
 
+/** A modifier usable bare (`FG`) or with options (`FG({ timeout: 5 })`). */
 export type ModifierFactory<K extends string, O> = Modifier<K, O> & ((options?: O) => Modifier<K, O>);
 
 /** A positive number of seconds, or undefined. */

@@ -1,5 +1,6 @@
 // The error hierarchy: one base with a stable code, one subclass per code.
 
+/** The stable code of each DaffiError subclass (`error.code`). */
 export type ErrorCode =
   | "REMOTE"
   | "VALIDATION"
@@ -18,6 +19,7 @@ export type ErrorCode =
   | "OVERLOADED"
   | "CONTRACT_MISMATCH";
 
+/** The base of every error daffi throws: `code` tells which (README: Errors); errors from another process are rebuilt as the same class. */
 export class DaffiError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
@@ -62,6 +64,7 @@ export class CallbackNotFoundError extends DaffiError {
   }
 }
 
+/** A `timeout` ran out (`fg`, `bg`, `get`, `waitProcess`, `waitFunction`, `connectTimeout`). */
 export class TimeoutError extends DaffiError {
   constructor(message: string) {
     super("TIMEOUT", message);
@@ -75,6 +78,7 @@ export class NodeDisconnectedError extends DaffiError {
   }
 }
 
+/** `transferAndCall` to a process that did not start with `allowTransfer: true`. */
 export class TransferNotAllowedError extends DaffiError {
   constructor(message: string) {
     super("TRANSFER_NOT_ALLOWED", message);

@@ -25,6 +25,7 @@ import { type CallProxy, callProxy } from "./callProxy";
 import { checkOptions, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
 import { stopOnSignals } from "./signals";
 
+/** The entry point: starts a controller, a node or both (`await Global.start(options)`), carries out `g.call` and fetcher calls, and stops them (`await g.stop()`). */
 export class Global implements AsyncDisposable {
   readonly processName: string;
   /** `g.call.name(...args)`: an untyped remote call (fetchers are the typed way). */

@@ -7,8 +7,10 @@ import { type AuthOptions, checkAuthOptions } from "../auth/AuthOptions";
 import { MAX_NAME_LENGTH } from "../wire/limits";
 import { MAX_TIMER_MS } from "../call/LongTimeout";
 
+/** `onInit`, `onNodeConnect`, `onNodeDisconnect`: called with the Global and its process name; may be async (a rejection is logged). */
 export type LifecycleHook = (g: Global, processName: string) => unknown;
 
+/** Options of `Global.start` / `new Global` (README: Global). Unknown keys and wrong values throw ConfigurationError at once. */
 export interface GlobalOptions extends TlsOptions {
   /** Name other processes see this one by; default a random "0x…" id. */
   processName?: string | undefined;

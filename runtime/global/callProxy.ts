@@ -2,6 +2,7 @@
 import type { Invoker } from "../call/Invoker";
 import { RemoteCall } from "../call/RemoteCall";
 
+/** `g.call.<name>(...args)`: an untyped remote call of any callback by name (a RemoteCall: await it, or choose a modifier). */
 export type CallProxy = Record<string, (...args: unknown[]) => RemoteCall<any>>;
 
 export function callProxy(invoker: Invoker): CallProxy {

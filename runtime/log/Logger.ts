@@ -1,5 +1,6 @@
 // Log lines in the spec's format: `INFO: 2023-06-18 22:40:34 | node[0x24d2ab36] | message`.
 
+/** How much daffi logs (`logLevel`, or `DAFFI_LOG_LEVEL`): `"info"` by default, `"silent"` for nothing. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };

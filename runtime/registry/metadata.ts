@@ -6,8 +6,10 @@ export interface ValidationOutcome {
   success: boolean;
   errors?: Array<{ path: string; expected: string; value: unknown }>;
 }
+/** A typia validator the transformer wrote for one type. */
 export type Validator = (input: unknown) => ValidationOutcome;
 
+/** What the transformer records of one remote method: names, parameters, validators, stream or not, its contract. */
 export interface MethodMetadata {
   /** Property name in the class (or the function's name). */
   name: string;
@@ -35,6 +37,7 @@ export interface MethodMetadata {
   overloads?: Array<Pick<MethodMetadata, "params" | "rest" | "optional" | "args" | "result" | "item">>;
 }
 
+/** What the transformer records of a Callback or Fetcher class: its remote methods. */
 export interface ClassMetadata {
   /** Exactly the methods that are exposed (callbacks) or fetched (fetchers), exclusions applied. */
   methods: MethodMetadata[];
@@ -43,6 +46,7 @@ export interface ClassMetadata {
 /** The marker on the metadata object the transformer appends to `callback(...)` and `fetcher(...)` calls. */
 export const METADATA = Symbol.for("daffi.metadata");
 
+/** What the transformer appends to a `callback(fn)` or `fetcher<F>(name)` call: the metadata of its one method. */
 export interface FunctionMetadata {
   [METADATA]: true;
   method: MethodMetadata;
