@@ -3,15 +3,10 @@ import { describe, expect, it } from "@jest/globals";
 import { ContractCheck } from "../runtime/contract/ContractCheck";
 import { fingerprintOf } from "../runtime/contract/fingerprint";
 import type { MethodContract } from "../runtime/contract/Shape";
-import { NodeSession } from "../runtime/controller/NodeSession";
-import { Router } from "../runtime/controller/Router";
-import { Logger } from "../runtime/log/Logger";
 import { RegistryView } from "../runtime/registry/RegistryView";
 import { decode, encode } from "../runtime/wire/codec";
-import { type Frame, withDefaults } from "../runtime/wire/Frame";
-import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { Kind, Mode } from "../runtime/wire/Kind";
-import { PROTOCOL_VERSION } from "../runtime/wire/limits";
+import { routerHarness } from "./helpers/routerHarness";
 
 const silent = { warn: () => undefined, info: () => undefined, debug: () => undefined, error: () => undefined } as never;
 const contract = (param: string): MethodContract => {
@@ -30,19 +25,10 @@ describe("more compatible fingerprints than a CALL carries", () => {
     const route = (await check.admit("add", expected, false)) as { accept: string; target?: string };
     expect(route).toEqual({ accept: "", target: expect.stringMatching(/^p\d+$/) }); // all read and found compatible: too many to list
 
-    const router = new Router("controller", new Logger("controller", "test", "silent"));
-    const sent: Frame[] = [];
-    const session = (name: string, record = false) => {
-      const writer = new FrameWriter({ write: (batch: { frames: Frame[] }, done?: () => void) => (record && sent.push(...batch.frames), done?.(), true) } as never);
-      const bounds = { maxQueuedBytes: 1024 ** 3, hardBytes: 1024 ** 3, stallMs: 60_000, overflow: () => undefined };
-      return new NodeSession(writer, () => undefined, name, { local: false }, bounds);
-    };
-    const caller = session("caller", true);
-    router.handle(caller, withDefaults({ kind: Kind.HELLO, name: "caller", payload: encode({ protocol: PROTOCOL_VERSION, callbacks: [] }) }));
-    builds.forEach((b, i) => router.handle(session(`p${i}`), withDefaults({ kind: Kind.HELLO, name: `p${i}`, payload: encode({ protocol: PROTOCOL_VERSION, callbacks: ["add"], fingerprints: [b.fingerprint] }) })));
-    router.handle(caller, withDefaults({ kind: Kind.CALL, callId: 1, name: "add", mode: Mode.NO_RETURN, payload: encode([1]), target: route.target }));
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-    const answer = sent.find((frame) => frame.callId === 1 && frame.kind !== Kind.REGISTRY)!;
+    const { join, send, answer: answerTo } = routerHarness();
+    builds.forEach((b, i) => join(`p${i}`, ["add"], [b.fingerprint]));
+    send({ kind: Kind.CALL, callId: 1, name: "add", mode: Mode.NO_RETURN, payload: encode([1]), target: route.target });
+    const answer = (await answerTo(1))!;
     expect({ kind: answer.kind, code: answer.payload && answer.kind === Kind.ERROR ? decode<{ code: string }>(answer.payload).code : undefined }).toEqual({ kind: Kind.ACCEPTED, code: undefined });
   });
 });

@@ -3,44 +3,30 @@ import { describe, expect, it } from "@jest/globals";
 import { admitted } from "../runtime/call/carryOut";
 import { contractMismatch } from "../runtime/contract/compatible";
 import { parseContract, type TypeShape } from "../runtime/contract/Shape";
-import { NodeSession } from "../runtime/controller/NodeSession";
-import { Router } from "../runtime/controller/Router";
 import { ContractMismatchError } from "../runtime/errors/DaffiError";
-import { Logger } from "../runtime/log/Logger";
 import type { Node } from "../runtime/node/Node";
 import { RegistryView } from "../runtime/registry/RegistryView";
 import { decode, encode } from "../runtime/wire/codec";
-import { type Frame, withDefaults } from "../runtime/wire/Frame";
-import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { Kind, Mode } from "../runtime/wire/Kind";
-import { PROTOCOL_VERSION } from "../runtime/wire/limits";
+import { routerHarness } from "./helpers/routerHarness";
+import { definedClasses, methodM, verdicts } from "./helpers/contracts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("the controller and `accept`", () => {
   it("refuses a CALL whose accept is longer than 64 fingerprints (PROTOCOL), and picks only among providers announcing an accepted one", async () => {
-    const router = new Router("controller", new Logger("controller", "test", "silent"));
-    const sent: Frame[] = [];
-    const session = (name: string, record = false) => {
-      const writer = new FrameWriter({ write: (batch: { frames: Frame[] }, done?: () => void) => (record && sent.push(...batch.frames), done?.(), true) } as never);
-      const bounds = { maxQueuedBytes: 1024 ** 3, hardBytes: 1024 ** 3, stallMs: 60_000, overflow: () => undefined };
-      return new NodeSession(writer, () => undefined, name, { local: false }, bounds);
-    };
-    const caller = session("caller", true);
-    const executor = session("executor");
-    router.handle(caller, withDefaults({ kind: Kind.HELLO, name: "caller", payload: encode({ protocol: PROTOCOL_VERSION, callbacks: [] }) }));
-    router.handle(executor, withDefaults({ kind: Kind.HELLO, name: "executor", payload: encode({ protocol: PROTOCOL_VERSION, callbacks: ["work"], fingerprints: ["F".repeat(22)] }) }));
-    const call = (callId: number, accept: string) => router.handle(caller, withDefaults({ kind: Kind.CALL, callId, name: "work", mode: Mode.NO_RETURN, payload: encode([]), accept }));
+    const { join, send, answer } = routerHarness();
+    join("executor", ["work"], ["F".repeat(22)]);
+    const call = (callId: number, accept: string) => send({ kind: Kind.CALL, callId, name: "work", mode: Mode.NO_RETURN, payload: encode([]), accept });
     call(1, "a ".repeat(2_000_000)); // ~2 million one-letter "fingerprints"
     call(2, `x FFFF ${"F".repeat(21)}`); // none is the executor's (a word of the list, not a part of one)
     call(3, `x ${"F".repeat(22)}`);
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve)); // the writer sends at the end of the turn
-    const answer = (callId: number) => sent.find((frame) => frame.callId === callId && frame.kind !== Kind.REGISTRY);
-    expect(answer(1)).toMatchObject({ kind: Kind.ERROR });
-    expect(decode<{ code: string }>(answer(1)!.payload!).code).toBe("PROTOCOL");
-    expect(decode<{ code: string; data: unknown }>(answer(2)!.payload!)).toMatchObject({ code: "CONTRACT_MISMATCH", data: { stale: true } });
-    expect(answer(2)!.source).toBe(""); // the controller's own word: no executor's answer is without a source
-    expect(answer(3)).toMatchObject({ kind: Kind.ACCEPTED });
+    const [first, second, third] = [await answer(1), await answer(2), await answer(3)];
+    expect(first).toMatchObject({ kind: Kind.ERROR });
+    expect(decode<{ code: string }>(first!.payload!).code).toBe("PROTOCOL");
+    expect(decode<{ code: string; data: unknown }>(second!.payload!)).toMatchObject({ code: "CONTRACT_MISMATCH", data: { stale: true } });
+    expect(second!.source).toBe(""); // the controller's own word: no executor's answer is without a source
+    expect(third).toMatchObject({ kind: Kind.ACCEPTED });
   });
 });
 
@@ -96,35 +82,8 @@ describe("the compatibility rules on a chain of optional properties", () => {
 
 void sleep;
 
-import type { ClassMetadata, MethodMetadata } from "../runtime";
-import { compile, load } from "./helpers/compile";
 
 describe("discriminated unions TypeScript accepts", () => {
-  const DEFINE = Symbol.for("daffi.define");
-  /** As test/contract-verdicts: compiles a Fetcher<Api> and a Callback with the given method signatures. */
-  function verdicts(pairs: Array<[expected: string, served: string]>) {
-    const source = [
-      `import { Callback, Fetcher } from "daffi";`,
-      ...pairs.flatMap(([expected, served], i) => [
-        `export interface Api${i} { m${expected}; }`,
-        `export class Client${i} extends Fetcher<Api${i}> {}`,
-        `export class Service${i} extends Callback { m${served} { return undefined as never; } }`,
-      ]),
-    ].join("\n");
-    const { js, diagnostics } = compile({ "case.ts": source });
-    expect(diagnostics).toEqual([]);
-    const defined = new Map<string, ClassMetadata>();
-    const base = () =>
-      class {
-        static [DEFINE](this: Function, metadata: ClassMetadata) {
-          defined.set(this.name, metadata);
-        }
-      };
-    load(js, { daffi: { Callback: base(), Fetcher: base() } });
-    const method = (cls: string): MethodMetadata => defined.get(cls)!.methods.find((m) => m.name === "m")!;
-    return pairs.map((_, i) => contractMismatch(parseContract(method(`Client${i}`).contract!.text)!, parseContract(method(`Service${i}`).contract!.text)!) ?? "compatible");
-  }
-
   it("are not refused (tsc --strict accepts each of these assignments)", () => {
     expect(
       verdicts([
@@ -141,38 +100,16 @@ describe("discriminated unions TypeScript accepts", () => {
 
 describe("leading rest elements (`...args: [...string[], number]`)", () => {
   it("are read as positions in the right order (tsc: the first pair is assignable, the second is not)", () => {
-    const DEFINE = Symbol.for("daffi.define");
-    const pairs: Array<[string, string]> = [
+    const results = verdicts([
       ["(a: string, b: number): void", "(...args: [...string[], number]): void"],
       ["(...args: [...string[], number]): void", "(a: number, ...rest: string[]): void"],
-    ];
-    const source = [
-      `import { Callback, Fetcher } from "daffi";`,
-      ...pairs.flatMap(([expected, served], i) => [
-        `export interface Api${i} { m${expected}; }`,
-        `export class Client${i} extends Fetcher<Api${i}> {}`,
-        `export class Service${i} extends Callback { m${served} { return undefined as never; } }`,
-      ]),
-    ].join("\n");
-    const { js, diagnostics } = compile({ "case.ts": source });
-    expect(diagnostics).toEqual([]);
-    const defined = new Map<string, ClassMetadata>();
-    const base = () =>
-      class {
-        static [DEFINE](this: Function, metadata: ClassMetadata) {
-          defined.set(this.name, metadata);
-        }
-      };
-    load(js, { daffi: { Callback: base(), Fetcher: base() } });
-    const contractOf = (cls: string) => parseContract(defined.get(cls)!.methods.find((m) => m.name === "m")!.contract!.text)!;
-    const results = pairs.map((_, i) => contractMismatch(contractOf(`Client${i}`), contractOf(`Service${i}`)) ?? "compatible");
+    ]);
     expect(results).toEqual(["compatible", expect.stringMatching(/argument/)]);
   });
 });
 
 describe("nested discriminated unions in contracts the transformer writes", () => {
   it("Fetcher<Api> and a Callback of nested discriminated unions (valid TypeScript, tsc accepts the pair) are judged in well under a second", () => {
-    const DEFINE = Symbol.for("daffi.define");
     const low = Array.from({ length: 12 }, (_, i) => i).join(" | ");
     const high = Array.from({ length: 12 }, (_, i) => i + 12).join(" | ");
     const levels = [1, 2, 3, 4, 5].map((d) => `type L${d} = { child: L${d - 1}; k: Low } | { child: L${d - 1}; k: High };`).join("\n");
@@ -187,17 +124,8 @@ describe("nested discriminated unions in contracts the transformer writes", () =
       `export class Client extends Fetcher<Api> {}`,
       `export class Service extends Callback { m(): S5 { return undefined as never; } }`,
     ].join("\n");
-    const { js, diagnostics } = compile({ "case.ts": source });
-    expect(diagnostics).toEqual([]);
-    const defined = new Map<string, ClassMetadata>();
-    const base = () =>
-      class {
-        static [DEFINE](this: Function, metadata: ClassMetadata) {
-          defined.set(this.name, metadata);
-        }
-      };
-    load(js, { daffi: { Callback: base(), Fetcher: base() } });
-    const text = (cls: string) => defined.get(cls)!.methods.find((m) => m.name === "m")!.contract!.text;
+    const defined = definedClasses(source);
+    const text = (cls: string) => methodM(defined, cls).contract!.text;
     const started = Date.now();
     const reason = contractMismatch(parseContract(text("Client"))!, parseContract(text("Service"))!);
     const ms = Date.now() - started;

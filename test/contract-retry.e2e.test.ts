@@ -1,7 +1,7 @@
 // Contract checks end to end: stale refusals, streams to callbacks. Run by jest; run by node with DAFFI_TEST_PEER=1 it is a provider serving
 // calculateSum/range with contracts compatible with SumsV1 but not the same (another fingerprint).
 import type { afterAll as AfterAll, beforeAll as BeforeAll, describe as Describe, expect as Expect, it as It } from "@jest/globals";
-import * as net from "node:net";
+import { TcpProxy } from "./helpers/TcpProxy";
 import * as grpc from "@grpc/grpc-js";
 import { alias, args, type Args, Callback, Fetcher, Global } from "../runtime";
 import { connection } from "../examples/connection";
@@ -63,20 +63,6 @@ class Feeder extends Fetcher {
   *feedPromises(): Generator<Args> {
     yield Promise.resolve(args("promised")) as unknown as Args;
   }
-}
-
-/** A TCP proxy adding `lagMs` to what the controller sends the caller. */
-async function laggingProxy(port: number, lagMs: number): Promise<net.Server> {
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, "127.0.0.1");
-    client.on("data", (chunk) => upstream.write(chunk));
-    upstream.on("data", (chunk) => setTimeout(() => client.writable && client.write(chunk), lagMs));
-    const close = () => (client.destroy(), upstream.destroy());
-    client.on("error", close).on("close", close);
-    upstream.on("error", close).on("close", close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return server;
 }
 
 async function tcpController(): Promise<number> {
@@ -157,10 +143,10 @@ if (process.env.DAFFI_TEST_PEER) {
 
   describe("a stale refusal of a stream call", () => {
     let g: Global | undefined;
-    let proxy: net.Server | undefined;
+    let proxy: TcpProxy | undefined;
     afterAll(async () => {
       await g?.stop();
-      proxy?.close();
+      await proxy?.close();
       await killAll();
     });
 
@@ -169,8 +155,8 @@ if (process.env.DAFFI_TEST_PEER) {
       const env = { DAFFI_HOST: "127.0.0.1", DAFFI_PORT: String(port) };
       const v1 = Spawned.script("test/fixtures/contract-peer.js", { ...env, DAFFI_VARIANT: "v1", DAFFI_NAME: "v1" });
       await v1.waitForLine(/^READY$/);
-      proxy = await laggingProxy(port, 300);
-      g = await Global.start({ host: "127.0.0.1", port: (proxy.address() as net.AddressInfo).port, logLevel: "silent" });
+      proxy = await TcpProxy.start({ host: "127.0.0.1", port }, { lagMs: 300 });
+      g = await Global.start({ host: "127.0.0.1", port: proxy.port, logLevel: "silent" });
       await g.waitFunction("range", { timeout: 10 });
       const sums = new SumsClient();
       const read = async () => {

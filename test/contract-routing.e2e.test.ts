@@ -2,7 +2,7 @@
 // caller's view is stale (a provider joined or left since its last REGISTRY): the CALL says which
 // fingerprints it accepts and the controller picks among the providers it knows now.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import * as net from "node:net";
+import { TcpProxy } from "./helpers/TcpProxy";
 import { Fetcher, Global } from "../runtime";
 import type { SumsV1 } from "./fixtures/contractApi";
 import { settled } from "./helpers/settled";
@@ -11,23 +11,9 @@ import { CLI, killAll, Spawned } from "./helpers/Spawned";
 class SumsClient extends Fetcher<SumsV1> {}
 const PEER = "test/fixtures/contract-peer.js";
 
-/** A TCP proxy adding `lagMs` to what the controller sends the caller (a loaded network or controller). */
-async function laggingProxy(port: number, lagMs: number): Promise<net.Server> {
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, "127.0.0.1");
-    client.on("data", (chunk) => upstream.write(chunk));
-    upstream.on("data", (chunk) => setTimeout(() => client.writable && client.write(chunk), lagMs));
-    const close = () => (client.destroy(), upstream.destroy());
-    client.on("error", close).on("close", close);
-    upstream.on("error", close).on("close", close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return server;
-}
-
 describe("a strict caller's stale view", () => {
   let port: number;
-  let proxy: net.Server;
+  let proxy: TcpProxy;
   let g: Global;
   let good: Spawned;
 
@@ -36,14 +22,14 @@ describe("a strict caller's stale view", () => {
     port = Number((await controller.waitForLine(/port: (\d+) \]/))[1]);
     good = Spawned.script(PEER, { DAFFI_HOST: "127.0.0.1", DAFFI_PORT: String(port), DAFFI_VARIANT: "v1", DAFFI_NAME: "v1-sums" });
     await good.waitForLine(/^READY$/);
-    proxy = await laggingProxy(port, 300);
-    g = await Global.start({ host: "127.0.0.1", port: (proxy.address() as net.AddressInfo).port, logLevel: "silent" });
+    proxy = await TcpProxy.start({ host: "127.0.0.1", port }, { lagMs: 300 });
+    g = await Global.start({ host: "127.0.0.1", port: proxy.port, logLevel: "silent" });
     await g.waitFunction("calculateSum", { timeout: 10 });
   });
 
   afterAll(async () => {
     await g?.stop();
-    proxy?.close();
+    await proxy?.close();
     await killAll();
   });
 

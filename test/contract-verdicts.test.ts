@@ -1,42 +1,10 @@
 // Verdicts of runtime/contract/compatible.ts on contracts the transformer writes for ordinary TypeScript.
 import { describe, expect, it } from "@jest/globals";
-import type { ClassMetadata, MethodMetadata } from "../runtime";
 import { ContractCheck } from "../runtime/contract/ContractCheck";
-import { contractMismatch } from "../runtime/contract/compatible";
 import { parseContract } from "../runtime/contract/Shape";
 import type { Logger } from "../runtime/log/Logger";
 import { RegistryView } from "../runtime/registry/RegistryView";
-import { compile, load } from "./helpers/compile";
-
-const DEFINE = Symbol.for("daffi.define");
-
-/** Compiles `export interface Api { m... }` + a Fetcher<Api> + a Callback with `m...`; returns both contracts. */
-function contracts(pairs: Array<[expected: string, served: string]>, prelude = "") {
-  const source = [
-    `import { Callback, Fetcher } from "daffi";`,
-    prelude,
-    ...pairs.flatMap(([expected, served], i) => [
-      `export interface Api${i} { m${expected}; }`,
-      `export class Client${i} extends Fetcher<Api${i}> {}`,
-      `export class Service${i} extends Callback { m${served} { return undefined as never; } }`,
-    ]),
-  ].join("\n");
-  const { js, diagnostics } = compile({ "case.ts": source });
-  expect(diagnostics).toEqual([]);
-  const defined = new Map<string, ClassMetadata>();
-  const base = () =>
-    class {
-      static [DEFINE](this: Function, metadata: ClassMetadata) {
-        defined.set(this.name, metadata);
-      }
-    };
-  load(js, { daffi: { Callback: base(), Fetcher: base() } });
-  const method = (cls: string): MethodMetadata => defined.get(cls)!.methods.find((m) => m.name === "m")!;
-  return pairs.map((_, i) => ({ expected: method(`Client${i}`).contract!, served: method(`Service${i}`).contract! }));
-}
-
-const verdicts = (pairs: Array<[string, string]>, prelude = "") =>
-  contracts(pairs, prelude).map(({ expected, served }) => contractMismatch(parseContract(expected.text)!, parseContract(served.text)!) ?? "compatible");
+import { pairContracts, verdicts } from "./helpers/contracts";
 
 describe("contract verdicts", () => {
   it("a rest parameter typed by a tuple keeps its positions: swapped element types do not serve the fetcher", () => {
@@ -66,7 +34,7 @@ describe("contract verdicts", () => {
   it("a signature of ~2100 properties is still parsed and checked", async () => {
     const props = Array.from({ length: 60 }, (_, i) => `p${i}: { ${Array.from({ length: 35 }, (_, k) => `f${k}: number`).join("; ")} }`).join("; ");
     // The callback takes a string where the fetcher sends a number: a plain mismatch, next to a big (shared) result type.
-    const [{ expected, served }] = contracts([["(id: number): Report", "(id: string): Report"]], `export interface Report { ${props} }`);
+    const [{ expected, served }] = pairContracts([["(id: number): Report", "(id: string): Report"]], `export interface Report { ${props} }`);
     const warnings: string[] = [];
     const log = { warn: (line: string) => warnings.push(line), info: () => undefined, debug: () => undefined, error: () => undefined } as unknown as Logger;
     const registry = new RegistryView();

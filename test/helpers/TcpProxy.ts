@@ -1,4 +1,5 @@
-// A TCP proxy between nodes and a controller that can go half-open: it stops forwarding but keeps every socket open.
+// A TCP proxy between nodes and a controller that can go half-open (it stops forwarding but keeps every
+// socket open), or lag: what the controller sends arrives `lagMs` later (a loaded network or controller).
 import * as net from "node:net";
 
 export class TcpProxy {
@@ -7,17 +8,19 @@ export class TcpProxy {
   /** Connections opened before freeze() stop forwarding; later ones forward again. */
   private frozen = new Set<net.Socket>();
 
-  private constructor(target: { host: string; port: number }) {
+  private constructor(target: { host: string; port: number }, lagMs: number) {
     this.server = net.createServer((client) => {
       const upstream = net.connect(target.port, target.host);
       const pair: [net.Socket, net.Socket] = [client, upstream];
       this.pairs.add(pair);
-      const forward = (from: net.Socket, to: net.Socket) =>
+      const forward = (from: net.Socket, to: net.Socket, lag = 0) =>
         from.on("data", (chunk) => {
-          if (!this.frozen.has(from)) to.write(chunk);
+          if (this.frozen.has(from)) return;
+          if (lag === 0) to.write(chunk);
+          else setTimeout(() => to.writable && to.write(chunk), lag);
         });
       forward(client, upstream);
-      forward(upstream, client);
+      forward(upstream, client, lagMs);
       // Once frozen, one side closing is not passed on: the other keeps a connection nobody answers on (half-open).
       const close = (from: net.Socket) => () => {
         if (this.frozen.has(from)) return from.destroy();
@@ -30,8 +33,8 @@ export class TcpProxy {
     });
   }
 
-  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const proxy = new TcpProxy(target);
+  static async start(target: { host: string; port: number }, options: { lagMs?: number } = {}): Promise<TcpProxy> {
+    const proxy = new TcpProxy(target, options.lagMs ?? 0);
     await new Promise<void>((resolve) => proxy.server.listen(0, "127.0.0.1", resolve));
     return proxy;
   }
