@@ -18,7 +18,7 @@ describe("daffi", () => {
     expect(await run("--version")).toEqual({ code: 0, stdout: [version], stderr: [] });
     const help = await run("--help");
     expect(help.code).toBe(0);
-    expect(help.stdout).toEqual(expect.arrayContaining(["commands:", expect.stringMatching(/^ {2}controller +run a stand-alone controller/)]));
+    expect(help.stdout).toEqual(expect.arrayContaining(["commands:", expect.stringMatching(/^ {2}controller +run a stand-alone controller/), expect.stringMatching(/^ {2}generate +write the transformed sources/)]));
     expect(help.stdout.join("\n")).toContain("usage: daffi controller");
     const commandHelp = await run("controller", "--help");
     expect(commandHelp.code).toBe(0);

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// The `daffi` command: `daffi controller [options]`, `daffi --version`, `daffi --help`.
+// The `daffi` command: `daffi controller [options]`, `daffi generate [options]`, `daffi --version`, `daffi --help`.
 import * as path from "node:path";
 import { controllerCommand, controllerUsage } from "./controllerCommand";
 import { didYouMean } from "./didYouMean";
+import { generateCommand, generateUsage } from "./generateCommand";
 import { UsageError } from "./UsageError";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string; summary: string }> = {
   controller: { run: controllerCommand, usage: controllerUsage, summary: "run a stand-alone controller until SIGINT or SIGTERM" },
+  generate: { run: generateCommand, usage: generateUsage, summary: "write the transformed sources, for builds without tspc (esbuild, tsx, vitest, bun)" },
 };
 
 const usage = `usage: daffi <command> [options]
@@ -19,7 +21,9 @@ ${Object.entries(commands)
   daffi <command> --help   the options of a command
   daffi --version          the version of daffi
 
-${controllerUsage}`;
+${controllerUsage}
+
+${generateUsage}`;
 
 function version(): string {
   // dist/runtime/cli/daffi.js → the package's own package.json.

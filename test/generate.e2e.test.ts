@@ -1,0 +1,123 @@
+// `daffi generate` for builds without tspc: the transformed sources, built by esbuild (which runs no
+// TypeScript plugin), validate calls exactly as a tspc build of the same project does; CommonJS and ESM.
+import { afterAll, describe, expect, it } from "@jest/globals";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { REPO } from "./helpers/compile";
+import { CLI, killAll, Spawned } from "./helpers/Spawned";
+import { tempSocketFolder } from "./helpers/system";
+import { freshProject, readmeBlock } from "./helpers/userProject";
+
+afterAll(killAll);
+
+const CALCULATOR = `
+import type { tags } from "typia";
+
+export interface Calculator {
+  add(a: number & tags.Type<"int32">, b: number): number;
+}
+`;
+
+// typia's own transform runs too (listed in the tsconfig): typia.is<T>() throws when it did not.
+const APP = `
+import typia from "typia";
+import { Callback, Fetcher, Global, ValidationError } from "daffi";
+import type { Calculator } from "./calculator.js";
+
+class CalculatorService extends Callback implements Calculator {
+  static autoInit = true;
+  add(a: number, b: number): number {
+    return a + b;
+  }
+}
+void CalculatorService;
+
+class CalculatorClient extends Fetcher<Calculator> {}
+
+async function main(): Promise<void> {
+  const g = await Global.start({ initController: true, processName: "user-app", unixSockPath: process.argv[2], logLevel: "silent" });
+  const calculator = new CalculatorClient();
+  console.log("sum", await calculator.add(2, 3));
+  for (const wrong of [["2", 3], [2.5, 3]]) {
+    try {
+      await (calculator.add as unknown as (...args: unknown[]) => Promise<number>)(...wrong);
+    } catch (error) {
+      console.log(error instanceof ValidationError ? \`refused \${error.path} \${error.expected}\` : String(error));
+    }
+  }
+  console.log("typia.is", typia.is<number>("x"));
+  await g.stop();
+}
+void main();
+`;
+
+/** The README's tsconfig, with typia's transform after daffi's. */
+function tsconfig(): string {
+  const config = JSON.parse(readmeBlock("tsconfig", "json")) as { compilerOptions: { plugins: object[] } };
+  config.compilerOptions.plugins.push({ transform: "typia/lib/transform" });
+  return JSON.stringify(config, null, 2);
+}
+
+/** A project with daffi (this repository), typia, TypeScript and @typia/core in its node_modules. */
+function project(type: "commonjs" | "module"): string {
+  const folder = freshProject("daffi-generate-", type);
+  fs.mkdirSync(path.join(folder, "node_modules"));
+  fs.symlinkSync(REPO, path.join(folder, "node_modules", "daffi"));
+  for (const name of ["typia", "typescript", "ts-patch", "@typia"]) fs.symlinkSync(path.join(REPO, "node_modules", name), path.join(folder, "node_modules", name));
+  fs.mkdirSync(path.join(folder, "src"));
+  fs.writeFileSync(path.join(folder, "src", "calculator.ts"), CALCULATOR);
+  fs.writeFileSync(path.join(folder, "src", "app.ts"), APP);
+  fs.writeFileSync(path.join(folder, "tsconfig.json"), tsconfig());
+  return folder;
+}
+
+async function runApp(file: string): Promise<string[]> {
+  const app = new Spawned("app", [file, tempSocketFolder()]);
+  await app.succeeds(20_000);
+  return app.stdout;
+}
+
+function daffi(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("daffi generate", () => {
+  it.each([
+    ["commonjs", "cjs"],
+    ["module", "esm"],
+  ] as const)("%s: esbuild builds the generated sources, and calls are validated as in a tspc build", async (type, format) => {
+    const folder = project(type);
+    const generated = daffi(folder, "generate", "--output", "generated");
+    expect(generated).toMatchObject({ status: 0, stderr: "" });
+    expect(generated.stdout).toBe("daffi generate: 2 file(s) written to generated\n");
+    expect(fs.readFileSync(path.join(folder, "generated", "app.ts"), "utf8")).toContain('from "daffi/typia/_isTypeInt32"');
+
+    const esbuild = path.join(REPO, "node_modules", "esbuild", "bin", "esbuild");
+    execFileSync(esbuild, ["generated/app.ts", "generated/calculator.ts", "--outdir=out-esbuild", "--platform=node", `--format=${format}`, "--log-level=warning"], { cwd: folder });
+    execFileSync(process.execPath, [path.join(REPO, "node_modules", "ts-patch", "bin", "tspc.js"), "-p", "tsconfig.json"], { cwd: folder });
+
+    const expected = ["sum 5", 'refused $input[0] (number & Type<"int32">)', 'refused $input[0] number & Type<"int32">', "typia.is false"];
+    expect(await runApp(path.join(folder, "out", "app.js"))).toEqual(expected);
+    expect(await runApp(path.join(folder, "out-esbuild", "app.js"))).toEqual(expected);
+  }, 60_000);
+
+  it("refuses what it cannot do, on stderr with exit code 2, and writes nothing", () => {
+    const folder = project("commonjs");
+    const cases: Array<[string[], RegExp]> = [
+      [["generate"], /where to\? give --output DIR/],
+      [["generate", "--output", "src"], /must not be --input or contain it/],
+      [["generate", "--output", "."], /must not be --input or contain it/],
+      [["generate", "--output", "gen", "--project", "missing.json"], /missing\.json/],
+      [["generate", "--ouput", "gen"], /unknown option '--ouput' \(did you mean '--output'\?\)/],
+      [["generat"], /unknown command 'generat' \(did you mean 'generate'\?\)/],
+    ];
+    for (const [args, message] of cases) {
+      const result = daffi(folder, ...args);
+      expect({ args, status: result.status, stdout: result.stdout }).toEqual({ args, status: 2, stdout: "" });
+      expect(result.stderr).toMatch(message);
+    }
+    expect(fs.readdirSync(folder).sort()).toEqual(["node_modules", "package.json", "src", "tsconfig.json"]);
+  });
+});
