@@ -34,6 +34,16 @@ describe("waitProcess and waitFunction", () => {
     expect(g.registeredCallbacks.sleep_late).toEqual(["late"]);
   });
 
+  it("refuse arguments that would make them wait forever (no name, a number for the options, a bad timeout)", async () => {
+    await using g = await Global.start({ initController: true, unixSockPath: tempSocketFolder(), logLevel: "silent" });
+    const wait = g.waitProcess as (...args: unknown[]) => Promise<void>;
+    await expect(wait.call(g, "late", 5)).rejects.toThrow("waitProcess(name, { timeout? }): the options must be an object, got 5 (for a timeout: { timeout: 5 })");
+    await expect(wait.call(g, "late", "abc")).rejects.toThrow(ConfigurationError);
+    await expect(wait.call(g, "late", { timeout: -1 })).rejects.toThrow("waitProcess: timeout must be a positive number of seconds, got -1");
+    await expect(wait.call(g, "late", { timout: 1 })).rejects.toThrow("waitProcess: unknown option 'timout' (only timeout)");
+    await expect((g.waitFunction as (...args: unknown[]) => Promise<void>).call(g, 5)).rejects.toThrow("waitFunction(name, { timeout? }) needs a name, got 5");
+  });
+
   it("work in a process that runs only a controller", async () => {
     const unixSockPath = tempSocketFolder();
     await using g = await Global.start({ initController: true, initNode: false, unixSockPath, logLevel: "silent" });

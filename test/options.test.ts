@@ -1,6 +1,6 @@
 // Bad options fail fast with ConfigurationError and a message saying what is wrong.
 import { describe, expect, it } from "@jest/globals";
-import { BG, ConfigurationError, Fetcher, FG, Global, NO_RETURN, StoppedError } from "../runtime";
+import { BG, ConfigurationError, Fetcher, FG, Global, NO_RETURN, PERIOD, StoppedError } from "../runtime";
 import { tempSocketFolder } from "./helpers/system";
 import type { GlobalOptions } from "../runtime";
 
@@ -35,6 +35,8 @@ describe("execution modifiers", () => {
 
   it("refuse bad options with a clear message", () => {
     expect(() => FG({ timeout: 0 })).toThrow(/FG timeout must be a positive number of seconds/);
+    expect(() => FG({ timeout: "5" } as never)).toThrow('FG timeout must be a positive number of seconds, got "5" (a string)');
+    expect(() => PERIOD({ interval: true } as never)).toThrow(/PERIOD interval must be seconds or a string like "1m24s", got true/);
     expect(() => FG({ timeout: Number.NaN })).toThrow(ConfigurationError);
     expect(() => BG({ eta: -1 })).toThrow(/BG eta must be a non-negative/);
     expect(() => NO_RETURN({ timeout: 1 } as never)).toThrow(/NO_RETURN has no option 'timeout'/);

@@ -1,8 +1,9 @@
 // Start failures a user can act on: said once, as a DaffiError, labelled by what failed.
 import { afterAll, describe, expect, it } from "@jest/globals";
+import * as path from "node:path";
 import { ConfigurationError, Global } from "../runtime";
 import { settled } from "./helpers/settled";
-import { CLI, killAll, Spawned } from "./helpers/Spawned";
+import { CLI, DIST, killAll, Spawned } from "./helpers/Spawned";
 import { freePort } from "./helpers/system";
 
 afterAll(killAll);
@@ -24,6 +25,14 @@ describe("a controller that cannot start", () => {
     const error = await settled(Global.start({ initController: true, unixSockPath: "/etc/passwd", logLevel: "silent" }));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toBe("unixSockPath '/etc/passwd' cannot be the socket's folder: it, or a folder on its path, is a file");
+  });
+
+  it("unixSockPath under /proc: ConfigurationError at once (Node's recursive mkdir never returns there)", async () => {
+    // In a child process: the old code blocked its event loop for good, which would stop jest too.
+    const script = `require(${JSON.stringify(path.join(DIST, "runtime"))}).Global.start({ initController: true, unixSockPath: "/proc/daffi-test", logLevel: "silent" }).catch((error) => console.log(error.name, error.message));`;
+    const child = new Spawned("proc", ["-e", script]);
+    expect(await child.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+    expect(child.stdout).toEqual(["ConfigurationError unixSockPath '/proc/daffi-test' cannot be the socket's folder: ENOENT: no such file or directory, mkdir '/proc/daffi-test'"]);
   });
 
   it("a background start (new Global) that fails logs it once, labelled controller, and join() rejects with it", async () => {

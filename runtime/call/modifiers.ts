@@ -1,4 +1,5 @@
 // Execution modifiers: how a remote call is carried out. Usable bare (`FG`) or configured (`FG({ timeout: 5 })`).
+import { passed } from "../errors/passed";
 import { ConfigurationError } from "../errors/DaffiError";
 import { parseInterval } from "./parseInterval";
 
@@ -53,7 +54,7 @@ export type ModifierFactory<K extends string, O> = Modifier<K, O> & ((options?: 
 export function checkSeconds(value: unknown, what: string, allowZero = false): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new ConfigurationError(`${what} must be a ${allowZero ? "non-negative" : "positive"} number of seconds, got ${String(value)}`);
+    throw new ConfigurationError(`${what} must be a ${allowZero ? "non-negative" : "positive"} number of seconds, got ${passed(value)}`);
   }
   return value;
 }
@@ -63,7 +64,7 @@ function modifierFactory<K extends string, O extends object>(kind: K, allowed: A
   const factory = (options?: O): Modifier<K, O> => {
     if (options === undefined) return (bare ??= Object.freeze({ kind, options: Object.freeze(check({} as O)) }));
     if (typeof options !== "object" || options === null) {
-      throw new ConfigurationError(`${kind}(options) takes an options object, got ${String(options)}`);
+      throw new ConfigurationError(`${kind}(options) takes an options object, got ${passed(options)}`);
     }
     for (const key of Object.keys(options)) {
       if (!allowed.includes(key as keyof O & string)) {
@@ -105,7 +106,7 @@ export const PERIOD = modifierFactory<"PERIOD", PeriodOptions>("PERIOD", ["atTim
   const times = (Array.isArray(o.atTime) ? o.atTime : [o.atTime]).map((time) => (time instanceof Date ? time.getTime() : time));
   if (times.length === 0) throw new ConfigurationError("PERIOD atTime is an empty list");
   for (const time of times) {
-    if (typeof time !== "number" || !Number.isFinite(time)) throw new ConfigurationError(`PERIOD atTime must be Dates or epoch milliseconds, got ${String(time)}`);
+    if (typeof time !== "number" || !Number.isFinite(time)) throw new ConfigurationError(`PERIOD atTime must be Dates or epoch milliseconds, got ${passed(time)}`);
   }
   return { atTime: times as number[] };
 });

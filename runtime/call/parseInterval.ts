@@ -1,4 +1,5 @@
 // PERIOD's interval: seconds as a number, or a string such as "5s", "1m24s", "1.2 minutes", "500ms".
+import { passed } from "../errors/passed";
 import { ConfigurationError } from "../errors/DaffiError";
 
 const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -13,10 +14,10 @@ const unitOf: Record<string, keyof typeof unitMs> = {
 /** Milliseconds; throws ConfigurationError on anything else than a positive duration. */
 export function parseInterval(interval: number | string): number {
   if (typeof interval === "number") {
-    if (!Number.isFinite(interval) || interval <= 0) throw new ConfigurationError(`PERIOD interval must be a positive number of seconds, got ${interval}`);
+    if (!Number.isFinite(interval) || interval <= 0) throw new ConfigurationError(`PERIOD interval must be a positive number of seconds, got ${passed(interval)}`);
     return interval * 1000;
   }
-  if (typeof interval !== "string") throw new ConfigurationError(`PERIOD interval must be seconds or a string like "1m24s", got ${String(interval)}`);
+  if (typeof interval !== "string") throw new ConfigurationError(`PERIOD interval must be seconds or a string like "1m24s", got ${passed(interval)}`);
   const text = interval.trim().toLowerCase();
   const token = /(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+)\s*/gy;
   let total = 0;

@@ -22,6 +22,7 @@ import { RegistryView } from "../registry/RegistryView";
 import { type Address, resolveAddress } from "../wire/address";
 import { activate, deactivate } from "./activeGlobals";
 import { type CallProxy, callProxy } from "./callProxy";
+import { passed } from "../errors/passed";
 import { checkOptions, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
 import { stopOnSignals } from "./signals";
 
@@ -130,15 +131,17 @@ export class Global implements AsyncDisposable {
   }
 
   /** Resolves when a process of that name is connected; TimeoutError after `timeout` seconds. */
-  async waitProcess(name: string, options: { timeout?: number } = {}): Promise<void> {
+  async waitProcess(name: string, options: { timeout?: number | undefined } = {}): Promise<void> {
+    const timeout = waitArguments("waitProcess", name, options);
     const view = this.liveView();
-    await view.waitUntil(() => view.hasProcess(name), `process '${name}'`, options.timeout);
+    await view.waitUntil(() => view.hasProcess(name), `process '${name}'`, timeout);
   }
 
   /** Resolves when some connected process exposes that callback; TimeoutError after `timeout` seconds. */
-  async waitFunction(name: string, options: { timeout?: number } = {}): Promise<void> {
+  async waitFunction(name: string, options: { timeout?: number | undefined } = {}): Promise<void> {
+    const timeout = waitArguments("waitFunction", name, options);
     const view = this.liveView();
-    await view.waitUntil(() => view.hasCallback(name), `callback '${name}'`, options.timeout);
+    await view.waitUntil(() => view.hasCallback(name), `callback '${name}'`, timeout);
   }
 
   /**
@@ -277,4 +280,24 @@ export class Global implements AsyncDisposable {
       this.log.error(`${name} failed: ${String(error)}`);
     }
   }
+}
+
+/**
+ * The timeout of waitProcess/waitFunction, its arguments checked: a wait that cannot end because
+ * of a mistyped argument (`waitProcess("x", 5)`, a name that is not a string) is refused, not forever.
+ */
+function waitArguments(method: string, name: unknown, options: unknown): number | undefined {
+  if (typeof name !== "string" || name === "") throw new ConfigurationError(`${method}(name, { timeout? }) needs a name, got ${passed(name)}`);
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new ConfigurationError(`${method}(name, { timeout? }): the options must be an object, got ${passed(options)}${typeof options === "number" ? ` (for a timeout: { timeout: ${options} })` : ""}`);
+  }
+  const unknown = Object.keys(options).find((key) => key !== "timeout");
+  if (unknown !== undefined) throw new ConfigurationError(`${method}: unknown option '${unknown}' (only timeout)`);
+  const { timeout } = options as { timeout?: unknown };
+  if (timeout === undefined) return undefined;
+  if (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout)) {
+    throw new ConfigurationError(`${method}: timeout must be a positive number of seconds, got ${passed(timeout)}`);
+  }
+  return timeout;
 }

@@ -1,4 +1,5 @@
 // Options of Global, checked once so that a typo fails fast with a clear message.
+import { passed } from "../errors/passed";
 import { ConfigurationError } from "../errors/DaffiError";
 import type { LogLevel } from "../log/Logger";
 import type { Global } from "./Global";
@@ -96,22 +97,6 @@ const known = new Set<string>([
   "onNodeConnect",
   "onNodeDisconnect",
 ]);
-
-/** A value as it was passed: `"8888" (a string)` is not `8888`. */
-export function passed(value: unknown): string {
-  try {
-    return describePassed(value);
-  } catch {
-    return "a value that cannot be looked at";
-  }
-}
-
-function describePassed(value: unknown): string {
-  if (typeof value === "string") return `${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)} (a string)`;
-  if (typeof value === "number" || typeof value === "boolean" || value === undefined || value === null) return String(value);
-  if (typeof value === "bigint") return `${value}n`;
-  return `a${Array.isArray(value) ? "n array" : ` ${typeof value}`}`;
-}
 
 export function checkOptions(options: GlobalOptions): void {
   if (typeof options !== "object" || options === null) throw new ConfigurationError("Global options must be an object");

@@ -1,4 +1,5 @@
 // The executing node's scheduled tasks (PERIOD): timers by task id, listed and cancelled on request.
+import { passed } from "../errors/passed";
 import { randomUUID } from "node:crypto";
 import { LongTimeout } from "../call/LongTimeout";
 import { ConfigurationError, ScheduledTaskNotFoundError } from "../errors/DaffiError";
@@ -24,7 +25,7 @@ export class Scheduler {
   schedule(run: () => void, schedule: Schedule): string {
     const { intervalMs, atTime } = schedule;
     if (intervalMs !== undefined) {
-      if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs < 1) throw new ConfigurationError(`PERIOD interval must be at least 1 ms, got ${String(intervalMs)}`);
+      if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs < 1) throw new ConfigurationError(`PERIOD interval must be at least 1 ms, got ${passed(intervalMs)}`);
     } else if (!Array.isArray(atTime) || atTime.length === 0 || atTime.length > MAX_TIMES || !atTime.every((time) => typeof time === "number" && Number.isFinite(time))) {
       throw new ConfigurationError(`PERIOD atTime must be 1 to ${MAX_TIMES} epoch milliseconds`);
     }

@@ -93,11 +93,32 @@ export function checkSocketToConnect(folder: string, socketPath: string): void {
   if (!checkSocketFolder(folder, socketPath)) throw new Error(`no controller listens on ${socketPath} yet`);
 }
 
+/**
+ * mkdir -p, one folder at a time: Node's recursive mkdirSync never returns under /proc (it retries
+ * ENOENT forever). The first folder created, or undefined when the folder was there.
+ */
+function makeFolders(folder: string): string | undefined {
+  const missing: string[] = [];
+  for (let current = path.resolve(folder); !fs.existsSync(current); current = path.dirname(current)) {
+    missing.unshift(current);
+    if (path.dirname(current) === current) break;
+  }
+  if (missing.length === 0 && !fs.statSync(folder).isDirectory()) throw Object.assign(new Error(`${folder} is a file`), { code: "EEXIST" });
+  for (const next of missing) {
+    try {
+      fs.mkdirSync(next, { mode: FOLDER_MODE });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !fs.statSync(next).isDirectory()) throw error;
+    }
+  }
+  return missing[0];
+}
+
 /** Creates the folder private to this user (0700, whatever the umask), checks it, and clears a socket left by a dead controller. */
 export async function prepareSocketFolder(folder: string, socketPath: string): Promise<void> {
   let created: string | undefined;
   try {
-    created = fs.mkdirSync(folder, { recursive: true, mode: FOLDER_MODE });
+    created = makeFolders(folder);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "EEXIST" || code === "ENOTDIR" ? "it, or a folder on its path, is a file" : code === "EACCES" ? "this user may not create it" : (error as Error).message;
