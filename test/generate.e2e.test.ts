@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { REPO } from "./helpers/compile";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
-import { freshProject, readmeBlock } from "./helpers/userProject";
+import { freshProject, linkDependencies, readmeBlock, unpackDaffi } from "./helpers/userProject";
 
 afterAll(killAll);
 
@@ -65,11 +65,15 @@ function project(type: "commonjs" | "module"): string {
   fs.mkdirSync(path.join(folder, "node_modules"));
   fs.symlinkSync(REPO, path.join(folder, "node_modules", "daffi"));
   for (const name of ["typia", "typescript", "ts-patch", "@typia"]) fs.symlinkSync(path.join(REPO, "node_modules", name), path.join(folder, "node_modules", name));
+  writeSources(folder);
+  return folder;
+}
+
+function writeSources(folder: string): void {
   fs.mkdirSync(path.join(folder, "src"));
   fs.writeFileSync(path.join(folder, "src", "calculator.ts"), CALCULATOR);
   fs.writeFileSync(path.join(folder, "src", "app.ts"), APP);
   fs.writeFileSync(path.join(folder, "tsconfig.json"), tsconfig());
-  return folder;
 }
 
 async function runApp(file: string): Promise<string[]> {
@@ -78,8 +82,20 @@ async function runApp(file: string): Promise<string[]> {
   return app.stdout;
 }
 
+const EXPECTED = ["sum 5", 'refused $input[0] (number & Type<"int32">)', 'refused $input[0] number & Type<"int32">', "typia.is false"];
+
+/** esbuild (no TypeScript plugin runs in it) builds generated/ into out-esbuild/. */
+function esbuild(folder: string, format: "cjs" | "esm"): void {
+  const binary = path.join(REPO, "node_modules", "esbuild", "bin", "esbuild");
+  execFileSync(binary, ["generated/app.ts", "generated/calculator.ts", "--outdir=out-esbuild", "--platform=node", `--format=${format}`, "--log-level=warning"], { cwd: folder });
+}
+
+/** The daffi CLI in `cwd`: this repository's, or with `installed` the project's own node_modules/daffi. */
 function daffi(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8" });
+  const installed = args[0] === "--installed";
+  if (installed) args.shift();
+  const cli = installed ? path.join(cwd, "node_modules", "daffi", "dist", "runtime", "cli", "daffi.js") : CLI;
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -94,13 +110,31 @@ describe("daffi generate", () => {
     expect(generated.stdout).toBe("daffi generate: 2 file(s) written to generated\n");
     expect(fs.readFileSync(path.join(folder, "generated", "app.ts"), "utf8")).toContain('from "daffi/typia/_isTypeInt32"');
 
-    const esbuild = path.join(REPO, "node_modules", "esbuild", "bin", "esbuild");
-    execFileSync(esbuild, ["generated/app.ts", "generated/calculator.ts", "--outdir=out-esbuild", "--platform=node", `--format=${format}`, "--log-level=warning"], { cwd: folder });
+    esbuild(folder, format);
     execFileSync(process.execPath, [path.join(REPO, "node_modules", "ts-patch", "bin", "tspc.js"), "-p", "tsconfig.json"], { cwd: folder });
 
-    const expected = ["sum 5", 'refused $input[0] (number & Type<"int32">)', 'refused $input[0] number & Type<"int32">', "typia.is false"];
-    expect(await runApp(path.join(folder, "out", "app.js"))).toEqual(expected);
-    expect(await runApp(path.join(folder, "out-esbuild", "app.js"))).toEqual(expected);
+    expect(await runApp(path.join(folder, "out", "app.js"))).toEqual(EXPECTED);
+    expect(await runApp(path.join(folder, "out-esbuild", "app.js"))).toEqual(EXPECTED);
+  }, 60_000);
+
+  it("on TypeScript 7 (a package without the JavaScript API) it says what to do, and runs on the TypeScript 6 named by --typescript", async () => {
+    // daffi as npm installs it (so its require("typescript") finds the project's), and TypeScript 7's
+    // package as npm gives it: its main export is its version, nothing else.
+    const folder = freshProject("daffi-generate-", "commonjs");
+    unpackDaffi(folder);
+    linkDependencies(folder, "typescript6", ["ts-patch", "typia", "@typia", "@standard-schema"]);
+    const modules = path.join(folder, "node_modules");
+    fs.symlinkSync(path.join(REPO, "node_modules", "typescript6"), path.join(modules, "typescript-api"));
+    fs.mkdirSync(path.join(modules, "typescript", "lib"), { recursive: true });
+    fs.writeFileSync(path.join(modules, "typescript", "package.json"), JSON.stringify({ name: "typescript", version: "7.0.2", exports: { "./package.json": "./package.json", ".": "./lib/version.cjs" } }));
+    fs.writeFileSync(path.join(modules, "typescript", "lib", "version.cjs"), 'module.exports = { version: "7.0.2" };\n');
+    writeSources(folder);
+    const refused = daffi(folder, "--installed", "generate", "--output", "generated");
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("the typescript package here is 7.0.2 (the native compiler, which has none): keep it, and install TypeScript 6 beside it, npm i -D typescript-api@npm:typescript@6.0.3, then daffi generate --typescript typescript-api");
+    expect(daffi(folder, "--installed", "generate", "--output", "generated", "--typescript", "typescript-api")).toMatchObject({ status: 0, stderr: "" });
+    esbuild(folder, "cjs");
+    expect(await runApp(path.join(folder, "out-esbuild", "app.js"))).toEqual(EXPECTED);
   }, 60_000);
 
   it("refuses what it cannot do, on stderr with exit code 2, and writes nothing", () => {
@@ -112,6 +146,8 @@ describe("daffi generate", () => {
       [["generate", "--output", "gen", "--project", "missing.json"], /missing\.json/],
       [["generate", "--ouput", "gen"], /unknown option '--ouput' \(did you mean '--output'\?\)/],
       [["generat"], /unknown command 'generat' \(did you mean 'generate'\?\)/],
+      [["generate", "--output", "gen", "--typescript", "../x"], /--typescript takes a package name, got "..\/x"/],
+      [["generate", "--output", "gen", "--typescript", "nope"], /TypeScript is not installed as 'nope'/],
     ];
     for (const [args, message] of cases) {
       const result = daffi(folder, ...args);

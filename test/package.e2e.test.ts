@@ -4,26 +4,12 @@ import { afterAll, describe, expect, it } from "@jest/globals";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPO } from "./helpers/compile";
 import { killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
-import { freshProject, packDaffi, readmeBlock } from "./helpers/userProject";
+import { freshProject, linkDependencies, readmeBlock, unpackDaffi } from "./helpers/userProject";
 
 
 afterAll(killAll);
-
-/** The packages `npm install daffi` would bring (hoisted ones), plus the user's own dev tools: TypeScript (`typescriptPackage` of ours), ts-patch and @typia/core (with its own dependencies). */
-function linkDependencies(project: string, typescriptPackage: string, devTools = ["typescript", "ts-patch", "@typia/core", "@typia/interface", "@typia/utils"]): void {
-  const production = execFileSync("npm", ["ls", "--omit=dev", "--all", "--parseable"], { cwd: REPO, encoding: "utf8" })
-    .split("\n")
-    .filter((line) => line.startsWith(path.join(REPO, "node_modules") + path.sep));
-  const hoisted = production.map((dir) => path.relative(path.join(REPO, "node_modules"), dir)).filter((name) => !name.includes(`${path.sep}node_modules${path.sep}`));
-  for (const name of new Set([...hoisted, ...devTools])) {
-    const link = path.join(project, "node_modules", name);
-    fs.mkdirSync(path.dirname(link), { recursive: true });
-    fs.symlinkSync(path.join(REPO, "node_modules", name === "typescript" ? typescriptPackage : name), link);
-  }
-}
 
 /** The shared interface, in a file of its own: the app imports it by a relative path (with `.js`, as nodenext wants). */
 const CALCULATOR = `
@@ -68,9 +54,7 @@ describe("daffi as a dependency", () => {
     ["6.0", "typescript6", "module"],
   ] as const)("a project on TypeScript %s (%s, %s) with the packed daffi in node_modules and the README's tsconfig compiles with tspc and the transformer, and runs", async (version, typescriptPackage, type) => {
     const project = freshProject("daffi-user-", type);
-    const tarball = packDaffi(project);
-    fs.mkdirSync(path.join(project, "node_modules", "daffi"), { recursive: true });
-    execFileSync("tar", ["-xzf", tarball, "-C", path.join(project, "node_modules", "daffi"), "--strip-components=1"]);
+    unpackDaffi(project);
     linkDependencies(project, typescriptPackage);
     expect(JSON.parse(fs.readFileSync(path.join(project, "node_modules", "typescript", "package.json"), "utf8")).version).toMatch(new RegExp(`^${version.replace(".", "\\.")}\\.`));
     fs.mkdirSync(path.join(project, "src"));
@@ -95,8 +79,7 @@ describe("daffi as a dependency", () => {
 
   it("without @typia/core installed, tspc stops at once with the line to install it", () => {
     const project = freshProject("daffi-user-", "commonjs");
-    fs.mkdirSync(path.join(project, "node_modules", "daffi"), { recursive: true });
-    execFileSync("tar", ["-xzf", packDaffi(project), "-C", path.join(project, "node_modules", "daffi"), "--strip-components=1"]);
+    unpackDaffi(project);
     linkDependencies(project, "typescript6", ["typescript", "ts-patch"]);
     fs.mkdirSync(path.join(project, "src"));
     fs.writeFileSync(path.join(project, "src", "app.ts"), APP);

@@ -11,6 +11,13 @@ export function packDaffi(destination: string): string {
   return path.join(destination, filename!);
 }
 
+/** The packed daffi, unpacked into the project's node_modules/daffi (as npm would put it, without its dependencies). */
+export function unpackDaffi(project: string): void {
+  const tarball = packDaffi(project);
+  fs.mkdirSync(path.join(project, "node_modules", "daffi"), { recursive: true });
+  execFileSync("tar", ["-xzf", tarball, "-C", path.join(project, "node_modules", "daffi"), "--strip-components=1"]);
+}
+
 /** The fenced block of the README right after its `<!-- mark -->` comment. */
 export function readmeBlock(mark: string, language: string): string {
   const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
@@ -24,4 +31,17 @@ export function freshProject(prefix: string, type: "commonjs" | "module"): strin
   const project = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: path.basename(project).toLowerCase(), private: true, type }));
   return project;
+}
+
+/** The packages `npm install daffi` would bring (hoisted ones), plus the user's own dev tools: TypeScript (`typescriptPackage` of ours), ts-patch and @typia/core (with its own dependencies). */
+export function linkDependencies(project: string, typescriptPackage: string, devTools = ["typescript", "ts-patch", "@typia/core", "@typia/interface", "@typia/utils"]): void {
+  const production = execFileSync("npm", ["ls", "--omit=dev", "--all", "--parseable"], { cwd: REPO, encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line.startsWith(path.join(REPO, "node_modules") + path.sep));
+  const hoisted = production.map((dir) => path.relative(path.join(REPO, "node_modules"), dir)).filter((name) => !name.includes(`${path.sep}node_modules${path.sep}`));
+  for (const name of new Set([...hoisted, ...devTools])) {
+    const link = path.join(project, "node_modules", name);
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(path.join(REPO, "node_modules", name === "typescript" ? typescriptPackage : name), link);
+  }
 }
