@@ -146,14 +146,54 @@ describe("daffi generate", () => {
       [["generate", "--output", "gen", "--project", "missing.json"], /missing\.json/],
       [["generate", "--ouput", "gen"], /unknown option '--ouput' \(did you mean '--output'\?\)/],
       [["generat"], /unknown command 'generat' \(did you mean 'generate'\?\)/],
+      [["generate", "--output", "src/gen"], /must not be inside --input: each run would transform the last one's output again/],
+      [["generate", "--output", "src-link"], /must not be --input or contain it/],
+      [["generate", "--output", "gen", "--input", "node_modules"], /has no source file under/],
       [["generate", "--output", "gen", "--typescript", "../x"], /--typescript takes a package name, got "..\/x"/],
       [["generate", "--output", "gen", "--typescript", "nope"], /TypeScript is not installed as 'nope'/],
     ];
+    fs.symlinkSync("src", path.join(folder, "src-link"));
     for (const [args, message] of cases) {
       const result = daffi(folder, ...args);
       expect({ args, status: result.status, stdout: result.stdout }).toEqual({ args, status: 2, stdout: "" });
       expect(result.stderr).toMatch(message);
     }
-    expect(fs.readdirSync(folder).sort()).toEqual(["node_modules", "package.json", "src", "tsconfig.json"]);
+    expect(fs.readdirSync(folder).sort()).toEqual(["node_modules", "package.json", "src", "src-link", "tsconfig.json"]);
+    expect(fs.readdirSync(path.join(folder, "src")).sort()).toEqual(["app.ts", "calculator.ts"]);
+  });
+
+  it("a type error stops it (validators are written from the types), unless --no-check", () => {
+    const folder = project("commonjs");
+    fs.appendFileSync(path.join(folder, "src", "app.ts"), 'const broken: number = "not a number";\nvoid broken;\n');
+    const refused = daffi(folder, "generate", "--output", "generated");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/app\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+    expect(refused.stderr).toContain("nothing written: the program has type errors");
+    expect(fs.existsSync(path.join(folder, "generated"))).toBe(false);
+    const forced = daffi(folder, "generate", "--output", "generated", "--no-check");
+    expect(forced.status).toBe(1); // written, and still said
+    expect(forced.stdout).toBe("daffi generate: 2 file(s) written to generated\n");
+    expect(fs.readFileSync(path.join(folder, "generated", "app.ts"), "utf8")).toMatch(/^\/\/ @ts-nocheck\n/);
+  });
+
+  it("runs the export a plugin entry names with \"import\", as ts-patch does, and refuses transformProgram plugins", () => {
+    const folder = project("commonjs");
+    fs.mkdirSync(path.join(folder, "plugin"));
+    const plugin = `
+      exports.default = () => { throw new Error("the default export is not the transformer"); };
+      exports.marker = (program, config) => (context) => (file) =>
+        context.factory.updateSourceFile(file, [...file.statements, context.factory.createExpressionStatement(context.factory.createStringLiteral("marked " + config.label))]);
+    `;
+    fs.writeFileSync(path.join(folder, "plugin", "index.js"), plugin);
+    const config = JSON.parse(tsconfig()) as { compilerOptions: { plugins: object[] } };
+    config.compilerOptions.plugins.push({ transform: "./plugin/index.js", import: "marker", label: "by import" });
+    fs.writeFileSync(path.join(folder, "tsconfig.marker.json"), JSON.stringify(config));
+    expect(daffi(folder, "generate", "--project", "tsconfig.marker.json", "--input", "src", "--output", "generated")).toMatchObject({ status: 0, stderr: "" });
+    expect(fs.readFileSync(path.join(folder, "generated", "app.ts"), "utf8")).toContain('"marked by import"');
+    config.compilerOptions.plugins.push({ transform: "./plugin/index.js", transformProgram: true });
+    fs.writeFileSync(path.join(folder, "tsconfig.program.json"), JSON.stringify(config));
+    const refused = daffi(folder, "generate", "--project", "tsconfig.program.json", "--input", "src", "--output", "other");
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/transforms the program \(transformProgram\)/);
   });
 });

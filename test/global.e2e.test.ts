@@ -39,7 +39,10 @@ describe("waitProcess and waitFunction", () => {
     const wait = g.waitProcess as (...args: unknown[]) => Promise<void>;
     await expect(wait.call(g, "late", 5)).rejects.toThrow("waitProcess(name, { timeout? }): the options must be an object, got 5 (for a timeout: { timeout: 5 })");
     await expect(wait.call(g, "late", "abc")).rejects.toThrow(ConfigurationError);
-    await expect(wait.call(g, "late", { timeout: -1 })).rejects.toThrow("waitProcess: timeout must be a positive number of seconds, got -1");
+    await expect(wait.call(g, "late", { timeout: -1 })).rejects.toThrow("waitProcess: timeout must be a number of seconds (0: check once, Infinity: no limit), got -1");
+    await expect(wait.call(g, "late", { timeout: 0 })).rejects.toBeInstanceOf(TimeoutError); // 0: checked once
+    await wait.call(g, g.processName, { timeout: 0 });
+    await wait.call(g, g.processName, { timeout: Number.POSITIVE_INFINITY });
     await expect(wait.call(g, "late", { timout: 1 })).rejects.toThrow("waitProcess: unknown option 'timout' (only timeout)");
     await expect((g.waitFunction as (...args: unknown[]) => Promise<void>).call(g, 5)).rejects.toThrow("waitFunction(name, { timeout? }) needs a name, got 5");
   });

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigurationError, Global } from "../runtime";
+import { prepareSocketFolder } from "../runtime/wire/socketFolder";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
 
@@ -156,5 +157,29 @@ describe("a socket of root left in a shared folder", () => {
     expect((await controller.waitForExit()).code).toBe(1);
     expect(controller.stderr.join("\n")).toContain(`daffi: ${socketPath} belongs to user 'root' (uid 0), not this user: it is not removed (give this controller another unixSockPath)`);
     expect(fs.existsSync(socketPath)).toBe(true);
+  });
+});
+
+describe("making the socket folder", () => {
+  it("a folder someone else makes (a symbolic link) between the check and the mkdir is not chmodded through the link", async () => {
+    const parent = tempSocketFolder();
+    const victim = fs.mkdtempSync(path.join(os.tmpdir(), "daffi-victim-"));
+    fs.chmodSync(victim, 0o755);
+    const folder = path.join(parent, "sock");
+    const nodeFs = require("node:fs") as { mkdirSync: typeof fs.mkdirSync }; // the module itself, which the runtime calls through
+    const mkdirSync = nodeFs.mkdirSync;
+    nodeFs.mkdirSync = ((target: fs.PathLike, options?: fs.MakeDirectoryOptions) => {
+      if (target === folder) {
+        fs.symlinkSync(victim, folder); // the other one is first
+        nodeFs.mkdirSync = mkdirSync;
+      }
+      return mkdirSync(target, options);
+    }) as typeof fs.mkdirSync;
+    try {
+      await prepareSocketFolder(folder, path.join(folder, ".sock")).catch(() => undefined);
+    } finally {
+      nodeFs.mkdirSync = mkdirSync;
+    }
+    expect(mode(victim)).toBe(0o755);
   });
 });

@@ -14,6 +14,8 @@ export interface GenerateOptions {
   input?: string | undefined;
   /** The folder the transformed sources are written to, mirroring `input`'s tree. */
   output: string;
+  /** Write even when the program has type errors (a broken type would be validated as `any`). */
+  noCheck?: boolean | undefined;
 }
 
 export interface GenerateResult {
@@ -21,7 +23,7 @@ export interface GenerateResult {
   written: string[];
   /** What the transformers said (warnings such as TS990001) and any error, formatted like tsc's. */
   diagnostics: string;
-  /** True when a diagnostic is an error. */
+  /** True when a diagnostic is an error (then, unless noCheck, nothing is written). */
   failed: boolean;
 }
 
@@ -50,15 +52,22 @@ function loadTransformer(entry: Record<string, unknown> & { transform: string },
   if (entry.after === true || entry.afterDeclarations === true) {
     throw new GenerateUsageError(`the plugin '${entry.transform}' runs after TypeScript's own transforms: daffi generate writes TypeScript, so it runs "before" plugins only`);
   }
+  if (entry.transformProgram === true) {
+    throw new GenerateUsageError(`the plugin '${entry.transform}' transforms the program (transformProgram): daffi generate runs source transformers only`);
+  }
   let file: string;
   try {
     file = require.resolve(entry.transform, { paths: [projectDir] });
   } catch {
     throw new GenerateUsageError(`the plugin '${entry.transform}' of the tsconfig cannot be found from ${projectDir}`);
   }
-  const loaded = require(file) as ProgramTransformer | { default?: ProgramTransformer };
-  const factory = typeof loaded === "function" ? loaded : loaded.default;
-  if (typeof factory !== "function") throw new GenerateUsageError(`the plugin '${entry.transform}' exports no transformer function`);
+  const loaded = require(file) as ProgramTransformer | Record<string, ProgramTransformer | undefined>;
+  // ts-patch: the export named by "import", else the default export, else the module itself.
+  const exported = typeof entry.import === "string" ? "import" : "default";
+  const factory = typeof entry.import === "string" ? (loaded as Record<string, ProgramTransformer | undefined>)[entry.import] : typeof loaded === "function" ? loaded : loaded.default;
+  if (typeof factory !== "function") {
+    throw new GenerateUsageError(`the plugin '${entry.transform}' exports no transformer function${exported === "import" ? ` named '${String(entry.import)}'` : ""}`);
+  }
   return factory;
 }
 
@@ -75,12 +84,27 @@ export function generate(options: GenerateOptions): GenerateResult {
   if (inputOption === undefined) throw new GenerateUsageError("which sources? give --input (the tsconfig has no rootDir)");
   const input = path.resolve(inputOption);
   const output = path.resolve(options.output);
-  if (output === input || isInside(input, output)) {
+  // Compared as the file system sees them: a symbolic link to the sources is the sources.
+  const realInput = realPath(input);
+  const realOutput = realPath(output);
+  if (realOutput === realInput || isInside(realInput, realOutput)) {
     throw new GenerateUsageError(`--output (${output}) must not be --input or contain it: the sources would be overwritten`);
+  }
+  if (isInside(realOutput, realInput)) {
+    throw new GenerateUsageError(`--output (${output}) must not be inside --input: each run would transform the last one's output again`);
   }
 
   const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences ?? [] });
-  const diagnostics: ts.Diagnostic[] = [];
+  const sources = program.getSourceFiles().filter((sourceFile) => !sourceFile.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sourceFile) && isInside(realPath(sourceFile.fileName), realInput));
+  if (sources.length === 0) {
+    throw new GenerateUsageError(`the tsconfig's program has no source file under ${input} (a tsconfig with only "references" is not followed: give --project the one that lists the sources)`);
+  }
+  // Types are what the validators are written from: an error there (a package not installed) would make them accept anything.
+  const errors = ts.getPreEmitDiagnostics(program).filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0 && !options.noCheck) {
+    return { written: [], diagnostics: ts.formatDiagnostics(errors, formatHost(projectDir)), failed: true };
+  }
+  const diagnostics: ts.Diagnostic[] = [...errors];
   const extras = { ts, addDiagnostic: (diagnostic: ts.Diagnostic) => diagnostics.push(diagnostic), diagnostics, library: "typescript" };
   const factories = transformerEntries(parsed.options).map((entry) => {
     const { transform: _transform, type: _type, import: _import, ...config } = entry;
@@ -88,14 +112,13 @@ export function generate(options: GenerateOptions): GenerateResult {
   });
   const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
   const written: string[] = [];
-  for (const sourceFile of program.getSourceFiles()) {
-    const file = path.resolve(sourceFile.fileName);
-    if (sourceFile.isDeclarationFile || !isInside(file, input) || program.isSourceFileFromExternalLibrary(sourceFile)) continue;
+  for (const sourceFile of sources) {
     const result = ts.transform(sourceFile, factories, parsed.options);
     const transformed = result.transformed[0]!;
-    const target = path.join(output, path.relative(input, file));
+    const target = path.join(output, path.relative(realInput, realPath(sourceFile.fileName)));
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, `${printer.printFile(transformed)}`);
+    // For compilers, not for type checkers: the validators' code is typed loosely (and the helpers have no .d.ts).
+    fs.writeFileSync(target, `${GENERATED_HEADER}${printer.printFile(transformed)}`);
     result.dispose();
     written.push(target);
   }
@@ -104,6 +127,19 @@ export function generate(options: GenerateOptions): GenerateResult {
     diagnostics: diagnostics.length === 0 ? "" : ts.formatDiagnostics(diagnostics, formatHost(projectDir)),
     failed: diagnostics.some((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error),
   };
+}
+
+const GENERATED_HEADER = "// @ts-nocheck\n// Written by daffi generate: edit the sources, not this file.\n";
+
+/** The path with symbolic links resolved, for as much of it as exists (the rest appended as given). */
+function realPath(file: string): string {
+  const missing: string[] = [];
+  let existing = path.resolve(file);
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
+    missing.unshift(path.basename(existing));
+    existing = path.dirname(existing);
+  }
+  return path.join(fs.realpathSync(existing), ...missing);
 }
 
 function isInside(file: string, folder: string): boolean {

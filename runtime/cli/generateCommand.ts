@@ -4,11 +4,13 @@ import * as path from "node:path";
 import { parseCommandLine } from "./parseCommandLine";
 import { UsageError } from "./UsageError";
 
-export const generateUsage = `usage: daffi generate --output DIR [--input DIR] [--project FILE] [--typescript PACKAGE]
+export const generateUsage = `usage: daffi generate --output DIR [--input DIR] [--project FILE] [--typescript PACKAGE] [--no-check]
 
 Runs daffi's transformer, and the other transformers the tsconfig's "plugins" list (typia's), over
 the sources under --input (default: the tsconfig's rootDir) and writes the transformed TypeScript
 under --output, the same tree. Build those with any compiler (esbuild, tsx, vitest, bun, swc).
+A type error stops it (exit 1, nothing written): validators are written from the types;
+--no-check writes anyway.
 --project: the tsconfig.json (default ./tsconfig.json). Needs TypeScript 5.9 or 6.0 and @typia/core
 in the project (npm i -D typescript@~6.0.3 @typia/core@12.2.1). On TypeScript 7, whose package has no
 JavaScript API, install TypeScript 6 beside it under another name and name it:
@@ -19,6 +21,7 @@ const options = {
   output: { type: "string" },
   project: { type: "string", short: "p" },
   typescript: { type: "string" },
+  "no-check": { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -73,8 +76,12 @@ export async function generateCommand(argv: string[]): Promise<number> {
   useTypeScript(typescript);
   const { generate, GenerateUsageError } = require("../../transformer/generate") as typeof import("../../transformer/generate");
   try {
-    const result = generate({ project: (values.project as string | undefined) ?? "tsconfig.json", input: values.input as string | undefined, output: values.output });
+    const result = generate({ project: (values.project as string | undefined) ?? "tsconfig.json", input: values.input as string | undefined, output: values.output, noCheck: values["no-check"] === true });
     if (result.diagnostics !== "") process.stderr.write(result.diagnostics);
+    if (result.written.length === 0) {
+      process.stderr.write("daffi generate: nothing written: the program has type errors (the validators are written from the types; --no-check writes anyway)\n");
+      return 1;
+    }
     process.stdout.write(`daffi generate: ${result.written.length} file(s) written to ${path.relative(process.cwd(), path.resolve(values.output)) || "."}\n`);
     return result.failed ? 1 : 0;
   } catch (error) {

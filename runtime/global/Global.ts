@@ -296,8 +296,8 @@ function waitArguments(method: string, name: unknown, options: unknown): number 
   if (unknown !== undefined) throw new ConfigurationError(`${method}: unknown option '${unknown}' (only timeout)`);
   const { timeout } = options as { timeout?: unknown };
   if (timeout === undefined) return undefined;
-  if (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout)) {
-    throw new ConfigurationError(`${method}: timeout must be a positive number of seconds, got ${passed(timeout)}`);
+  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
+    throw new ConfigurationError(`${method}: timeout must be a number of seconds (0: check once, Infinity: no limit), got ${passed(timeout)}`);
   }
-  return timeout;
+  return timeout === Number.POSITIVE_INFINITY ? undefined : timeout;
 }

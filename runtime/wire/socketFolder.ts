@@ -95,7 +95,7 @@ export function checkSocketToConnect(folder: string, socketPath: string): void {
 
 /**
  * mkdir -p, one folder at a time: Node's recursive mkdirSync never returns under /proc (it retries
- * ENOENT forever). The first folder created, or undefined when the folder was there.
+ * ENOENT forever). The folder when this call made it (its parents too, as needed), else undefined.
  */
 function makeFolders(folder: string): string | undefined {
   const missing: string[] = [];
@@ -104,14 +104,17 @@ function makeFolders(folder: string): string | undefined {
     if (path.dirname(current) === current) break;
   }
   if (missing.length === 0 && !fs.statSync(folder).isDirectory()) throw Object.assign(new Error(`${folder} is a file`), { code: "EEXIST" });
+  let created: string | undefined;
   for (const next of missing) {
     try {
       fs.mkdirSync(next, { mode: FOLDER_MODE });
+      created = next;
     } catch (error) {
+      // Made by someone else meanwhile: not ours (it is not chmodded; the checks that follow judge it).
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !fs.statSync(next).isDirectory()) throw error;
     }
   }
-  return missing[0];
+  return created === path.resolve(folder) ? created : undefined;
 }
 
 /** Creates the folder private to this user (0700, whatever the umask), checks it, and clears a socket left by a dead controller. */
@@ -124,6 +127,8 @@ export async function prepareSocketFolder(folder: string, socketPath: string): P
     const why = code === "EEXIST" || code === "ENOTDIR" ? "it, or a folder on its path, is a file" : code === "EACCES" ? "this user may not create it" : (error as Error).message;
     throw new ConfigurationError(`unixSockPath '${folder}' cannot be the socket's folder: ${why}`);
   }
+  // Only a folder this call made, and never through a symbolic link put in its place since.
+  if (created !== undefined && !fs.lstatSync(folder).isDirectory()) created = undefined;
   if (created !== undefined) fs.chmodSync(folder, FOLDER_MODE);
   if (!checkSocketFolder(folder, socketPath)) return;
   const alive = await new Promise<boolean>((resolve) => {
