@@ -5,6 +5,8 @@ export type { CallProxy } from "./global/callProxy";
 export { RemoteCall } from "./call/RemoteCall";
 export { FG, BG, NO_RETURN, PERIOD, BROADCAST } from "./call/modifiers";
 export type { FGOptions, BGOptions, NoReturnOptions, PeriodOptions, BroadcastOptions, Modifier, ModifierFactory } from "./call/modifiers";
+/** How a caller spreads its calls over a callback's providers: "random" (default), "round-robin", "least-busy". */
+export type { Balancing } from "./call/Balancer";
 export { AsyncResult } from "./call/AsyncResult";
 export { ScheduledTask } from "./call/ScheduledTask";
 export type { BroadcastResult } from "./call/BroadcastCollector";

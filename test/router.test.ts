@@ -112,3 +112,45 @@ describe("writers and waits leave nothing behind", () => {
     expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
   });
 });
+
+describe("a call's preferred provider (the caller's balancing)", () => {
+  /** Three providers of `work` (c also of nothing else), one caller; returns who got the CALL with `callId`. */
+  function providers() {
+    const { router, sent, session, hello } = stage();
+    const [a, b, c] = ["a", "b", "c"].map((name) => session(name));
+    hello(a!, "a", ["work"]);
+    hello(b!, "b", ["work"]);
+    hello(c!, "c", ["other"]);
+    const caller = session("caller");
+    hello(caller, "caller", []);
+    const call = (callId: number, target: string, preferred: boolean) =>
+      router.handle(caller, withDefaults({ kind: Kind.CALL, callId, name: "work", mode: Mode.FG, target, preferred, payload: encode([]) }));
+    const executorOf = async (callId: number) => {
+      await tick();
+      return ["a", "b", "c"].filter((name) => sent.get(name)!.some((frame) => frame.kind === Kind.CALL && frame.callId === callId));
+    };
+    const answer = async (callId: number) => {
+      await tick();
+      return sent.get("caller")!.find((frame) => frame.callId === callId && frame.kind === Kind.ERROR);
+    };
+    return { call, executorOf, answer };
+  }
+
+  it("goes to the preferred provider when it can take the call", async () => {
+    const { call, executorOf } = providers();
+    for (let id = 1; id <= 10; id++) call(id, "b", true);
+    for (let id = 1; id <= 10; id++) expect(await executorOf(id)).toEqual(["b"]);
+  });
+
+  it("goes to another provider when the preferred one left or does not provide the callback — a pinned call fails instead", async () => {
+    const { call, executorOf, answer } = providers();
+    call(1, "gone", true);
+    expect((await executorOf(1)).length).toBe(1);
+    call(2, "c", true); // connected, but not a provider of 'work'
+    expect(await executorOf(2)).not.toContain("c");
+    expect((await executorOf(2)).length).toBe(1);
+    call(3, "gone", false);
+    expect(await executorOf(3)).toEqual([]);
+    expect(decode((await answer(3))!.payload!)).toMatchObject({ code: "NODE_DISCONNECTED" });
+  });
+});

@@ -1,4 +1,5 @@
 // Calls that can be trusted: a call's identity across restarts, reconnection with a fresh view, cancellation and deadlines at the executor.
+import { eventually } from "./helpers/eventually";
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { callback, CancelledError, Global, NodeDisconnectedError, StoppedError, TimeoutError } from "../runtime";
 import { settled } from "./helpers/settled";
@@ -9,14 +10,6 @@ import { TcpProxy } from "./helpers/TcpProxy";
 afterEach(killAll);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(condition: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms}ms`);
-    await sleep(20);
-  }
-}
 
 describe("identity of a call", () => {
   it("a caller restarted under the same name gets the answer to its own call, never to its earlier incarnation's", async () => {

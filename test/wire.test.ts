@@ -68,6 +68,7 @@ describe("proto/daffi.proto", () => {
       returnResult: fc.boolean(),
       incarnation: fc.nat({ max: 0xffff_ffff }),
       accept: fc.string(),
+      preferred: fc.boolean(),
     },
     { requiredKeys: ["kind"] },
   );

@@ -59,19 +59,20 @@ export function carryOut(node: Node, name: string, args: unknown[], modifier: Mo
   const send = (options: CallOptions) => admitted(node, name, args, options, admit);
   switch (modifier.kind) {
     case "FG": {
-      const done = send({ mode: Mode.FG, timeout: (modifier.options as FGOptions).timeout });
+      const { timeout, balancing } = modifier.options as FGOptions;
+      const done = send({ mode: Mode.FG, timeout, balancing });
       return checkResult === asIs ? done : done.then(checkResult);
     }
     case "BG": {
-      const { timeout, eta } = modifier.options as BGOptions;
+      const { timeout, eta, balancing } = modifier.options as BGOptions;
       return new AsyncResult(name, async (signal) => {
         await delay(eta, signal, node.stopSignal);
-        return checkResult(await send({ mode: Mode.BG, timeout, signal }));
+        return checkResult(await send({ mode: Mode.BG, timeout, signal, balancing }));
       });
     }
     case "NO_RETURN": {
-      const { eta } = modifier.options as NoReturnOptions;
-      return delay(eta, node.stopSignal).then(() => send({ mode: Mode.NO_RETURN }).then(() => undefined));
+      const { eta, balancing } = modifier.options as NoReturnOptions;
+      return delay(eta, node.stopSignal).then(() => send({ mode: Mode.NO_RETURN, balancing }).then(() => undefined));
     }
     case "BROADCAST":
       return broadcast(node, send, modifier.options as BroadcastOptions, checkResult);
@@ -114,6 +115,6 @@ async function period(node: Node, send: Send, options: PeriodOptions): Promise<S
     if (past !== undefined) throw new ConfigurationError(`PERIOD atTime ${new Date(past).toISOString()} is not in the future`);
     schedule = { atTime };
   }
-  const { id, process } = (await send({ mode: Mode.PERIOD, schedule })) as { id: string; process: string };
+  const { id, process } = (await send({ mode: Mode.PERIOD, schedule, balancing: options.balancing })) as { id: string; process: string };
   return new ScheduledTask(node, id, process);
 }

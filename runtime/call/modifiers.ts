@@ -1,12 +1,15 @@
 // Execution modifiers: how a remote call is carried out. Usable bare (`FG`) or configured (`FG({ timeout: 5 })`).
 import { passed } from "../errors/passed";
 import { ConfigurationError } from "../errors/DaffiError";
+import { type Balancing, checkBalancing } from "./Balancer";
 import { parseInterval } from "./parseInterval";
 
 /** Options of FG: the caller waits for the result. */
 export interface FGOptions {
   /** Seconds to wait for the result before TimeoutError. */
   timeout?: number | undefined;
+  /** How to pick among the callback's providers: "random" (default), "round-robin", "least-busy". */
+  balancing?: Balancing | undefined;
 }
 
 /** Options of BG: the call runs in the background; its AsyncResult gives the result later. */
@@ -15,12 +18,16 @@ export interface BGOptions {
   timeout?: number | undefined;
   /** Seconds to wait before sending the call. */
   eta?: number | undefined;
+  /** How to pick among the callback's providers: "random" (default), "round-robin", "least-busy". */
+  balancing?: Balancing | undefined;
 }
 
 /** Options of NO_RETURN: the call is sent and nothing comes back. */
 export interface NoReturnOptions {
   /** Seconds to wait before sending the call. */
   eta?: number | undefined;
+  /** How to pick among the callback's providers: "random" (default), "round-robin", "least-busy". */
+  balancing?: Balancing | undefined;
 }
 
 /** Options of PERIOD: the executing node runs the call on a schedule (`interval`, or `atTime`); the caller gets a ScheduledTask. */
@@ -29,6 +36,8 @@ export interface PeriodOptions {
   atTime?: Date | number | Array<Date | number> | undefined;
   /** Run every interval: seconds, or "5s", "1m24s", "1.2 minutes", "500ms". */
   interval?: number | string | undefined;
+  /** Which provider schedules it: "random" (default), "round-robin", "least-busy". */
+  balancing?: Balancing | undefined;
 }
 
 /** Options of BROADCAST: the call goes to every provider; with `returnResult`, their results by process name. */
@@ -80,12 +89,13 @@ function modifierFactory<K extends string, O extends object>(kind: K, allowed: A
 }
 
 /** Foreground: the call resolves to the callback's result (the default). */
-export const FG = modifierFactory<"FG", FGOptions>("FG", ["timeout"], (o) => ({ timeout: checkSeconds(o.timeout, "FG timeout") }));
+export const FG = modifierFactory<"FG", FGOptions>("FG", ["timeout", "balancing"], (o) => ({ timeout: checkSeconds(o.timeout, "FG timeout"), balancing: checkBalancing(o.balancing, "FG balancing") }));
 
 /** Background: the call returns an AsyncResult at once. */
-export const BG = modifierFactory<"BG", BGOptions>("BG", ["timeout", "eta"], (o) => ({
+export const BG = modifierFactory<"BG", BGOptions>("BG", ["timeout", "eta", "balancing"], (o) => ({
   timeout: checkSeconds(o.timeout, "BG timeout"),
   eta: checkSeconds(o.eta, "BG eta", true),
+  balancing: checkBalancing(o.balancing, "BG balancing"),
 }));
 
 /** Every provider runs the call; with `returnResult`, a record of their results by process name. */
@@ -95,23 +105,25 @@ export const BROADCAST = modifierFactory<"BROADCAST", BroadcastOptions>("BROADCA
 });
 
 /** Scheduled on the executing node: at given times or every interval; resolves to a ScheduledTask. */
-export const PERIOD = modifierFactory<"PERIOD", PeriodOptions>("PERIOD", ["atTime", "interval"], (o) => {
+export const PERIOD = modifierFactory<"PERIOD", PeriodOptions>("PERIOD", ["atTime", "interval", "balancing"], (o) => {
   if ((o.atTime === undefined) === (o.interval === undefined)) {
     throw new ConfigurationError("PERIOD takes exactly one of atTime or interval");
   }
+  const balancing = checkBalancing(o.balancing, "PERIOD balancing");
   if (o.interval !== undefined) {
     parseInterval(o.interval);
-    return { interval: o.interval };
+    return { interval: o.interval, balancing };
   }
   const times = (Array.isArray(o.atTime) ? o.atTime : [o.atTime]).map((time) => (time instanceof Date ? time.getTime() : time));
   if (times.length === 0) throw new ConfigurationError("PERIOD atTime is an empty list");
   for (const time of times) {
     if (typeof time !== "number" || !Number.isFinite(time)) throw new ConfigurationError(`PERIOD atTime must be Dates or epoch milliseconds, got ${passed(time)}`);
   }
-  return { atTime: times as number[] };
+  return { atTime: times as number[], balancing };
 });
 
 /** Fire and forget: resolves once the controller accepted the call; no result comes back. */
-export const NO_RETURN = modifierFactory<"NO_RETURN", NoReturnOptions>("NO_RETURN", ["eta"], (o) => ({
+export const NO_RETURN = modifierFactory<"NO_RETURN", NoReturnOptions>("NO_RETURN", ["eta", "balancing"], (o) => ({
   eta: checkSeconds(o.eta, "NO_RETURN eta", true),
+  balancing: checkBalancing(o.balancing, "NO_RETURN balancing"),
 }));

@@ -1,4 +1,5 @@
 // Routes frames between node sessions: admission, the callback registry, calls and their answers.
+import { listed } from "../contract/listed";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { AccessPolicy } from "../auth/AccessPolicy";
 import { DaffiError } from "../errors/DaffiError";
@@ -271,9 +272,15 @@ export class Router {
     this.sendError(caller, callId, source, "OVERLOADED", message);
   }
 
-  /** The target process, every provider (BROADCAST), or one provider at random. */
+  /** The target process, every provider (BROADCAST), the caller's preferred one, or one provider at random. */
   private pickExecutors(caller: NodeSession, frame: ReceivedFrame): NodeSession[] | undefined {
-    if (frame.target) {
+    if (frame.target && frame.preferred) {
+      // The caller's balancing picked it from what it last heard: taken when it still fits, else picked here.
+      const chosen = this.sessions.get(frame.target);
+      if (chosen && this.providers.get(frame.name)?.includes(chosen) && (!frame.accept || accepting([chosen], frame.name, frame.accept).length === 1) && chosen.hasRoomFor(frameSize(frame))) {
+        return [chosen];
+      }
+    } else if (frame.target) {
       const pinned = this.sessions.get(frame.target);
       if (pinned) return [pinned];
       this.sendError(caller, frame.callId, this.controllerName, "NODE_DISCONNECTED", `process '${frame.target}' is not connected`);
@@ -412,15 +419,6 @@ function accepting(providers: NodeSession[], name: string, accept: string): Node
     const fingerprint = session.fingerprints.get(name);
     return fingerprint === undefined || listed(accept, fingerprint);
   });
-}
-
-/** `token` is one of the space-separated words of `list` (no split: no allocation per call). */
-function listed(list: string, token: string): boolean {
-  for (let at = list.indexOf(token); at >= 0; at = list.indexOf(token, at + 1)) {
-    const end = at + token.length;
-    if ((at === 0 || list.charCodeAt(at - 1) === 32) && (end === list.length || list.charCodeAt(end) === 32)) return true;
-  }
-  return false;
 }
 
 /** What a fingerprint may be: the transformer's are 22 base64url characters; anything else of this alphabet up to 64. */

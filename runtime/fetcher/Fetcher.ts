@@ -1,4 +1,5 @@
 // Fetcher classes: every remote method of a subclass (declared, from the shared interface, or with a body) calls a callback.
+import { type Balancing, checkBalancing } from "../call/Balancer";
 import { FG, type Modifier } from "../call/modifiers";
 import { ConfigurationError } from "../errors/DaffiError";
 import { ALIAS, DEFINE, LOCAL, type Marked } from "../registry/marks";
@@ -53,6 +54,10 @@ function declaredMethod(cls: Function, property: string): MethodMetadata | undef
   return undefined;
 }
 
+function classBalancing(cls: Function): () => Balancing | undefined {
+  return () => checkBalancing((cls as { balancing?: unknown }).balancing, `${cls.name}.balancing`);
+}
+
 function classModifier(cls: Function): () => Modifier {
   return () => {
     const modifier = (cls as { execModifier?: Modifier }).execModifier ?? FG;
@@ -70,7 +75,7 @@ function resolve(cls: Function, target: object, property: string, receiver: obje
     // Not defined by the class: a `declare`d proxy or a method of the shared interface,
     // unless it is an Object member (toString, …), `then` (await-safety) or `_private`.
     if (property in target || property === "then" || property.startsWith("_")) return undefined;
-    return remoteMethod({ remoteName: metadata?.remoteName ?? property, metadata, modifier: classModifier(cls) });
+    return remoteMethod({ remoteName: metadata?.remoteName ?? property, metadata, modifier: classModifier(cls), balancing: classBalancing(cls) });
   }
   const body = Reflect.get(target, property, receiver) as unknown;
   if (typeof body !== "function") return undefined;
@@ -83,6 +88,7 @@ function resolve(cls: Function, target: object, property: string, receiver: obje
     remoteName: marked[ALIAS] ?? metadata?.remoteName ?? property,
     metadata,
     modifier: classModifier(cls),
+    balancing: classBalancing(cls),
     prepare: (args) => {
       const result = (body as (...a: unknown[]) => unknown).apply(receiver, args);
       if (isIterator(result)) return { items: result };
@@ -98,7 +104,8 @@ function resolve(cls: Function, target: object, property: string, receiver: obje
 
 /**
  * Base of fetcher classes: `class CalculatorClient extends Fetcher<Calculator> {}`.
- * `static execModifier = BG(...)` sets the modifier of all its methods.
+ * `static execModifier = BG(...)` sets the modifier of all its methods; `static balancing =
+ * "round-robin"` (or "least-busy", "random") how they pick a provider, unless a modifier says.
  * @daffiKind fetcher-class
  */
 export const Fetcher = FetcherBase as unknown as FetcherConstructor;

@@ -1,6 +1,7 @@
 // A fetcher's remote method: validates, prepares the arguments, and calls through the current Global.
 import { AsyncResult } from "../call/AsyncResult";
 import { ConfigurationError } from "../errors/DaffiError";
+import { type Balancing, withBalancing } from "../call/Balancer";
 import type { Modifier } from "../call/modifiers";
 import { currentInvoker } from "../global/activeGlobals";
 import type { MethodMetadata } from "../registry/metadata";
@@ -13,6 +14,8 @@ export interface RemoteMethodPlan {
   prepare?: (args: unknown[]) => Prepared;
   /** The modifier when none is given with `.with()`. */
   modifier: () => Modifier;
+  /** The fetcher class's `static balancing`, for modifiers that do not say theirs. */
+  balancing?: () => Balancing | undefined;
 }
 
 export type Prepared = { args: unknown[] } | { items: Iterable<unknown> | AsyncIterable<unknown> };
@@ -34,8 +37,10 @@ export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
     items: signature?.item ? (value: unknown, index: number) => void checkItem(signature, value, index) : undefined,
   });
   const single = checksOf(metadata);
-  const run = (args: unknown[], modifier: Modifier): unknown => {
+  const run = (args: unknown[], given: Modifier): unknown => {
+    let modifier = given;
     try {
+      if (plan.balancing) modifier = withBalancing(given, plan.balancing());
       const invalid = metadata && checkArguments(metadata, args);
       if (invalid) return failed(remoteName, modifier, invalid);
       // An overloaded method's result is checked against the signature its arguments fit.

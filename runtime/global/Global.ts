@@ -76,6 +76,7 @@ export class Global implements AsyncDisposable {
           maxConcurrentCalls: options.maxConcurrentCalls,
           maxMessageSize: options.maxMessageSize,
           maxQueuedBytes: options.maxQueuedBytes,
+          balancing: options.balancing,
         },
       );
     }

@@ -1,4 +1,5 @@
 // Options of Global, checked once so that a typo fails fast with a clear message.
+import { type Balancing, checkBalancing } from "../call/Balancer";
 import { passed } from "../errors/passed";
 import { ConfigurationError } from "../errors/DaffiError";
 import type { LogLevel } from "../log/Logger";
@@ -37,6 +38,12 @@ export interface GlobalOptions extends TlsOptions {
    * disconnected. Node: what it holds for the controller; beyond it, new calls wait for room.
    */
   maxQueuedBytes?: number | undefined;
+  /**
+   * How this process's calls pick among a callback's providers, unless a call or fetcher says:
+   * "random" (default: the controller picks), "round-robin" (each in turn, per callback),
+   * "least-busy" (the one with the fewest of this process's calls in flight, ties at random).
+   */
+  balancing?: Balancing | undefined;
   /** Node: the most calls it runs at once (plain calls and streams); beyond, OverloadedError (default 10,000). */
   maxConcurrentCalls?: number | undefined;
   /** Let other nodes run functions here with transferAndCall (default false: refused). */
@@ -84,6 +91,7 @@ const known = new Set<string>([
   "maxMessageSize",
   "maxConcurrentCalls",
   "maxQueuedBytes",
+  "balancing",
   "sslCertificate",
   "sslKey",
   "sslCa",
@@ -129,6 +137,7 @@ export function checkOptions(options: GlobalOptions): void {
   if (options.maxMessageSize !== undefined && (!Number.isInteger(options.maxMessageSize) || options.maxMessageSize < 1024)) {
     throw new ConfigurationError(`maxMessageSize must be a whole number of bytes, at least 1024, got ${passed(options.maxMessageSize)}`);
   }
+  checkBalancing(options.balancing, "balancing");
   if (options.maxQueuedBytes !== undefined && (!Number.isInteger(options.maxQueuedBytes) || options.maxQueuedBytes < 1024)) {
     throw new ConfigurationError(`maxQueuedBytes must be a whole number of bytes, at least 1024, got ${passed(options.maxQueuedBytes)}`);
   }

@@ -1,4 +1,5 @@
 // What a call asks of the node: how it is carried out, and what the caller gets back to follow it.
+import type { Balancing } from "../call/Balancer";
 import type { BroadcastCollector } from "../call/BroadcastCollector";
 import type { Mode } from "../wire/Kind";
 import type { Schedule } from "./Scheduler";
@@ -10,6 +11,8 @@ export interface CallOptions {
   timeout?: number;
   /** Pin the call to this process instead of letting the controller pick a provider. */
   target?: string;
+  /** How to pick among the callback's providers when there is no target (default: the Global's `balancing`). */
+  balancing?: Balancing;
   /** The contract fingerprints the caller accepts (space-separated): the controller picks among providers announcing one. */
   accept?: string;
   /** Aborting it cancels the call: CANCEL goes to the executing node, the promise rejects with CancelledError. */

@@ -1,4 +1,6 @@
 // The node: one stream to the controller; sends calls, runs incoming ones, reconnects when the stream drops.
+import { Balancer, type Balancing } from "../call/Balancer";
+import { listed } from "../contract/listed";
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { LongTimeout } from "../call/LongTimeout";
@@ -15,7 +17,7 @@ import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import type { LocalEnd } from "../wire/LocalLink";
-import { Kind } from "../wire/Kind";
+import { Kind, Mode } from "../wire/Kind";
 import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
 import { checkSocketFolder, checkSocketToConnect } from "../wire/socketFolder";
 import { PROTOCOL_VERSION } from "../wire/limits";
@@ -75,6 +77,10 @@ export class Node {
   /** Aborted when the node stops: whatever waits on it (an `eta`, a retry) ends at once. */
   private readonly stopController = new AbortController();
 
+  /** The strategy of calls that name none (the Global's `balancing`). */
+  private readonly balancing: Balancing;
+  private readonly balancer = new Balancer();
+
   /** Why the last connection attempt or stream ended (for "no controller answered" errors). */
   lastError?: Error;
 
@@ -83,9 +89,10 @@ export class Node {
     private readonly callbacks: CallbackRegistry,
     private readonly log: Logger,
     private readonly events: NodeEvents,
-    options: { allowTransfer?: boolean; maxConcurrentCalls?: number; maxMessageSize?: number; maxQueuedBytes?: number } = {},
+    options: { allowTransfer?: boolean; maxConcurrentCalls?: number; maxMessageSize?: number; maxQueuedBytes?: number; balancing?: Balancing } = {},
   ) {
     this.life = new ConnectionLife(log);
+    this.balancing = options.balancing ?? "random";
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.executor = new CallExecutor(
@@ -150,6 +157,8 @@ export class Node {
       return refused(new PayloadTooLargeError(`the arguments of '${name}' take ${payload.length} bytes, above maxMessageSize (${this.maxMessageSize})`));
     }
     const id = this.pending.allocate();
+    const strategy = options.target === undefined && options.mode !== Mode.BROADCAST ? (options.balancing ?? this.balancing) : "random";
+    const preferred = strategy === "random" ? undefined : this.balancer.pick(strategy, name, this.candidates(name, options.accept));
     const done = new Promise((resolve, reject) => {
       const timeoutMs = options.timeout === undefined ? 0 : Math.max(1, Math.round(options.timeout * 1000));
       const frame: Frame = {
@@ -158,7 +167,8 @@ export class Node {
         name,
         mode: options.mode,
         payload,
-        target: options.target,
+        target: preferred ?? options.target,
+        preferred: preferred !== undefined,
         accept: options.accept,
         timeoutMs: Math.min(timeoutMs, MAX_TIMEOUT_MS),
         credit: options.credit,
@@ -202,7 +212,21 @@ export class Node {
         this.transmitWaiting();
       }
     });
+    if (preferred !== undefined && strategy === "least-busy") {
+      this.balancer.started(preferred);
+      const finished = () => this.balancer.finished(preferred);
+      done.then(finished, finished);
+    }
     return { id, done };
+  }
+
+  /** The processes a call of `name` may go to, as this node last heard (those announcing a contract `accept` lists, or none). */
+  private candidates(name: string, accept: string | undefined): readonly string[] {
+    const providers = this.registry.providers(name);
+    if (!providers) return [];
+    const { processes, fingerprints } = providers;
+    if (!accept || !fingerprints) return processes;
+    return processes.filter((_, i) => !fingerprints[i] || listed(accept, fingerprints[i]!));
   }
 
   /** Another frame of a call in flight (stream item, end, credit); dropped once the call is over. */

@@ -17,6 +17,8 @@ export interface Frame {
   incarnation?: number;
   /** CALL: the contract fingerprints the caller accepts (space-separated); the controller picks among providers announcing one of them, or none. */
   accept?: string;
+  /** CALL: `target` is the caller's pick among the providers (its balancing), not a pin: the controller goes elsewhere when that one cannot take it. */
+  preferred?: boolean;
   /**
    * Set by the controller's decoder: the frame's bytes as they arrived. A frame forwarded with it is
    * written as these bytes followed by `source` (protobuf keeps the last value of a field), so its
@@ -46,6 +48,7 @@ export function withDefaults(frame: Frame): ReceivedFrame {
     returnResult: frame.returnResult ?? false,
     incarnation: frame.incarnation ?? 0,
     accept: frame.accept ?? "",
+    preferred: frame.preferred ?? false,
     wire: undefined,
   };
 }

@@ -22,6 +22,7 @@ const CREDIT = (8 << 3) | 0;
 const TIMEOUT_MS = (9 << 3) | 0;
 const ITEM_STREAM = (10 << 3) | 0;
 const RETURN_RESULT = (11 << 3) | 0;
+const PREFERRED = (14 << 3) | 0;
 const INCARNATION = (12 << 3) | 0;
 const ACCEPT = (13 << 3) | 2;
 
@@ -94,6 +95,7 @@ function measure(frame: Frame): Sized {
     varintField(uint32(frame.timeoutMs, "timeoutMs")) +
     (frame.itemStream ? 2 : 0) +
     (frame.returnResult ? 2 : 0) +
+    (frame.preferred ? 2 : 0) +
     varintField(uint32(frame.incarnation, "incarnation")) +
     lengthField(accept);
   return { frame, size, name, source, target, accept };
@@ -181,6 +183,7 @@ export function encodeBatch(batch: Batch): Buffer {
     out.flag(RETURN_RESULT, frame.returnResult);
     out.uint(INCARNATION, frame.incarnation);
     out.string(ACCEPT, frame.accept, accept);
+    out.flag(PREFERRED, frame.preferred);
   }
   return out.buffer;
 }
@@ -302,6 +305,9 @@ function decodeFrameFrom(input: Input, end: number, keepWire: boolean): Received
         break;
       case RETURN_RESULT:
         frame.returnResult = input.varint() !== 0;
+        break;
+      case PREFERRED:
+        frame.preferred = input.varint() !== 0;
         break;
       case INCARNATION:
         frame.incarnation = input.varint();
