@@ -153,4 +153,26 @@ describe("a call's preferred provider (the caller's balancing)", () => {
     expect(await executorOf(3)).toEqual([]);
     expect(decode((await answer(3))!.payload!)).toMatchObject({ code: "NODE_DISCONNECTED" });
   });
+
+  it("a call pinned to a process that is not registered for the callback is refused (its identity may be refused as its provider); built-ins go to any", async () => {
+    const { router, sent, session, hello } = stage();
+    const c = session("c");
+    hello(c, "c", ["other"]);
+    const caller = session("caller");
+    hello(caller, "caller", []);
+    router.handle(caller, withDefaults({ kind: Kind.CALL, callId: 1, name: "work", mode: Mode.FG, target: "c", payload: encode([]) }));
+    router.handle(caller, withDefaults({ kind: Kind.CALL, callId: 2, name: "__daffi.scheduledTasks", mode: Mode.FG, target: "c", payload: encode([]) }));
+    await tick();
+    expect(sent.get("c")!.filter((frame) => frame.kind === Kind.CALL).map((frame) => frame.callId)).toEqual([2]);
+    const refusal = sent.get("caller")!.find((frame) => frame.callId === 1 && frame.kind === Kind.ERROR)!;
+    expect(decode(refusal.payload!)).toMatchObject({ code: "CALLBACK_NOT_FOUND", message: "process 'c' has no callback named 'work'" });
+  });
+
+  it("WELCOME tells the node that this controller takes preferred targets", async () => {
+    const { sent, session, hello } = stage();
+    hello(session("n"), "n", []);
+    await tick();
+    const welcome = sent.get("n")!.find((frame) => frame.kind === Kind.WELCOME)!;
+    expect(decode(welcome.payload!)).toEqual({ features: ["preferred"] });
+  });
 });

@@ -37,9 +37,12 @@ export class Balancer {
   private readonly turns = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
 
-  /** The process the call should go to, or undefined to let the controller pick (random, or a single candidate). */
+  /**
+   * The process the call should go to, or undefined to let the controller pick (random; round-robin
+   * with one candidate). least-busy always picks, so that every call of its own is counted.
+   */
   pick(strategy: Balancing, name: string, candidates: readonly string[]): string | undefined {
-    if (strategy === "random" || candidates.length < 2) return undefined;
+    if (strategy === "random" || candidates.length === 0 || (strategy === "round-robin" && candidates.length === 1)) return undefined;
     if (strategy === "round-robin") {
       if (this.turns.size >= MAX_TURNS && !this.turns.has(name)) this.turns.clear();
       const turn = this.turns.get(name) ?? 0;

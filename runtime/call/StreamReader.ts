@@ -39,6 +39,7 @@ export class StreamReader<T> implements AsyncIterable<T> {
       const sentAt = this.node.registry.version;
       call = this.node.open(this.name, this.args, {
         mode: Mode.FG,
+        balancing: "random", // a stream is not balanced: the controller picks its provider
         credit: STREAM_WINDOW,
         ...(route?.target ? { target: route.target } : { accept: route?.accept }),
         sink: {

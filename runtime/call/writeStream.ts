@@ -31,6 +31,7 @@ class ItemStreamCall {
   ) {
     const call = node.open(name, [], {
       mode: Mode.FG,
+      balancing: "random", // a stream is not balanced: the controller picks its provider
       ...where,
       itemStream: true,
       sink: {

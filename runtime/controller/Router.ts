@@ -162,7 +162,7 @@ export class Router {
     session.secretDigest = proof;
     session.incarnation = this.takeIncarnation();
     this.sessions.set(name, session);
-    session.send({ kind: Kind.WELCOME, name: this.controllerName });
+    session.send({ kind: Kind.WELCOME, name: this.controllerName, payload: WELCOME_PAYLOAD });
     session.callbacks = this.served(session, callbackNames(hello));
     session.fingerprints = fingerprintsOf(hello, session.callbacks);
     this.log.info(`Node '${shown(name)}' has been connected to Controller${this.policy.enforced ? ` as identity '${session.identity.name}'` : ""}`);
@@ -282,6 +282,11 @@ export class Router {
       }
     } else if (frame.target) {
       const pinned = this.sessions.get(frame.target);
+      // Pinned to a process, a callback still goes only to one it was registered for (its identity may serve it); daffi's built-ins go to any.
+      if (pinned && !frame.name.startsWith(BUILTIN_PREFIX) && !this.providers.get(frame.name)?.includes(pinned)) {
+        this.sendError(caller, frame.callId, this.controllerName, "CALLBACK_NOT_FOUND", `process '${shown(frame.target)}' has no callback named '${shown(frame.name)}'`);
+        return undefined;
+      }
       if (pinned) return [pinned];
       this.sendError(caller, frame.callId, this.controllerName, "NODE_DISCONNECTED", `process '${frame.target}' is not connected`);
       return undefined;
@@ -420,6 +425,15 @@ function accepting(providers: NodeSession[], name: string, accept: string): Node
     return fingerprint === undefined || listed(accept, fingerprint);
   });
 }
+
+/**
+ * WELCOME's payload: what this controller understands beyond protocol 2, so that a node sends it
+ * only to a controller that honours it ("preferred": a CALL's target may be a balancing pick).
+ */
+const WELCOME_PAYLOAD = encode({ features: ["preferred"] });
+
+/** The names of the calls every node answers itself (runtime/node/builtins.ts): never registered, so not among the providers. */
+const BUILTIN_PREFIX = "__daffi.";
 
 /** What a fingerprint may be: the transformer's are 22 base64url characters; anything else of this alphabet up to 64. */
 const FINGERPRINT = /^[A-Za-z0-9_-]{1,64}$/;

@@ -80,6 +80,8 @@ export class Node {
   /** The strategy of calls that name none (the Global's `balancing`). */
   private readonly balancing: Balancing;
   private readonly balancer = new Balancer();
+  /** What the controller said it understands (WELCOME): a balancing pick is sent only to one that takes "preferred". */
+  private controllerFeatures: readonly string[] = [];
 
   /** Why the last connection attempt or stream ended (for "no controller answered" errors). */
   lastError?: Error;
@@ -158,7 +160,7 @@ export class Node {
     }
     const id = this.pending.allocate();
     const strategy = options.target === undefined && options.mode !== Mode.BROADCAST ? (options.balancing ?? this.balancing) : "random";
-    const preferred = strategy === "random" ? undefined : this.balancer.pick(strategy, name, this.candidates(name, options.accept));
+    const preferred = strategy === "random" || !this.controllerFeatures.includes("preferred") ? undefined : this.balancer.pick(strategy, name, this.candidates(name, options.accept));
     const done = new Promise((resolve, reject) => {
       const timeoutMs = options.timeout === undefined ? 0 : Math.max(1, Math.round(options.timeout * 1000));
       const frame: Frame = {
@@ -403,7 +405,7 @@ export class Node {
       case Kind.REGISTRY:
         return this.registry.update(decode<RegistrySnapshot>(frame.payload));
       case Kind.WELCOME:
-        return this.welcomed();
+        return this.welcomed(frame);
       case Kind.PING:
         return this.writer?.send({ kind: Kind.PONG, callId: frame.callId });
       case Kind.CANCEL:
@@ -443,8 +445,9 @@ export class Node {
     }
   }
 
-  private welcomed(): void {
+  private welcomed(frame: ReceivedFrame): void {
     if (this.life.state !== "connecting") return;
+    this.controllerFeatures = featuresOf(frame.payload);
     this.life.to("ready", "welcomed by the controller");
     this.attempts = 0;
     this.log.info(`Node '${this.processName}' has been connected to Controller`);
@@ -492,5 +495,16 @@ export class Node {
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts = Math.min(this.attempts + 1, 16);
     this.retryTimer = setTimeout(() => this.connectStream(), delay);
+  }
+}
+
+/** The features a WELCOME lists (none from a controller before them, or from a payload that is not the list). */
+function featuresOf(payload: Uint8Array): readonly string[] {
+  if (payload.length === 0) return [];
+  try {
+    const features = (decode(payload) as { features?: unknown } | null)?.features;
+    return Array.isArray(features) ? features.filter((feature): feature is string => typeof feature === "string").slice(0, 64) : [];
+  } catch {
+    return [];
   }
 }
