@@ -19,7 +19,7 @@ export interface Row {
   /** Whose figure `value` is when not daffi's: "relay" for the plain gRPC relay (bench/raw-relay.ts). */
   subject?: "relay";
   /** What `baseline` measures when not the raw gRPC baseline. */
-  against?: "relay";
+  against?: "relay" | "moleculer";
 }
 
 /** A side of the fg_seq trace, and its title in BENCHMARKS.md. */

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { killAll, Spawned } from "../test/helpers/Spawned";
 import { type CpuPerCall, cpuMicros, type Role, type RolePids, ROLES } from "./cpu";
 import { Report } from "./report";
-import { DaffiSystem, RawServer, type Transport, using } from "./systems";
+import { DaffiSystem, MoleculerPeer, RawServer, type Transport, using } from "./systems";
 import { tracedFgSeq } from "./trace/tracedRun";
 import { type Measurement, median, type Workload } from "./workloads";
 
@@ -116,6 +116,25 @@ async function compare(name: string, transport: Transport, workload: Workload, s
   report.addCpu(transport, { daffi: cpuOf("daffi"), relay: cpuOf("relay"), raw: cpuOf("raw") }, { daffi: 1e6 / value, relay: 1e6 / relay, raw: 1e6 / baseline });
 }
 
+/**
+ * daffi against the peer a user compares it with, Moleculer (TCP transporter, one hop), in turns
+ * like the baseline: the row's baseline is Moleculer's figure of the same run.
+ */
+async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100" | "payload_1mb"): Promise<void> {
+  const args = [workload, String(seconds)];
+  const daffi: number[] = [];
+  const moleculer: number[] = [];
+  for (let i = 0; i < repetitions; i++) {
+    daffi.push((await using(DaffiSystem.start(transport), (system) => runOnce("bench/daffi-client.js", args, system.env))).value);
+    const peer = await using(MoleculerPeer.start(), (server) => runOnce("bench/peers/moleculer.js", ["client", String(server.clientPort), String(server.serverPort), ...args], {}));
+    moleculer.push(peer.value);
+  }
+  const ratios = daffi.map((value, i) => value / moleculer[i]!);
+  const value = median(daffi);
+  const baseline = median(moleculer);
+  report.add({ name: `${workload}_vs_moleculer_${transport}`, value, unit: workload === "payload_1mb" ? "MB/s" : "calls/s", baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "moleculer" });
+}
+
 async function transportRun(transport: Transport): Promise<void> {
   const start = () => DaffiSystem.start(transport);
   for (const workload of ["fg_seq", "fg_par100", "stream", "payload_1mb"] as const) {
@@ -132,6 +151,7 @@ async function transportRun(transport: Transport): Promise<void> {
       report.add({ name: `rss_node_${transport}`, value: Math.max(...rss.node), unit: "MB peak RSS (fg_par100)" });
     }
   }
+  for (const workload of ["fg_seq", "fg_par100", "payload_1mb"] as const) await comparePeer(transport, workload);
   const broadcast = await repeated(() =>
     using(DaffiSystem.start(transport, ["worker-1", "worker-2", "worker-3"]), (system) => runOnce("bench/daffi-client.js", ["broadcast3", String(seconds)], system.env)),
   );

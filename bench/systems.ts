@@ -1,6 +1,7 @@
 // The processes a measurement runs against, started fresh for each run so that runs are
 // independent samples (the scheduler places the processes anew each time).
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CLI, DIST, Spawned } from "../test/helpers/Spawned";
@@ -130,4 +131,32 @@ export class RawServer {
   stop(): Promise<void> {
     return stopAll(this.children, this.signal);
   }
+}
+
+/** The peer (bench/peers/moleculer.js): a Moleculer server node; its client is started by the measurement, with `clientPort`. */
+export class MoleculerPeer {
+  private constructor(
+    readonly serverPort: number,
+    readonly clientPort: number,
+    private readonly server: Spawned,
+  ) {}
+
+  static async start(): Promise<MoleculerPeer> {
+    const [serverPort, clientPort] = [await freeTcpPort(), await freeTcpPort()];
+    const server = Spawned.script("bench/peers/moleculer.js", {}, ["server", String(serverPort), String(clientPort)]);
+    await server.waitForLine(/^READY$/, 20_000);
+    return new MoleculerPeer(serverPort, clientPort, server);
+  }
+
+  stop(): Promise<void> {
+    return stopAll([this.server], "SIGKILL");
+  }
+}
+
+async function freeTcpPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
