@@ -15,6 +15,7 @@ async function measure(g: Global): Promise<{ value: number; unit: string }> {
       return { value: await rate(seconds, async () => (await echo(SMALL), 1)), unit: units[workload] };
     }
     case "fg_par100":
+    case "fan_out_par100":
       return { value: await rate(seconds, async () => (await Promise.all(Array.from({ length: 100 }, () => g.call.echo(SMALL).fg()))).length), unit: units[workload] };
     case "payload_1mb": {
       const payload = new Uint8Array(MIB);

@@ -7,7 +7,7 @@ import { type CpuPerCall, cpuMicros, type Role, type RolePids, ROLES } from "./c
 import { Report } from "./report";
 import { DaffiSystem, MoleculerPeer, RawServer, type Transport, using } from "./systems";
 import { tracedFgSeq } from "./trace/tracedRun";
-import { type Measurement, median, type Workload } from "./workloads";
+import { type Measurement, median, units, type Workload } from "./workloads";
 
 const quick = process.argv.includes("--quick");
 const seconds = quick ? 0.4 : 3;
@@ -120,19 +120,20 @@ async function compare(name: string, transport: Transport, workload: Workload, s
  * daffi against the peer a user compares it with, Moleculer (TCP transporter, one hop), in turns
  * like the baseline: the row's baseline is Moleculer's figure of the same run.
  */
-async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100" | "payload_1mb"): Promise<void> {
+async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100" | "payload_1mb" | "fan_out_par100", providers = 1): Promise<void> {
   const args = [workload, String(seconds)];
+  const workers = Array.from({ length: providers }, (_, i) => `worker-${i + 1}`);
   const daffi: number[] = [];
   const moleculer: number[] = [];
   for (let i = 0; i < repetitions; i++) {
-    daffi.push((await using(DaffiSystem.start(transport), (system) => runOnce("bench/daffi-client.js", args, system.env))).value);
-    const peer = await using(MoleculerPeer.start(), (server) => runOnce("bench/peers/moleculer.js", ["client", String(server.clientPort), String(server.serverPort), ...args], {}));
-    moleculer.push(peer.value);
+    daffi.push((await using(DaffiSystem.start(transport, workers), (system) => runOnce("bench/daffi-client.js", args, system.env))).value);
+    moleculer.push((await using(MoleculerPeer.start(providers), (peer) => runOnce("bench/peers/moleculer.js", [...peer.clientArgs, ...args], {}))).value);
   }
   const ratios = daffi.map((value, i) => value / moleculer[i]!);
   const value = median(daffi);
   const baseline = median(moleculer);
-  report.add({ name: `${workload}_vs_moleculer_${transport}`, value, unit: workload === "payload_1mb" ? "MB/s" : "calls/s", baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "moleculer" });
+  const name = workload === "fan_out_par100" ? `fan_out_par100_${providers}_${transport}` : `${workload}_vs_moleculer_${transport}`;
+  report.add({ name, value, unit: units[workload], baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "moleculer" });
 }
 
 async function transportRun(transport: Transport): Promise<void> {
@@ -152,6 +153,8 @@ async function transportRun(transport: Transport): Promise<void> {
     }
   }
   for (const workload of ["fg_seq", "fg_par100", "payload_1mb"] as const) await comparePeer(transport, workload);
+  // 100 calls in flight spread over N providers (brokered), against Moleculer with as many server nodes.
+  for (const providers of [2, 5, 20]) await comparePeer(transport, "fan_out_par100", providers);
   const broadcast = await repeated(() =>
     using(DaffiSystem.start(transport, ["worker-1", "worker-2", "worker-3"]), (system) => runOnce("bench/daffi-client.js", ["broadcast3", String(seconds)], system.env)),
   );

@@ -133,23 +133,30 @@ export class RawServer {
   }
 }
 
-/** The peer (bench/peers/moleculer.js): a Moleculer server node; its client is started by the measurement, with `clientPort`. */
+/** The peer (bench/peers/moleculer.js): Moleculer server nodes; their client is started by the measurement, with `clientPort`. */
 export class MoleculerPeer {
   private constructor(
-    readonly serverPort: number,
+    readonly serverPorts: number[],
     readonly clientPort: number,
-    private readonly server: Spawned,
+    private readonly servers: Spawned[],
   ) {}
 
-  static async start(): Promise<MoleculerPeer> {
-    const [serverPort, clientPort] = [await freeTcpPort(), await freeTcpPort()];
-    const server = Spawned.script("bench/peers/moleculer.js", {}, ["server", String(serverPort), String(clientPort)]);
-    await server.waitForLine(/^READY$/, 20_000);
-    return new MoleculerPeer(serverPort, clientPort, server);
+  static async start(count = 1): Promise<MoleculerPeer> {
+    const clientPort = await freeTcpPort();
+    const serverPorts: number[] = [];
+    for (let i = 0; i < count; i++) serverPorts.push(await freeTcpPort());
+    const servers = serverPorts.map((port, i) => Spawned.script("bench/peers/moleculer.js", {}, ["server", String(port), String(clientPort), `server-${i + 1}`]));
+    await Promise.all(servers.map((server) => server.waitForLine(/^READY$/, 20_000)));
+    return new MoleculerPeer(serverPorts, clientPort, servers);
+  }
+
+  /** The client's arguments before the workload's. */
+  get clientArgs(): string[] {
+    return ["client", String(this.clientPort), this.serverPorts.join(",")];
   }
 
   stop(): Promise<void> {
-    return stopAll([this.server], "SIGKILL");
+    return stopAll(this.servers, "SIGKILL");
   }
 }
 

@@ -1,7 +1,8 @@
 // The workloads, and the shape of a measurement; shared by the bench client and the orchestrator.
 
 /** fg_seq_fetcher: fg_seq through a typed fetcher (validation and the contract check on the path); its baseline is raw fg_seq. */
-export const WORKLOADS = ["fg_seq", "fg_seq_fetcher", "fg_par100", "stream", "payload_1mb", "broadcast3"] as const;
+/** fan_out_par100: fg_par100 over several providers of the callback (each call to one of them, at random). */
+export const WORKLOADS = ["fg_seq", "fg_seq_fetcher", "fg_par100", "fan_out_par100", "stream", "payload_1mb", "broadcast3"] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 export interface Measurement {
@@ -21,6 +22,7 @@ export const units: Record<Workload, string> = {
   fg_seq: "calls/s",
   fg_seq_fetcher: "calls/s",
   fg_par100: "calls/s",
+  fan_out_par100: "calls/s",
   stream: "items/s",
   payload_1mb: "MB/s",
   broadcast3: "calls/s",

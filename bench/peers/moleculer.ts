@@ -1,25 +1,23 @@
 // The peer a user compares daffi with: Moleculer 0.14, TCP transporter (one hop, peer to peer, no
-// broker process), cbor-x serializer. `server <port> <clientPort>` answers `bench.echo`; `client
-// <port> <serverPort> <workload> <seconds>` measures a workload against it and prints one JSON
-// measurement, like bench/raw-client.js.
+// broker process), cbor-x serializer, random balancing (daffi's default). `server <port> <clientPort>
+// <nodeID>` answers `bench.echo`; `client <port> <serverPorts,…> <workload> <seconds>` measures a
+// workload against the servers and prints one JSON measurement, like bench/raw-client.js.
 import { ServiceBroker } from "moleculer";
 import { MIB, rate, SMALL, spent, units, type Workload } from "../workloads";
 
-const [role, portText, otherPortText, workload, secondsText] = process.argv.slice(2) as ["server" | "client", string, string, Workload, string];
-const other = role === "server" ? "client" : "server";
+const [role, portText, othersText, third, secondsText] = process.argv.slice(2) as ["server" | "client", string, string, string, string];
+const workload = third as Workload;
+// Each side is told the others' addresses (no multicast discovery on a CI machine); gossip does the rest.
+const urls = role === "server" ? [`127.0.0.1:${othersText}/client`] : othersText.split(",").map((port, i) => `127.0.0.1:${port}/server-${i + 1}`);
 
 const broker = new ServiceBroker({
-  nodeID: role,
+  nodeID: role === "server" ? third : "client",
   logger: false,
   serializer: "CBOR",
+  registry: { strategy: "Random" },
   transporter: {
     type: "TCP",
-    options: {
-      udpDiscovery: false, // no multicast on a CI machine: each side is told the other's address
-      port: Number(portText),
-      urls: [`127.0.0.1:${otherPortText}/${other}`],
-      maxPacketSize: 8 * MIB, // payload_1mb
-    },
+    options: { udpDiscovery: false, port: Number(portText), urls, maxPacketSize: 8 * MIB }, // payload_1mb
   },
 });
 
@@ -29,6 +27,7 @@ async function measure(): Promise<number> {
     case "fg_seq":
       return rate(Number(secondsText), async () => (await echo(SMALL), 1));
     case "fg_par100":
+    case "fan_out_par100":
       return rate(Number(secondsText), async () => (await Promise.all(Array.from({ length: 100 }, () => echo(SMALL)))).length);
     case "payload_1mb": {
       const payload = new Uint8Array(MIB);
@@ -48,6 +47,12 @@ async function main(): Promise<void> {
   }
   await broker.start();
   await broker.waitForServices("bench", 20_000);
+  // Every server known before measuring: the calls spread over all of them.
+  const servers = urls.length;
+  const deadline = Date.now() + 20_000;
+  while (broker.registry.getServiceList({ onlyAvailable: true }).filter((service: { name: string }) => service.name === "bench").length < servers && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const value = await measure();
   console.log(JSON.stringify({ value, unit: units[workload], ...spent }));
   await broker.stop();
