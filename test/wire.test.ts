@@ -12,7 +12,7 @@ import { decodeBatchForwarding, MAX_FRAMES_PER_BATCH } from "../runtime/wire/bat
 import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
 import { reference } from "./helpers/protoReference";
-import { localLink } from "../runtime/wire/LocalLink";
+import { localLink } from "../runtime/link/localLink";
 import { Global } from "../runtime";
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -10,10 +10,11 @@ import type { ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { type Batch, DaffiService } from "../wire/protocol";
 import { channelOptions, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
-import { abortStream } from "./abortStream";
 import { shown } from "../log/shown";
 import { serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
-import { type LocalEnd, localLink } from "../wire/LocalLink";
+import { grpcServerLink } from "../link/grpcLink";
+import type { Link } from "../link/Link";
+import { type LocalEnd, localLink } from "../link/localLink";
 import { bindPrivately, prepareSocketFolder } from "../wire/socketFolder";
 import { NodeSession } from "./NodeSession";
 import { Router } from "./Router";
@@ -37,7 +38,7 @@ export class Controller {
   readonly router: Router;
   private server?: grpc.Server;
   /** Each node's stream, with the way to end it gracefully (what is queued for it is written first). */
-  private readonly streams = new Map<ConnectStream, () => void>();
+  private readonly streams = new Map<Link, () => void>();
   /** The address actually bound: the port is filled in when 0 was asked. */
   address: Address;
 
@@ -66,7 +67,7 @@ export class Controller {
     if (this.address.kind === "unix") await prepareSocketFolder(this.address.folder, this.address.socketPath);
     const credentials = serverCredentials(this.tls);
     const server = new grpc.Server(channelOptions(this.limits.heartbeat, this.limits.maxMessageSize));
-    server.addService(DaffiService, { connect: (stream: ConnectStream) => this.accept(stream) });
+    server.addService(DaffiService, { connect: (stream: ConnectStream) => this.accept(grpcServerLink(stream)) });
     const bind = () =>
       new Promise<number>((resolve, reject) =>
         server.bindAsync(grpcTarget(this.address), credentials, (error, bound) => (error ? reject(this.cannotListen(error)) : resolve(bound))),
@@ -129,12 +130,13 @@ export class Controller {
   connectLocal(): LocalEnd | undefined {
     if (!this.server) return undefined;
     const [nodeEnd, controllerEnd] = localLink();
-    this.accept(controllerEnd as unknown as ConnectStream, true);
+    this.accept(controllerEnd, true);
     return nodeEnd;
   }
 
-  private accept(stream: ConnectStream, local = false): void {
-    const certificate = local ? undefined : stream.getAuthContext?.()?.sslPeerCertificate;
+  /** A node's link, over gRPC or in memory (`local`): a session of the router until it ends. */
+  private accept(stream: Link, local = false): void {
+    const certificate = stream.peerCertificate;
     const writer = new FrameWriter(stream, this.limits.maxMessageSize);
     const endStream = () => {
       writer.close(); // flushes what is queued (e.g. the ERROR of a refusal) before the end
@@ -146,7 +148,7 @@ export class Controller {
       node.closed = true;
       writer.abandon();
       // Not a graceful end, which would wait behind what the node does not read: the stream goes at once, and its buffers with it.
-      if (!abortStream(stream)) stream.end();
+      stream.abort();
       close();
     };
     const maxQueuedBytes = this.limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
@@ -156,7 +158,7 @@ export class Controller {
       stallMs: 2 * (this.limits.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS) * 1000,
       overflow,
     };
-    const session = new NodeSession(writer, endStream, stream.getPeer(), { certificate, local }, bounds);
+    const session = new NodeSession(writer, endStream, stream.peer, { certificate, local }, bounds);
     let closed = false;
     // A client that connects and never says HELLO is dropped after two heartbeats.
     const helloTimer = setTimeout(() => {
@@ -188,6 +190,5 @@ export class Controller {
     });
     stream.on("error", close);
     stream.on("close", close);
-    stream.on("cancelled", close);
   }
 }

@@ -16,9 +16,10 @@ import { channelCredentials, type TlsOptions } from "../wire/tls";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
-import type { LocalEnd } from "../wire/LocalLink";
+import { grpcClientLink } from "../link/grpcLink";
+import type { Link } from "../link/Link";
+import type { LocalEnd } from "../link/localLink";
 import { Kind, Mode } from "../wire/Kind";
-import { type Batch, decodeBatch, encodeBatch } from "../wire/protocol";
 import { checkSocketFolder, checkSocketToConnect } from "../wire/socketFolder";
 import { PROTOCOL_VERSION } from "../wire/limits";
 import { CallExecutor, DEFAULT_MAX_CONCURRENT_CALLS } from "./CallExecutor";
@@ -55,7 +56,7 @@ export class Node {
   private readonly pending = new PendingCalls();
   private readonly executor: CallExecutor;
   private readonly life: ConnectionLife;
-  private stream?: grpc.ClientDuplexStream<Batch, ReceivedFrame[]>;
+  private stream?: Link;
   private writer?: FrameWriter;
   private attempts = 0;
   private retryTimer?: NodeJS.Timeout;
@@ -266,7 +267,7 @@ export class Node {
     this.firstConnection?.reject(new StoppedError("the node was stopped before it connected"));
     this.firstConnection = undefined;
     this.stream?.end();
-    this.stream?.cancel();
+    this.stream?.abort();
     this.client?.close();
     this.log.info("Node stopped.");
   }
@@ -330,9 +331,7 @@ export class Node {
     } catch (error) {
       return this.onStreamClosed(undefined, error as Error);
     }
-    const stream =
-      (local as unknown as grpc.ClientDuplexStream<Batch, ReceivedFrame[]> | undefined) ??
-      this.client.makeBidiStreamRequest<Batch, ReceivedFrame[]>("/daffi.Daffi/Connect", encodeBatch, decodeBatch);
+    const stream: Link = local ?? grpcClientLink(this.client);
     const writer = new FrameWriter(stream, this.maxMessageSize);
     writer.onRoom(() => {
       if (this.writer === writer) this.transmitWaiting();

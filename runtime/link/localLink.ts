@@ -1,11 +1,15 @@
 // An in-memory stream between a node and the controller of the same process: no socket, no protobuf.
 import { EventEmitter } from "node:events";
-import { withDefaults } from "./Frame";
-import type { Batch } from "./protocol";
+import { withDefaults } from "../wire/Frame";
+import type { Batch } from "../wire/protocol";
+import type { Link } from "./Link";
 
-/** One end of the link, with the part of a gRPC duplex stream the node and the controller use. */
-export class LocalEnd extends EventEmitter {
-  peer!: LocalEnd;
+/** One end of the link. */
+export class LocalEnd extends EventEmitter implements Link {
+  readonly peer = "in-process";
+  readonly peerCertificate = undefined;
+  /** The other end. */
+  other!: LocalEnd;
   readonly writableLength = 0;
   private ended = false;
 
@@ -14,7 +18,7 @@ export class LocalEnd extends EventEmitter {
     if (this.ended) throw new Error("the in-process link is closed");
     const frames = batch.frames.map(withDefaults);
     queueMicrotask(() => {
-      if (!this.peer.ended) this.peer.emit("data", frames);
+      if (!this.other.ended) this.other.emit("data", frames);
       done?.();
     });
     return true;
@@ -24,19 +28,16 @@ export class LocalEnd extends EventEmitter {
     if (this.ended) return;
     this.ended = true;
     queueMicrotask(() => {
-      this.peer.ended = true;
-      this.peer.emit("end");
-      this.peer.emit("close");
+      this.other.ended = true;
+      this.other.emit("end");
+      this.other.emit("close");
       this.emit("close");
     });
   }
 
-  cancel(): void {
+  /** Nothing waits in memory: ending is at once. */
+  abort(): void {
     this.end();
-  }
-
-  getPeer(): string {
-    return "in-process";
   }
 }
 
@@ -44,7 +45,7 @@ export class LocalEnd extends EventEmitter {
 export function localLink(): [LocalEnd, LocalEnd] {
   const node = new LocalEnd();
   const controller = new LocalEnd();
-  node.peer = controller;
-  controller.peer = node;
+  node.other = controller;
+  controller.other = node;
   return [node, controller];
 }
