@@ -63,6 +63,7 @@ async function measure(g: Global): Promise<{ value: number; unit: string }> {
 void Global.start({ logLevel: "silent", ...connection() }).then(async (g) => {
   await g.waitFunction("echo", { timeout: 20 });
   const result = await measure(g);
-  console.log(JSON.stringify({ ...result, ...spent }));
+  // The providers of echo the controller could pick from (the bench checks the fan-out really had them all).
+  console.log(JSON.stringify({ ...result, providers: g.registeredCallbacks.echo?.length ?? 0, ...spent }));
   process.exit(0);
 });

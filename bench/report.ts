@@ -20,6 +20,8 @@ export interface Row {
   subject?: "relay";
   /** What `baseline` measures when not the raw gRPC baseline. */
   against?: "relay" | "moleculer";
+  /** Compared against the peer: the providers each side's calls went to (checked equal on both sides). */
+  providers?: number;
 }
 
 /** A side of the fg_seq trace, and its title in BENCHMARKS.md. */

@@ -125,15 +125,20 @@ async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100
   const workers = Array.from({ length: providers }, (_, i) => `worker-${i + 1}`);
   const daffi: number[] = [];
   const moleculer: number[] = [];
+  // Like for like, or no figure: each side's calls had exactly `providers` processes to go to.
+  const counted = (side: string, measurement: Measurement): number => {
+    if (measurement.providers !== providers) throw new Error(`${workload}: ${side} had ${measurement.providers} providers, not ${providers}`);
+    return measurement.value;
+  };
   for (let i = 0; i < repetitions; i++) {
-    daffi.push((await using(DaffiSystem.start(transport, workers), (system) => runOnce("bench/daffi-client.js", args, system.env))).value);
-    moleculer.push((await using(MoleculerPeer.start(providers), (peer) => runOnce("bench/peers/moleculer.js", [...peer.clientArgs, ...args], {}))).value);
+    daffi.push(counted("daffi", await using(DaffiSystem.start(transport, workers), (system) => runOnce("bench/daffi-client.js", args, system.env))));
+    moleculer.push(counted("Moleculer", await using(MoleculerPeer.start(providers), (peer) => runOnce("bench/peers/moleculer.js", [...peer.clientArgs, ...args], {}))));
   }
   const ratios = daffi.map((value, i) => value / moleculer[i]!);
   const value = median(daffi);
   const baseline = median(moleculer);
   const name = workload === "fan_out_par100" ? `fan_out_par100_${providers}_${transport}` : `${workload}_vs_moleculer_${transport}`;
-  report.add({ name, value, unit: units[workload], baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "moleculer" });
+  report.add({ name, value, unit: units[workload], baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "moleculer", providers });
 }
 
 async function transportRun(transport: Transport): Promise<void> {

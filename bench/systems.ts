@@ -142,9 +142,7 @@ export class MoleculerPeer {
   ) {}
 
   static async start(count = 1): Promise<MoleculerPeer> {
-    const clientPort = await freeTcpPort();
-    const serverPorts: number[] = [];
-    for (let i = 0; i < count; i++) serverPorts.push(await freeTcpPort());
+    const [clientPort, ...serverPorts] = (await freeTcpPorts(count + 1)) as [number, ...number[]];
     const servers = serverPorts.map((port, i) => Spawned.script("bench/peers/moleculer.js", {}, ["server", String(port), String(clientPort), `server-${i + 1}`]));
     await Promise.all(servers.map((server) => server.waitForLine(/^READY$/, 20_000)));
     return new MoleculerPeer(serverPorts, clientPort, servers);
@@ -160,10 +158,11 @@ export class MoleculerPeer {
   }
 }
 
-async function freeTcpPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** `count` distinct free ports: every probe stays open until all are chosen (one closed at once could be handed out again). */
+async function freeTcpPorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => net.createServer());
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))));
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }

@@ -8,6 +8,8 @@ export type Workload = (typeof WORKLOADS)[number];
 export interface Measurement {
   value: number;
   unit: string;
+  /** The providers the calls could go to (daffi: the registry's; Moleculer: the servers that answered). */
+  providers?: number;
   /** Steps measured by rate() (after its warm-up), and the CPU microseconds the client used for them. */
   steps?: number;
   cpuMicros?: number;
