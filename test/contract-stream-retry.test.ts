@@ -25,16 +25,20 @@ function scripted() {
     abandon: (callId: number) => abandoned.push(callId),
     sendOnCall: () => undefined,
   } as unknown as Node;
-  return { registry, node, opened, abandoned };
+  /** A read of "items" whose first call the controller refused as stale: its iterator and its first next(). */
+  const refusedRead = () => {
+    const it = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }))[Symbol.asyncIterator]();
+    const first = it.next();
+    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    return { it, first };
+  };
+  return { registry, node, opened, abandoned, refusedRead };
 }
 
 describe("StreamReader stale retry", () => {
   it("retries once the registry changes, and reads the items of the second call", async () => {
-    const { registry, node, opened } = scripted();
-    const reader = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }));
-    const it = reader[Symbol.asyncIterator]();
-    const first = it.next();
-    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    const { registry, opened, refusedRead } = scripted();
+    const { first } = refusedRead();
     await sleep(20);
     registry.update({ processes: ["p2"], callbacks: [["items", ["p2"], ["F"]]] });
     await sleep(20);
@@ -44,10 +48,8 @@ describe("StreamReader stale retry", () => {
   });
 
   it("a reader that stops (break) while the retry waits: no second call", async () => {
-    const { registry, node, opened } = scripted();
-    const it = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }))[Symbol.asyncIterator]();
-    const first = it.next();
-    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    const { registry, opened, refusedRead } = scripted();
+    const { it, first } = refusedRead();
     await sleep(20);
     await it.return!();
     registry.update({ processes: ["p2"], callbacks: [["items", ["p2"], ["F"]]] });
@@ -57,20 +59,16 @@ describe("StreamReader stale retry", () => {
   });
 
   it("no new view within 2 s: the reader gets the stale error (no hang)", async () => {
-    const { node, opened } = scripted();
-    const it = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }))[Symbol.asyncIterator]();
-    const first = it.next();
-    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    const { opened, refusedRead } = scripted();
+    const { first } = refusedRead();
     const outcome = await Promise.race([first.catch((error: Error) => error), sleep(3000).then(() => "hangs")]);
     expect(outcome).toBeInstanceOf(ContractMismatchError);
     expect(opened.length).toBe(1);
   });
 
   it("a second stale refusal is not retried again (no loop)", async () => {
-    const { registry, node, opened } = scripted();
-    const it = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }))[Symbol.asyncIterator]();
-    const first = it.next();
-    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    const { registry, opened, refusedRead } = scripted();
+    const { first } = refusedRead();
     await sleep(10);
     registry.update({ processes: ["p2"], callbacks: [["items", ["p2"], ["F"]]] });
     await sleep(10);

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { REPO } from "./helpers/compile";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
-import { freshProject, linkDependencies, readmeBlock, unpackDaffi } from "./helpers/userProject";
+import { calculatorApp, freshProject, linkDependencies, readmeBlock, unpackDaffi } from "./helpers/userProject";
 
 afterAll(killAll);
 
@@ -20,24 +20,8 @@ export interface Calculator {
 `;
 
 // typia's own transform runs too (listed in the tsconfig): typia.is<T>() throws when it did not.
-const APP = `
-import typia from "typia";
-import { Callback, Fetcher, Global, ValidationError } from "daffi";
-import type { Calculator } from "./calculator.js";
-
-class CalculatorService extends Callback implements Calculator {
-  static autoInit = true;
-  add(a: number, b: number): number {
-    return a + b;
-  }
-}
-void CalculatorService;
-
-class CalculatorClient extends Fetcher<Calculator> {}
-
-async function main(): Promise<void> {
-  const g = await Global.start({ initController: true, processName: "user-app", unixSockPath: process.argv[2], logLevel: "silent" });
-  const calculator = new CalculatorClient();
+const APP = calculatorApp(
+  `
   console.log("sum", await calculator.add(2, 3));
   for (const wrong of [["2", 3], [2.5, 3]]) {
     try {
@@ -46,11 +30,9 @@ async function main(): Promise<void> {
       console.log(error instanceof ValidationError ? \`refused \${error.path} \${error.expected}\` : String(error));
     }
   }
-  console.log("typia.is", typia.is<number>("x"));
-  await g.stop();
-}
-void main();
-`;
+  console.log("typia.is", typia.is<number>("x"));`,
+  `import typia from "typia";`,
+);
 
 /** The README's tsconfig, with typia's transform after daffi's. */
 function tsconfig(): string {

@@ -16,6 +16,13 @@ function project(files: Record<string, string>): string {
   return path.join(dir, "main.js");
 }
 
+/** main.js: an exported autoInit Callback class compiled without the transformer, then `start`. */
+const LOST_SERVICE = (start: string) => `const { Callback, Global } = require(RUNTIME);
+        class LostService extends Callback { add(a, b) { return a + b; } }
+        LostService.autoInit = true;
+        module.exports = { LostService };
+        ${start}`;
+
 describe("lost autoInit scan", () => {
   it("does not run the getters of other modules' exports (side effects, lazy loading)", async () => {
     const main = project({
@@ -30,11 +37,7 @@ describe("lost autoInit scan", () => {
 
   it("logLevel: 'silent' silences the warning too", async () => {
     const main = project({
-      "main.js": `const { Callback, Global } = require(RUNTIME);
-        class LostService extends Callback { add(a, b) { return a + b; } }
-        LostService.autoInit = true;
-        module.exports = { LostService };
-        Global.start({ initController: true, unixSockPath: process.env.F, logLevel: "silent" }).then((g) => g.stop());`,
+      "main.js": LOST_SERVICE(`Global.start({ initController: true, unixSockPath: process.env.F, logLevel: "silent" }).then((g) => g.stop());`),
     });
     const p = new Spawned("silent", [main], { F: tempSocketFolder(), DAFFI_LOG_LEVEL: undefined });
     await p.succeeds();
@@ -43,17 +46,13 @@ describe("lost autoInit scan", () => {
 
   it("a class the user creates after Global.start (as the warning itself advises) is not said to be lost", async () => {
     const main = project({
-      "main.js": `const { Callback, Global } = require(RUNTIME);
-        class LostService extends Callback { add(a, b) { return a + b; } }
-        LostService.autoInit = true;
-        module.exports = { LostService };
-        (async () => {
+      "main.js": LOST_SERVICE(`(async () => {
           const g = await Global.start({ processName: "svc", initController: true, unixSockPath: process.env.F });
           new LostService();
           await g.waitFunction("add", { timeout: 5 });
           console.log("EXPOSED " + await g.call.add(2, 3));
           await g.stop();
-        })();`,
+        })();`),
     });
     const p = new Spawned("late", [main], { F: tempSocketFolder(), DAFFI_LOG_LEVEL: undefined });
     await p.succeeds();

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
-import { freshProject, linkDependencies, readmeBlock, unpackDaffi } from "./helpers/userProject";
+import { calculatorApp, freshProject, linkDependencies, readmeBlock, unpackDaffi } from "./helpers/userProject";
 
 
 afterAll(killAll);
@@ -18,33 +18,13 @@ export interface Calculator {
 }
 `;
 
-const APP = `
-import { Callback, Fetcher, Global, ValidationError } from "daffi";
-import type { Calculator } from "./calculator.js";
-
-class CalculatorService extends Callback implements Calculator {
-  static autoInit = true;
-  add(a: number, b: number): number {
-    return a + b;
-  }
-}
-void CalculatorService;
-
-class CalculatorClient extends Fetcher<Calculator> {}
-
-async function main(): Promise<void> {
-  const g = await Global.start({ initController: true, processName: "user-app", unixSockPath: process.argv[2], logLevel: "silent" });
-  const calculator = new CalculatorClient();
+const APP = calculatorApp(`
   console.log(await calculator.add(2, 3));
   try {
     await (calculator.add as unknown as (a: string, b: number) => Promise<number>)("2", 3);
   } catch (error) {
     console.log(error instanceof ValidationError ? "ValidationError" : String(error));
-  }
-  await g.stop();
-}
-void main();
-`;
+  }`);
 
 describe("daffi as a dependency", () => {
   // Each supported TypeScript (the JavaScript compilers ts-patch patches): 5.9, and 6.0 (our devDependency alias typescript6).

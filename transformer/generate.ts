@@ -95,7 +95,12 @@ export function generate(options: GenerateOptions): GenerateResult {
   }
 
   const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences ?? [] });
-  const sources = program.getSourceFiles().filter((sourceFile) => !sourceFile.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sourceFile) && isInside(realPath(sourceFile.fileName), realInput));
+  // Each source under --input, with the real path of its file.
+  const sources = program
+    .getSourceFiles()
+    .filter((sourceFile) => !sourceFile.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sourceFile))
+    .map((sourceFile) => ({ sourceFile, file: realPath(sourceFile.fileName) }))
+    .filter(({ file }) => isInside(file, realInput));
   if (sources.length === 0) {
     throw new GenerateUsageError(`the tsconfig's program has no source file under ${input} (a tsconfig with only "references" is not followed: give --project the one that lists the sources)`);
   }
@@ -112,10 +117,10 @@ export function generate(options: GenerateOptions): GenerateResult {
   });
   const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
   const written: string[] = [];
-  for (const sourceFile of sources) {
+  for (const { sourceFile, file } of sources) {
     const result = ts.transform(sourceFile, factories, parsed.options);
     const transformed = result.transformed[0]!;
-    const target = path.join(output, path.relative(realInput, realPath(sourceFile.fileName)));
+    const target = path.join(output, path.relative(realInput, file));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     // For compilers, not for type checkers: the validators' code is typed loosely (and the helpers have no .d.ts).
     fs.writeFileSync(target, `${GENERATED_HEADER}${printer.printFile(transformed)}`);

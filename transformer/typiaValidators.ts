@@ -35,6 +35,16 @@ function typiaCore(): TypiaCore {
 /** The folder of typia's runtime helpers daffi ships (dist/runtime/typia, exported as `daffi/typia/*`). */
 const SHIPPED_HELPERS = path.join(__dirname, "..", "runtime", "typia");
 const TYPIA_INTERNAL = "typia/lib/internal/";
+let shipped: ReadonlySet<string> | undefined;
+
+/** The helpers daffi ships, by name (`_validateReport`), read once per compilation process. */
+function shippedHelpers(): ReadonlySet<string> {
+  if (!shipped) {
+    const files = fs.existsSync(SHIPPED_HELPERS) ? fs.readdirSync(SHIPPED_HELPERS) : [];
+    shipped = new Set(files.filter((file) => file.endsWith(".js")).map((file) => file.slice(0, -".js".length)));
+  }
+  return shipped;
+}
 
 /** The import of one of typia's internal helpers, pointed at daffi's copy when daffi ships that helper. */
 function toShippedHelper(statement: ts.Statement, factory: ts.NodeFactory): ts.Statement {
@@ -43,7 +53,7 @@ function toShippedHelper(statement: ts.Statement, factory: ts.NodeFactory): ts.S
   if (!file.startsWith(TYPIA_INTERNAL)) return statement;
   const name = file.slice(TYPIA_INTERNAL.length);
   // A helper daffi does not ship (a custom tag's own) keeps typia's path: typia is then needed at run time.
-  if (!/^_[A-Za-z0-9]+$/.test(name) || !fs.existsSync(path.join(SHIPPED_HELPERS, `${name}.js`))) return statement;
+  if (!shippedHelpers().has(name)) return statement;
   return factory.updateImportDeclaration(statement, statement.modifiers, statement.importClause, factory.createStringLiteral(`daffi/typia/${name}`), statement.attributes);
 }
 

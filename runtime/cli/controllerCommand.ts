@@ -1,8 +1,7 @@
 // `daffi controller [options]`: a stand-alone controller until SIGINT/SIGTERM.
 import { loadAuthFile } from "../auth/loadAuthFile";
 import { Global } from "../global/Global";
-import { parseCommandLine, seconds, wholeNumber } from "./parseCommandLine";
-import { UsageError } from "./UsageError";
+import { commandLine, seconds, wholeNumber } from "./parseCommandLine";
 
 export const controllerUsage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME]
                         [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
@@ -31,12 +30,9 @@ const options = {
 
 /** Resolves with the exit code once the controller stopped. */
 export async function controllerCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine("controller", argv, options, controllerUsage);
-  if (values.help) {
-    process.stdout.write(`${controllerUsage}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`daffi controller: unexpected argument '${positionals[0]}'`, controllerUsage);
+  const line = commandLine("controller", argv, options, controllerUsage);
+  if (!line) return 0; // --help
+  const { values } = line;
   const text = (flag: string) => values[flag] as string | undefined;
   const number = (flag: string, min: number, max: number) => wholeNumber("controller", flag, text(flag), min, max, controllerUsage);
   const started = Global.start({

@@ -1,7 +1,7 @@
 // `daffi generate --output DIR [--input DIR] [--project tsconfig.json]`: the transformed sources, for
 // compilers that cannot run the plugin (tsx, esbuild, vitest, bun, swc). Loads TypeScript only here.
 import * as path from "node:path";
-import { parseCommandLine } from "./parseCommandLine";
+import { commandLine } from "./parseCommandLine";
 import { UsageError } from "./UsageError";
 
 export const generateUsage = `usage: daffi generate --output DIR [--input DIR] [--project FILE] [--typescript PACKAGE] [--no-check]
@@ -63,12 +63,9 @@ function useTypeScript(name: string): void {
 }
 
 export async function generateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine("generate", argv, options, generateUsage);
-  if (values.help) {
-    process.stdout.write(`${generateUsage}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`daffi generate: unexpected argument '${positionals[0]}'`, generateUsage);
+  const line = commandLine("generate", argv, options, generateUsage);
+  if (!line) return 0; // --help
+  const { values } = line;
   if (typeof values.output !== "string") throw new UsageError("daffi generate: where to? give --output DIR", generateUsage);
   const typescript = (values.typescript as string | undefined) ?? "typescript";
   if (!/^(@[\w.-]+\/)?[\w.-]+$/.test(typescript)) throw new UsageError(`daffi generate: --typescript takes a package name, got ${JSON.stringify(typescript)}`, generateUsage);

@@ -26,6 +26,20 @@ export function parseCommandLine(command: string, argv: string[], options: Optio
   }
 }
 
+/**
+ * A command's line with what every command does first: `--help` prints its usage (undefined is
+ * returned: the command is done, exit 0), a positional argument is refused. The options must have `help`.
+ */
+export function commandLine(command: string, argv: string[], options: Options, usage: string): CommandLine | undefined {
+  const line = parseCommandLine(command, argv, options, usage);
+  if (line.values.help) {
+    process.stdout.write(`${usage}\n`);
+    return undefined;
+  }
+  if (line.positionals.length > 0) throw new UsageError(`daffi ${command}: unexpected argument '${line.positionals[0]}'`, usage);
+  return line;
+}
+
 /** A flag's value as a whole number within bounds; undefined when the flag was not given. */
 export function wholeNumber(command: string, flag: string, text: string | undefined, min: number, max: number, usage: string): number | undefined {
   if (text === undefined) return undefined;

@@ -277,7 +277,7 @@ export class Router {
     if (frame.target && frame.preferred) {
       // The caller's balancing picked it from what it last heard: taken when it still fits, else picked here.
       const chosen = this.sessions.get(frame.target);
-      if (chosen && this.providers.get(frame.name)?.includes(chosen) && (!frame.accept || accepting([chosen], frame.name, frame.accept).length === 1) && chosen.hasRoomFor(frameSize(frame))) {
+      if (chosen && this.providers.get(frame.name)?.includes(chosen) && (!frame.accept || accepts(chosen, frame.name, frame.accept)) && chosen.hasRoomFor(frameSize(frame))) {
         return [chosen];
       }
     } else if (frame.target) {
@@ -420,10 +420,13 @@ export class Router {
  * those announcing none (code compiled without the transformer is not checked).
  */
 function accepting(providers: NodeSession[], name: string, accept: string): NodeSession[] {
-  return providers.filter((session) => {
-    const fingerprint = session.fingerprints.get(name);
-    return fingerprint === undefined || listed(accept, fingerprint);
-  });
+  return providers.filter((session) => accepts(session, name, accept));
+}
+
+/** The session announces, for `name`, a contract `accept` lists, or none (not checked). */
+function accepts(session: NodeSession, name: string, accept: string): boolean {
+  const fingerprint = session.fingerprints.get(name);
+  return fingerprint === undefined || listed(accept, fingerprint);
 }
 
 /**

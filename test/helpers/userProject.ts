@@ -45,3 +45,33 @@ export function linkDependencies(project: string, typescriptPackage: string, dev
     fs.symlinkSync(path.join(REPO, "node_modules", name === "typescript" ? typescriptPackage : name), link);
   }
 }
+
+/**
+ * A user's app in one file (src/app.ts, beside its calculator.ts): an autoInit CalculatorService, a
+ * `Fetcher<Calculator>` client, and a Global with a controller on the socket folder given as argv[2];
+ * `body` uses `calculator` (and ValidationError), after `imports`.
+ */
+export function calculatorApp(body: string, imports = ""): string {
+  return `${imports}
+import { Callback, Fetcher, Global, ValidationError } from "daffi";
+import type { Calculator } from "./calculator.js";
+
+class CalculatorService extends Callback implements Calculator {
+  static autoInit = true;
+  add(a: number, b: number): number {
+    return a + b;
+  }
+}
+void CalculatorService;
+
+class CalculatorClient extends Fetcher<Calculator> {}
+
+async function main(): Promise<void> {
+  const g = await Global.start({ initController: true, processName: "user-app", unixSockPath: process.argv[2], logLevel: "silent" });
+  const calculator = new CalculatorClient();
+${body}
+  await g.stop();
+}
+void main();
+`;
+}
