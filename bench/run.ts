@@ -82,13 +82,26 @@ function medianCpu(runs: CpuPerCall[]): CpuPerCall {
  * brokered by a process that only forwards bytes) takes its turn too, giving two more rows (the
  * relay against raw, daffi against the relay), and every process's CPU time per call is reported.
  */
-async function compare(name: string, transport: Transport, workload: Workload, start: () => Promise<DaffiSystem>, options: { watch?: (system: DaffiSystem) => void; relay?: boolean } = {}): Promise<void> {
+/** A _direct figure only when every call could take a direct link: the client had one to each provider. */
+function directOnly<T extends Measurement>(name: string, measurement: T): T {
+  if (measurement.direct !== measurement.providers) throw new Error(`${name}: the client had direct links to ${measurement.direct} of ${measurement.providers} providers`);
+  return measurement;
+}
+
+async function compare(
+  name: string,
+  transport: Transport,
+  workload: Workload,
+  start: () => Promise<DaffiSystem>,
+  options: { watch?: (system: DaffiSystem) => void; relay?: boolean; direct?: boolean } = {},
+): Promise<void> {
   const args = [workload, String(seconds)];
   const counting = options.relay === true;
   const sides = {
     daffi: () =>
       using(start(), async (system) => {
         const result = await runClient("bench/daffi-client.js", args, system.env, counting ? system.roles : undefined);
+        if (options.direct) directOnly(name, result.measurement);
         options.watch?.(system);
         return result;
       }),
@@ -120,7 +133,7 @@ async function compare(name: string, transport: Transport, workload: Workload, s
  * daffi against the peer a user compares it with, Moleculer (TCP transporter, one hop), in turns
  * like the baseline: the row's baseline is Moleculer's figure of the same run.
  */
-async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100" | "payload_1mb" | "fan_out_par100", providers = 1): Promise<void> {
+async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100" | "payload_1mb" | "fan_out_par100", providers = 1, direct = false): Promise<void> {
   const args = [workload, String(seconds)];
   const workers = Array.from({ length: providers }, (_, i) => `worker-${i + 1}`);
   const daffi: number[] = [];
@@ -131,13 +144,15 @@ async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100
     return measurement.value;
   };
   for (let i = 0; i < repetitions; i++) {
-    daffi.push(counted("daffi", await using(DaffiSystem.start(transport, workers), (system) => runOnce("bench/daffi-client.js", args, system.env))));
+    const measured = await using(DaffiSystem.start(transport, workers, undefined, direct), (system) => runOnce("bench/daffi-client.js", args, system.env));
+    daffi.push(counted("daffi", direct ? directOnly(`${workload} direct`, measured) : measured));
     moleculer.push(counted("Moleculer", await using(MoleculerPeer.start(providers), (peer) => runOnce("bench/peers/moleculer.js", [...peer.clientArgs, ...args], {}))));
   }
   const ratios = daffi.map((value, i) => value / moleculer[i]!);
   const value = median(daffi);
   const baseline = median(moleculer);
-  const name = workload === "fan_out_par100" ? `fan_out_par100_${providers}_${transport}` : `${workload}_vs_moleculer_${transport}`;
+  const path = direct ? "_direct" : "";
+  const name = workload === "fan_out_par100" ? `fan_out_par100${path}_${providers}_${transport}` : `${workload}${path}_vs_moleculer_${transport}`;
   report.add({ name, value, unit: units[workload], baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "moleculer", providers });
 }
 
@@ -157,9 +172,12 @@ async function transportRun(transport: Transport): Promise<void> {
       report.add({ name: `rss_node_${transport}`, value: Math.max(...rss.node), unit: "MB peak RSS (fg_par100)" });
     }
   }
-  for (const workload of ["fg_seq", "fg_par100", "payload_1mb"] as const) await comparePeer(transport, workload);
-  // 100 calls in flight spread over N providers (brokered), against Moleculer with as many server nodes.
-  for (const providers of [2, 5, 20]) await comparePeer(transport, "fan_out_par100", providers);
+  // The same calls on direct links (one hop): the controller only tells who serves what.
+  const startDirect = () => DaffiSystem.start(transport, undefined, undefined, true);
+  for (const workload of ["fg_seq", "fg_par100", "stream", "payload_1mb"] as const) await compare(`${workload}_direct_${transport}`, transport, workload, startDirect, { direct: true });
+  for (const direct of [false, true]) for (const workload of ["fg_seq", "fg_par100", "payload_1mb"] as const) await comparePeer(transport, workload, 1, direct);
+  // 100 calls in flight spread over N providers (brokered and direct), against Moleculer with as many server nodes.
+  for (const direct of [false, true]) for (const providers of [2, 5, 20]) await comparePeer(transport, "fan_out_par100", providers, direct);
   const broadcast = await repeated(() =>
     using(DaffiSystem.start(transport, ["worker-1", "worker-2", "worker-3"]), (system) => runOnce("bench/daffi-client.js", ["broadcast3", String(seconds)], system.env)),
   );

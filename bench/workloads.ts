@@ -10,6 +10,8 @@ export interface Measurement {
   unit: string;
   /** The providers the calls could go to (daffi: the registry's; Moleculer: the servers that answered). */
   providers?: number;
+  /** daffi: the providers it had a direct link to at the end (a _direct figure needs them all). */
+  direct?: number;
   /** Steps measured by rate() (after its warm-up), and the CPU microseconds the client used for them. */
   steps?: number;
   cpuMicros?: number;

@@ -11,18 +11,18 @@ afterAll(killAll);
 describe("benchmarks, quick mode", () => {
   it("prints every figure with its baseline and ratio, and a summary", async () => {
     const bench = Spawned.script("bench/run.js", {}, ["--quick", "--json"]);
-    await bench.succeeds(300_000);
+    await bench.succeeds(540_000);
     const lines = bench.stdout.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
     const names = lines.map((line) => line.name).filter(Boolean);
     expect(names).toEqual(
-      expect.arrayContaining(["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "broadcast3_unix", "fg_seq_colocated_unix", "fg_seq_fetcher_unix", "rss_controller_unix", "producer_heap_slow_reader", "startup_node_joining", "fg_seq_vs_moleculer_unix", "fg_par100_vs_moleculer_unix", "payload_1mb_vs_moleculer_unix", "fan_out_par100_2_unix", "fan_out_par100_5_unix", "fan_out_par100_20_unix"]),
+      expect.arrayContaining(["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "broadcast3_unix", "fg_seq_colocated_unix", "fg_seq_fetcher_unix", "rss_controller_unix", "producer_heap_slow_reader", "startup_node_joining", "fg_seq_vs_moleculer_unix", "fg_par100_vs_moleculer_unix", "payload_1mb_vs_moleculer_unix", "fan_out_par100_2_unix", "fan_out_par100_5_unix", "fan_out_par100_20_unix", "fg_seq_direct_unix", "fg_par100_direct_unix", "stream_direct_unix", "payload_1mb_direct_unix"]),
     );
     for (const line of lines.filter((l) => l.baseline !== undefined)) {
       expect(line.value).toBeGreaterThan(0);
       expect(line.ratio).toBeCloseTo((line.value as number) / (line.baseline as number), 5);
     }
     // The compared rows give the range of the single turns' ratios, which holds the ratio of the medians.
-    for (const name of ["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix"]) {
+    for (const name of ["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "fg_seq_direct_unix", "fg_par100_direct_unix", "stream_direct_unix", "payload_1mb_direct_unix"]) {
       const line = lines.find((l) => l.name === name)!;
       const [low, high] = line.ratioRange as [number, number];
       expect(low).toBeLessThanOrEqual((line.ratio as number) + 1e-9);
@@ -34,7 +34,12 @@ describe("benchmarks, quick mode", () => {
     expect(row("fg_seq_vs_relay_unix")).toMatchObject({ against: "relay", value: row("fg_seq_unix").value, baseline: row("fg_seq_relay_unix").value });
     // The peer, measured in the same run (Moleculer's TCP transporter): its figure is the baseline.
     // The bench refuses a figure unless both sides' calls had exactly that many providers (Moleculer: that answered).
-    const peerRows: Array<[string, number]> = [["fg_seq_vs_moleculer", 1], ["fg_par100_vs_moleculer", 1], ["payload_1mb_vs_moleculer", 1], ["fan_out_par100_2", 2], ["fan_out_par100_5", 5], ["fan_out_par100_20", 20]];
+    // The _direct rows also need the client to have had a direct link to every provider.
+    const peerRows: Array<[string, number]> = [];
+    for (const path of ["", "_direct"]) {
+      peerRows.push([`fg_seq${path}_vs_moleculer`, 1], [`fg_par100${path}_vs_moleculer`, 1], [`payload_1mb${path}_vs_moleculer`, 1]);
+      peerRows.push([`fan_out_par100${path}_2`, 2], [`fan_out_par100${path}_5`, 5], [`fan_out_par100${path}_20`, 20]);
+    }
     for (const [name, providers] of peerRows) {
       const peer = row(`${name}_unix`);
       expect(peer).toMatchObject({ against: "moleculer", providers });
@@ -56,7 +61,7 @@ describe("benchmarks, quick mode", () => {
     expect(steps("raw")).toEqual(["client → server", "server", "server → client", "client"]);
     for (const line of lines.filter((l) => String(l.name).startsWith("fg_seq_trace_"))) expect(line.value).toBeGreaterThan(0);
     expect(lines[lines.length - 1]).toMatchObject({ summary: true });
-  }, 330_000);
+  }, 570_000);
 });
 
 describe("the fg_seq trace", () => {

@@ -68,7 +68,8 @@ describe("message size limit", () => {
   it("a controller with a lower limit than its nodes answers what it cannot forward with an error, in both directions", async () => {
     const limit = 256 * 1024;
     const nodes = String(4 * limit);
-    const { folder, env } = await controller("--max-message-size", String(limit));
+    // Every call through the controller (a direct link carries what both nodes allow: test/direct.e2e.test.ts).
+    const { folder, env } = await controller("--max-message-size", String(limit), "--no-direct");
     const peer = Spawned.script("test/fixtures/peer.js", { ...env, DAFFI_NAME: "sizer", DAFFI_MAX_MESSAGE_SIZE: nodes });
     await peer.waitForLine(/^READY$/);
     await using g = await Global.start({ unixSockPath: folder, maxMessageSize: Number(nodes), logLevel: "silent" });

@@ -173,6 +173,6 @@ describe("a call's preferred provider (the caller's balancing)", () => {
     hello(session("n"), "n", []);
     await tick();
     const welcome = sent.get("n")!.find((frame) => frame.kind === Kind.WELCOME)!;
-    expect(decode(welcome.payload!)).toEqual({ features: ["preferred"] });
+    expect(decode(welcome.payload!)).toEqual({ features: ["preferred", "direct"] });
   });
 });

@@ -31,6 +31,11 @@ export class Identity {
     return new Identity(name, EVERYTHING);
   }
 
+  /** What the identity may call, as the controller states it in a node's ticket (runtime/direct/Ticket.ts). */
+  get callRules(): { call: string[]; transfer: boolean } {
+    return { call: [...this.call.patterns], transfer: this.transfer };
+  }
+
   mayClaim(processName: string): boolean {
     return this.processNames.matches(processName);
   }

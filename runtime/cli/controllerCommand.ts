@@ -6,10 +6,11 @@ import { commandLine, seconds, wholeNumber } from "./parseCommandLine";
 export const controllerUsage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME]
                         [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
                         [--auth FILE] [--heartbeat SECONDS] [--max-message-size BYTES]
-                        [--max-queued-bytes BYTES] [--quiet]
+                        [--max-queued-bytes BYTES] [--no-direct] [--quiet]
 
 Runs a stand-alone controller until SIGINT or SIGTERM.
 With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).
+--no-direct: no tickets for direct links, so every call between nodes goes through this controller.
 --auth FILE: JSON { "identities": { NAME: { "token": "env:VAR", "processNames": [...], "serve": [...], "call": [...] } } }.`;
 
 const options = {
@@ -24,6 +25,7 @@ const options = {
   heartbeat: { type: "string" },
   "max-message-size": { type: "string" },
   "max-queued-bytes": { type: "string" },
+  "no-direct": { type: "boolean", default: false },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -50,6 +52,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     maxMessageSize: number("max-message-size", 1024, Number.MAX_SAFE_INTEGER),
     maxQueuedBytes: number("max-queued-bytes", 1024, Number.MAX_SAFE_INTEGER),
     logLevel: values.quiet === true ? "silent" : undefined,
+    direct: values["no-direct"] === true ? false : undefined,
   });
   // Handlers go in before the start completes, so that a signal during start still stops cleanly.
   const stop = () => void started.then((g) => g.stop(), () => undefined);

@@ -3,23 +3,19 @@ import * as fs from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { AccessPolicy } from "../auth/AccessPolicy";
 import type { AuthOptions } from "../auth/AuthOptions";
-import { ConfigurationError } from "../errors/DaffiError";
 import type { Logger } from "../log/Logger";
-import { type Address, describeAddress, grpcTarget } from "../wire/address";
+import { type Address, describeAddress } from "../wire/address";
 import type { ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
-import { type Batch, DaffiService } from "../wire/protocol";
 import { channelOptions, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
 import { shown } from "../log/shown";
 import { serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
-import { grpcServerLink } from "../link/grpcLink";
+import { listenForLinks, shutDown } from "../link/grpcServer";
 import type { Link } from "../link/Link";
 import { type LocalEnd, localLink } from "../link/localLink";
-import { bindPrivately, prepareSocketFolder } from "../wire/socketFolder";
+import { prepareSocketFolder } from "../wire/socketFolder";
 import { NodeSession } from "./NodeSession";
 import { Router } from "./Router";
-
-type ConnectStream = grpc.ServerDuplexStream<ReceivedFrame[], Batch>;
 
 export interface ControllerSettings {
   heartbeat?: number;
@@ -28,6 +24,8 @@ export interface ControllerSettings {
   auth?: AuthOptions;
   /** Bytes held for one node it has not taken yet (default 64 MiB): beyond, calls to it fail with OverloadedError. */
   maxQueuedBytes?: number;
+  /** Give nodes tickets for direct links (default true): false keeps every call on the controller. */
+  direct?: boolean;
 }
 
 function isLoopback(host: string): boolean {
@@ -51,7 +49,7 @@ export class Controller {
   ) {
     this.address = address;
     this.policy = new AccessPolicy(limits.auth);
-    this.router = new Router(processName, log, this.policy);
+    this.router = new Router(processName, log, this.policy, limits.direct ?? true);
   }
 
   private readonly policy: AccessPolicy;
@@ -65,15 +63,9 @@ export class Controller {
 
   private async listen(): Promise<void> {
     if (this.address.kind === "unix") await prepareSocketFolder(this.address.folder, this.address.socketPath);
-    const credentials = serverCredentials(this.tls);
-    const server = new grpc.Server(channelOptions(this.limits.heartbeat, this.limits.maxMessageSize));
-    server.addService(DaffiService, { connect: (stream: ConnectStream) => this.accept(grpcServerLink(stream)) });
-    const bind = () =>
-      new Promise<number>((resolve, reject) =>
-        server.bindAsync(grpcTarget(this.address), credentials, (error, bound) => (error ? reject(this.cannotListen(error)) : resolve(bound))),
-      );
-    const port = this.address.kind === "unix" ? await bindPrivately(this.address.folder, this.address.socketPath, bind) : await bind();
-    if (this.address.kind === "tcp") this.address = { ...this.address, port };
+    const listening = await listenForLinks(this.address, serverCredentials(this.tls), channelOptions(this.limits.heartbeat, this.limits.maxMessageSize), (link) => this.accept(link), "controller");
+    const server = listening.server;
+    this.address = listening.address;
     this.server = server;
     this.log.info(
       `Controller has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(this.address)}${usesTls(this.tls) ? " (TLS)" : ""}${this.policy.enforced ? " (auth)" : ""}`,
@@ -85,15 +77,6 @@ export class Controller {
           : `Listening on ${this.address.host} without TLS and without auth: anyone who reaches this port can call every callback (set auth, and sslCertificate with sslKey)`,
       );
     }
-  }
-
-  /** What a failed bind means, said as the user can act on it (grpc-js's own message is a list of resolver errors). */
-  private cannotListen(error: Error): ConfigurationError {
-    const where = this.address.kind === "tcp" ? `port ${this.address.port} on ${this.address.host}` : describeAddress(this.address);
-    if (/EADDRINUSE/.test(error.message)) return new ConfigurationError(`${where} is in use (another controller or program listens there): give another port, or 0 for a free one`);
-    if (/EACCES/.test(error.message)) return new ConfigurationError(`${where} needs privileges this process does not have (ports below 1024 do): give another port`);
-    if (/EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN/.test(error.message)) return new ConfigurationError(`controller cannot listen on ${where}: no such address on this machine`);
-    return new ConfigurationError(`controller cannot listen on ${describeAddress(this.address)}: ${error.message}`);
   }
 
   /**
@@ -112,16 +95,7 @@ export class Controller {
     // Answers routed but still queued go out before each stream ends; the streams get what is left of
     // the drain time (and the grace) to deliver them before the server is shut down by force.
     for (const end of this.streams.values()) end();
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, Math.max(0, deadline - Date.now()) + graceMs);
-      server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    await shutDown(server, Math.max(0, deadline - Date.now()) + graceMs);
     if (this.address.kind === "unix") fs.rmSync(this.address.socketPath, { force: true });
     this.log.info("Controller stopped.");
   }

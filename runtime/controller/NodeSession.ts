@@ -41,6 +41,10 @@ export class NodeSession {
   incarnation = 0;
   /** SHA-256 of the secret of the process behind it: the same process reconnecting may replace this session. */
   secretDigest?: Buffer;
+  /** The node's public key (HELLO), which its ticket names: without one it gets no ticket (no direct links). */
+  publicKey?: Uint8Array;
+  /** Where the node takes direct links (HELLO), as the registry tells the others. */
+  directAddress?: string;
 
   /** Set once the controller ended the stream: nothing more it sent is handled. */
   closed = false;

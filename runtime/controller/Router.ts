@@ -14,6 +14,8 @@ import type { RegistrySnapshot } from "../registry/RegistryView";
 import { Throttle } from "../log/Throttle";
 import { MAX_CALLBACKS_PER_NODE, MAX_HELLO_BYTES, MAX_NAME_LENGTH, MAX_REGISTER_BYTES, PROTOCOL_VERSION } from "../wire/limits";
 import { NodeSession, type Route } from "./NodeSession";
+import { BUILTIN_PREFIX } from "../node/builtins";
+import { publicKeyOf, TICKET_TTL_MS, TicketIssuer } from "../direct/Ticket";
 
 /**
  * Connections are numbered 1 to this, then again from 1. Executors key the calls they run by
@@ -33,6 +35,8 @@ export class Router {
     private readonly log: Logger,
     /** Who may connect and do what (the controller's `auth`); open to all without it. */
     private readonly policy = new AccessPolicy(),
+    /** Tickets for direct links are given (else every call stays on the controller). */
+    private readonly direct = true,
   ) {}
 
   /** Numbers the sessions: a caller's connection is told apart from its later ones (proto: incarnation). */
@@ -42,6 +46,9 @@ export class Router {
   private readonly liveIncarnations = new Set<number>();
   /** Refusals are logged, but a flood of them is not. */
   private readonly refusals = new Throttle();
+  /** Signs each node's ticket for direct links (runtime/direct/Ticket.ts). */
+  private readonly tickets = new TicketIssuer();
+  private ticketTimer?: NodeJS.Timeout;
 
   snapshot(): RegistrySnapshot {
     const callbacks: RegistrySnapshot["callbacks"] = [];
@@ -49,12 +56,15 @@ export class Router {
       const fingerprints = sessions.map((session) => session.fingerprints.get(name) ?? "");
       callbacks.push(fingerprints.some(Boolean) ? [name, sessions.map((session) => session.name), fingerprints] : [name, sessions.map((session) => session.name)]);
     }
-    return { processes: [...this.sessions.keys()], callbacks };
+    const addresses: Array<[string, string]> = [];
+    for (const session of this.sessions.values()) if (session.directAddress) addresses.push([session.name, session.directAddress]);
+    return { processes: [...this.sessions.keys()], callbacks, ...(addresses.length > 0 ? { addresses } : {}) };
   }
 
   /** The controller stops: new calls get StoppedError, those in flight go on. */
   refuseNewCalls(): void {
     this.stopping = true;
+    clearInterval(this.ticketTimer);
   }
 
   /** Some call is still in flight. */
@@ -162,13 +172,37 @@ export class Router {
     session.secretDigest = proof;
     session.incarnation = this.takeIncarnation();
     this.sessions.set(name, session);
-    session.send({ kind: Kind.WELCOME, name: this.controllerName, payload: WELCOME_PAYLOAD });
+    session.publicKey = publicKeyBytes((hello as { key?: unknown }).key);
+    session.directAddress = session.publicKey && this.direct ? directAddressOf((hello as { direct?: unknown }).direct) : undefined;
+    const ticket = this.ticketOf(session);
+    session.send({ kind: Kind.WELCOME, name: this.controllerName, payload: ticket ? encode({ ...WELCOME, controllerKey: this.tickets.publicKey, ticket }) : WELCOME_PAYLOAD });
     session.callbacks = this.served(session, callbackNames(hello));
     session.fingerprints = fingerprintsOf(hello, session.callbacks);
     this.log.info(`Node '${shown(name)}' has been connected to Controller${this.policy.enforced ? ` as identity '${session.identity.name}'` : ""}`);
     this.registryChanged();
     // The newcomer knows the system right after WELCOME (the others hear of it at the end of this turn).
     session.send({ kind: Kind.REGISTRY, payload: encode(this.snapshot()) });
+  }
+
+  /**
+   * The node's ticket: its process name, identity and what it may call, for its key, signed. Sent at
+   * WELCOME and again before it expires, so that executors on direct links apply the same rules.
+   */
+  private ticketOf(session: NodeSession): Uint8Array | undefined {
+    if (!session.publicKey || !this.direct) return undefined;
+    if (!this.ticketTimer && !this.stopping) {
+      this.ticketTimer = setInterval(() => this.renewTickets(), TICKET_TTL_MS / 2);
+      this.ticketTimer.unref();
+    }
+    const { call, transfer } = session.identity.callRules;
+    return this.tickets.issue({ process: session.name, identity: session.identity.name, call, transfer, enforced: this.policy.enforced, key: session.publicKey });
+  }
+
+  private renewTickets(): void {
+    for (const session of this.sessions.values()) {
+      const ticket = this.ticketOf(session);
+      if (ticket) session.send({ kind: Kind.TICKET, payload: encode({ ticket }) });
+    }
   }
 
   private register(session: NodeSession, frame: ReceivedFrame): void {
@@ -433,10 +467,19 @@ function accepts(session: NodeSession, name: string, accept: string): boolean {
  * WELCOME's payload: what this controller understands beyond protocol 2, so that a node sends it
  * only to a controller that honours it ("preferred": a CALL's target may be a balancing pick).
  */
-const WELCOME_PAYLOAD = encode({ features: ["preferred"] });
+const WELCOME = { features: ["preferred", "direct"] };
+const WELCOME_PAYLOAD = encode(WELCOME);
 
-/** The names of the calls every node answers itself (runtime/node/builtins.ts): never registered, so not among the providers. */
-const BUILTIN_PREFIX = "__daffi.";
+/** A node's public key as its HELLO gives it: the bytes of an Ed25519 key, else none. */
+function publicKeyBytes(key: unknown): Uint8Array | undefined {
+  return publicKeyOf(key) ? Buffer.from(key as Uint8Array) : undefined;
+}
+
+/** A direct address as a HELLO gives it: a gRPC target of a UNIX socket or host:port, at most 512 characters; else none. */
+function directAddressOf(direct: unknown): string | undefined {
+  if (typeof direct !== "string" || direct.length > 512) return undefined;
+  return /^unix:\/[^\0]*$/.test(direct) || /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(direct) ? direct : undefined;
+}
 
 /** What a fingerprint may be: the transformer's are 22 base64url characters; anything else of this alphabet up to 64. */
 const FINGERPRINT = /^[A-Za-z0-9_-]{1,64}$/;

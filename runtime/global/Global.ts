@@ -23,7 +23,7 @@ import { type Address, resolveAddress } from "../wire/address";
 import { activate, deactivate } from "./activeGlobals";
 import { type CallProxy, callProxy } from "./callProxy";
 import { passed } from "../errors/passed";
-import { checkOptions, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
+import { checkOptions, directEnabled, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
 import { stopOnSignals } from "./signals";
 
 /** The entry point: starts a controller, a node or both (`await Global.start(options)`), carries out `g.call` and fetcher calls, and stops them (`await g.stop()`). */
@@ -60,7 +60,7 @@ export class Global implements AsyncDisposable {
     this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level);
     this.releaseGrpcLogs = routeGrpcLogs(this.log);
     this.controllerLog = new Logger("controller", this.processName, level);
-    if (options.initController) this.controller = new Controller(this.address, this.processName, this.controllerLog, options, options);
+    if (options.initController) this.controller = new Controller(this.address, this.processName, this.controllerLog, options, { ...options, direct: directEnabled(options.direct) });
     if (options.initNode ?? true) {
       this.node = new Node(
         this.processName,
@@ -129,6 +129,11 @@ export class Global implements AsyncDisposable {
   /** Callback name → names of the processes exposing it, as last announced by the controller. */
   get registeredCallbacks(): Record<string, string[]> {
     return this.registry.registeredCallbacks();
+  }
+
+  /** The processes this node has a direct link to now (its calls to them take one hop); empty without direct links. */
+  get directLinks(): string[] {
+    return this.node?.directLinks ?? [];
   }
 
   /** Resolves when a process of that name is connected; TimeoutError after `timeout` seconds. */
@@ -250,7 +255,8 @@ export class Global implements AsyncDisposable {
   private async connectNode(options: GlobalOptions): Promise<void> {
     const node = this.node!;
     const controller = this.controller;
-    const connecting = node.start(this.address, { ...options, local: controller && (() => controller.connectLocal()) });
+    const direct = { enabled: directEnabled(options.direct), host: options.directHost, port: options.directPort };
+    const connecting = node.start(this.address, { ...options, direct, local: controller && (() => controller.connectLocal()) });
     const timeoutSeconds = options.connectTimeout;
     if (timeoutSeconds === undefined) return connecting;
     let timer: LongTimeout | undefined;

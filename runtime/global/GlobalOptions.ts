@@ -44,6 +44,16 @@ export interface GlobalOptions extends TlsOptions {
    * "least-busy" (the one with the fewest of this process's calls in flight, ties at random).
    */
   balancing?: Balancing | undefined;
+  /**
+   * Direct links (default true, or $DAFFI_DIRECT=0 for false): a node calls the others on links of
+   * their own (one hop), the controller only finding who serves what. On a controller, false gives
+   * its nodes no tickets, so none of them uses direct links. See README, Direct links.
+   */
+  direct?: boolean | undefined;
+  /** Node with TCP: the host its direct-link server binds and others reach it at (default: the interface it reaches the controller from). */
+  directHost?: string | undefined;
+  /** Node with TCP: the port of its direct-link server (default a free one). */
+  directPort?: number | undefined;
   /** Node: the most calls it runs at once (plain calls and streams); beyond, OverloadedError (default 10,000). */
   maxConcurrentCalls?: number | undefined;
   /** Let other nodes run functions here with transferAndCall (default false: refused). */
@@ -92,6 +102,9 @@ const known = new Set<string>([
   "maxConcurrentCalls",
   "maxQueuedBytes",
   "balancing",
+  "direct",
+  "directHost",
+  "directPort",
   "sslCertificate",
   "sslKey",
   "sslCa",
@@ -138,6 +151,13 @@ export function checkOptions(options: GlobalOptions): void {
     throw new ConfigurationError(`maxMessageSize must be a whole number of bytes, at least 1024, got ${passed(options.maxMessageSize)}`);
   }
   checkBalancing(options.balancing, "balancing");
+  if (options.direct !== undefined && typeof options.direct !== "boolean") throw new ConfigurationError(`direct must be true or false, got ${passed(options.direct)}`);
+  if (options.directHost !== undefined && (typeof options.directHost !== "string" || options.directHost.length === 0)) {
+    throw new ConfigurationError(`directHost must be a non-empty string, got ${passed(options.directHost)}`);
+  }
+  if (options.directPort !== undefined && (!Number.isInteger(options.directPort) || options.directPort < 0 || options.directPort > 65535)) {
+    throw new ConfigurationError(`directPort must be an integer from 0 to 65535, got ${passed(options.directPort)}`);
+  }
   if (options.maxQueuedBytes !== undefined && (!Number.isInteger(options.maxQueuedBytes) || options.maxQueuedBytes < 1024)) {
     throw new ConfigurationError(`maxQueuedBytes must be a whole number of bytes, at least 1024, got ${passed(options.maxQueuedBytes)}`);
   }
@@ -160,4 +180,11 @@ export function checkOptions(options: GlobalOptions): void {
   for (const hook of ["onInit", "onNodeConnect", "onNodeDisconnect"] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== "function") throw new ConfigurationError(`${hook} must be a function, got ${passed(options[hook])}`);
   }
+}
+
+/** Whether direct links are on: the option, else $DAFFI_DIRECT ("0", "false", "off": off), else on. */
+export function directEnabled(option: boolean | undefined): boolean {
+  if (option !== undefined) return option;
+  const env = process.env.DAFFI_DIRECT?.trim().toLowerCase();
+  return !(env === "0" || env === "false" || env === "off");
 }

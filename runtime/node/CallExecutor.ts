@@ -83,9 +83,10 @@ export class CallExecutor {
   /**
    * The link the calls came on is gone: their answers could only go to a later connection, where
    * nobody waits for them. Every call is ended (generators' `finally` blocks run), none answers.
+   * `which` picks the links gone by their incarnation (the controller's, or one direct link); all without.
    */
-  linkLost(): void {
-    const tracked = this.calls.takeAll();
+  linkLost(which?: (incarnation: number) => boolean): void {
+    const tracked = this.calls.takeAll(which);
     for (const call of tracked) this.end(call);
   }
 

@@ -30,12 +30,15 @@ export class CallTable<T> {
     return true;
   }
 
-  /** Takes every call out of the table. */
-  takeAll(): T[] {
+  /** Takes every call out of the table, or those of the connections `which` says. */
+  takeAll(which?: (incarnation: number) => boolean): T[] {
     const all: T[] = [];
-    for (const calls of this.byConnection.values()) all.push(...calls.values());
-    this.byConnection.clear();
-    this.count = 0;
+    for (const [incarnation, calls] of this.byConnection) {
+      if (which && !which(incarnation)) continue;
+      all.push(...calls.values());
+      this.count -= calls.size;
+      this.byConnection.delete(incarnation);
+    }
     return all;
   }
 

@@ -1,7 +1,9 @@
 // The node: one stream to the controller; sends calls, runs incoming ones, reconnects when the stream drops.
 import { Balancer, type Balancing } from "../call/Balancer";
 import { listed } from "../contract/listed";
-import { randomBytes } from "node:crypto";
+import { type KeyObject, randomBytes } from "node:crypto";
+import { MAX_TICKET_BYTES, publicKeyOf, readTicket } from "../direct/Ticket";
+import { Identity } from "../auth/Identity";
 import * as grpc from "@grpc/grpc-js";
 import { LongTimeout } from "../call/LongTimeout";
 import { CancelledError, DaffiError, NodeDisconnectedError, OverloadedError, PayloadTooLargeError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
@@ -26,6 +28,9 @@ import { CallExecutor, DEFAULT_MAX_CONCURRENT_CALLS } from "./CallExecutor";
 import type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 import { ConnectionLife } from "./ConnectionState";
 import { MAX_PENDING_CALLS, type PendingCall, PendingCalls } from "./PendingCalls";
+import { type DirectCredentials, DIRECT_INCARNATION_BASE } from "../direct/DirectServer";
+import { type DirectPeer } from "../direct/DirectLinks";
+import { DirectEnd, type DirectSettings } from "../direct/DirectEnd";
 
 export type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 
@@ -48,6 +53,8 @@ export interface NodeSettings extends TlsOptions {
   token?: string;
   /** The controller of this very process, reached in memory instead of through a socket. */
   local?: () => LocalEnd | undefined;
+  /** Direct links to and from the other nodes (default on); see runtime/direct/. */
+  direct?: DirectSettings;
 }
 
 export class Node {
@@ -83,6 +90,12 @@ export class Node {
   private readonly balancer = new Balancer();
   /** What the controller said it understands (WELCOME): a balancing pick is sent only to one that takes "preferred". */
   private controllerFeatures: readonly string[] = [];
+  /** Direct links (both sides), when this node takes part in them. */
+  private direct?: DirectEnd;
+  /** The ticket the controller gave this node (WELCOME, TICKET) and that controller's key. */
+  private directCredentials?: DirectCredentials;
+  /** What this node's own ticket says it may call: a call it may not make goes to the controller, which refuses it as a whole. */
+  private directRules?: Identity;
 
   /** Why the last connection attempt or stream ended (for "no controller answered" errors). */
   lastError?: Error;
@@ -106,13 +119,19 @@ export class Node {
         maxPayload: this.maxMessageSize - 16 * 1024,
       },
       callbacks,
-      (frame) => this.writer?.send(frame),
+      // The answer goes back on the link the call came on: a direct link's, or the controller's.
+      (frame) => ((frame.incarnation ?? 0) >= DIRECT_INCARNATION_BASE ? this.direct?.server.send(frame) : this.writer?.send(frame)),
       log,
     );
   }
 
   get isConnected(): boolean {
     return this.life.state === "ready";
+  }
+
+  /** The processes this node has a ready direct link to. */
+  get directLinks(): string[] {
+    return this.direct?.links.readyProcesses() ?? [];
   }
 
   /** Aborted (with StoppedError) when the node stops. */
@@ -134,10 +153,13 @@ export class Node {
     this.client = new grpc.Client(grpcTarget(address), secure.credentials, { ...channelOptions(settings.heartbeat, this.maxMessageSize), ...secure.options });
     this.log.info(`Node has been started successfully. Process identificator: '${this.processName}'. Connection info: ${describeAddress(address)}`);
     this.unsubscribe = this.callbacks.onChange(() => this.scheduleRegister());
+    // Nodes in the controller's own process keep the in-memory link; the others listen for direct links first (their HELLO says where).
+    if (!settings.local && settings.direct?.enabled) this.direct = new DirectEnd(this.directHost(), address, settings, settings.direct, this.maxMessageSize, this.maxQueuedBytes, this.log);
+    const listening = this.direct?.listen() ?? Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.firstConnection = { resolve, reject };
       this.life.to("connecting", "started");
-      this.connectStream();
+      void listening.then(() => this.connectStream());
     });
   }
 
@@ -162,6 +184,7 @@ export class Node {
     const id = this.pending.allocate();
     const strategy = options.target === undefined && options.mode !== Mode.BROADCAST ? (options.balancing ?? this.balancing) : "random";
     const preferred = strategy === "random" || !this.controllerFeatures.includes("preferred") ? undefined : this.balancer.pick(strategy, name, this.candidates(name, options.accept));
+    const direct = this.direct && this.directRoute(name, options, preferred, payload.length);
     const done = new Promise((resolve, reject) => {
       const timeoutMs = options.timeout === undefined ? 0 : Math.max(1, Math.round(options.timeout * 1000));
       const frame: Frame = {
@@ -178,6 +201,12 @@ export class Node {
         itemStream: options.itemStream,
         returnResult: options.broadcast !== undefined,
       };
+      if (direct && (options.mode === Mode.NO_RETURN || (options.mode === Mode.BROADCAST && !options.broadcast))) {
+        // Nothing comes back: sent is done (as the controller's ACCEPTED, the answer lists where it went).
+        if (options.mode === Mode.BROADCAST) frame.mode = Mode.NO_RETURN;
+        for (const peer of direct) peer.writer.send(frame);
+        return resolve(direct.map((peer) => peer.process));
+      }
       const call: PendingCall = { id, frame, resolve, reject, sent: false, sink: options.sink, broadcast: options.broadcast };
       if (timeoutMs > 0) {
         const expire = options.broadcast
@@ -206,7 +235,20 @@ export class Node {
       }
       // The common case goes straight out; otherwise the call waits in line (for the link, or for room).
       const writer = this.writer;
-      if (this.life.linked && writer && this.pending.noneWaiting && this.hasRoom(writer, call)) {
+      if (direct) {
+        call.sent = true;
+        if (direct.length === 1 && !options.broadcast) call.via = direct[0];
+        else call.viaAll = direct;
+        this.pending.add(call);
+        const now = Date.now();
+        for (const peer of direct) {
+          peer.calls.add(id);
+          peer.lastUsed = now;
+          peer.writer.send(frame);
+        }
+        // A broadcast sent directly knows at once where it went (the controller's ACCEPTED otherwise).
+        options.broadcast?.accept(direct.map((peer) => peer.process));
+      } else if (this.life.linked && writer && this.pending.noneWaiting && this.hasRoom(writer, call)) {
         call.sent = true;
         this.pending.add(call);
         writer.send(frame);
@@ -223,6 +265,34 @@ export class Node {
     return { id, done };
   }
 
+  /**
+   * The direct links a call goes on (one; every provider's for a BROADCAST), or undefined: then it
+   * goes through the controller, and the links it would have taken are being made for the next calls.
+   */
+  private directRoute(name: string, options: CallOptions, preferred: string | undefined, bytes: number): DirectPeer[] | undefined {
+    const links = this.direct!.links;
+    if (this.directRules?.refuseCall(name)) return undefined;
+    if (options.mode === Mode.BROADCAST && options.target === undefined) {
+      const providers = this.candidates(name, options.accept);
+      if (providers.length === 0 || providers.includes(this.processName)) return undefined;
+      const peers: DirectPeer[] = [];
+      for (const process of providers) {
+        const peer = links.ready(process, this.registry.address(process), bytes);
+        if (peer) peers.push(peer);
+      }
+      return peers.length === providers.length ? peers : undefined;
+    }
+    let process = preferred ?? (options.target || undefined);
+    if (process === undefined) {
+      const providers = this.candidates(name, options.accept);
+      if (providers.length === 0) return undefined;
+      process = providers.length === 1 ? providers[0]! : providers[Math.floor(Math.random() * providers.length)]!;
+    }
+    if (process === this.processName) return undefined;
+    const peer = links.ready(process, this.registry.address(process), bytes);
+    return peer && [peer];
+  }
+
   /** The processes a call of `name` may go to, as this node last heard (those announcing a contract `accept` lists, or none). */
   private candidates(name: string, accept: string | undefined): readonly string[] {
     const providers = this.registry.providers(name);
@@ -234,7 +304,11 @@ export class Node {
 
   /** Another frame of a call in flight (stream item, end, credit); dropped once the call is over. */
   sendOnCall(id: number, frame: Frame): void {
-    if (this.pending.get(id)?.sent && this.life.linked) this.writer?.send({ ...frame, callId: id });
+    const call = this.pending.get(id);
+    if (!call?.sent) return;
+    if (call.via) (call.via as DirectPeer).writer.send({ ...frame, callId: id });
+    else if (call.viaAll) for (const peer of call.viaAll) (peer as DirectPeer).writer.send({ ...frame, callId: id });
+    else if (this.life.linked) this.writer?.send({ ...frame, callId: id });
   }
 
   /**
@@ -256,6 +330,7 @@ export class Node {
       }
     }
     this.writer?.close(); // flushes the last answers
+    await this.direct?.stop(deadline);
     if (this.life.linked) await this.endGracefully(deadline);
     if (!this.life.closed) this.life.to("closed", "stopped");
     clearTimeout(this.retryTimer);
@@ -316,7 +391,9 @@ export class Node {
   abandon(id: number, error: Error | undefined, value?: unknown): void {
     const call = this.pending.take(id);
     if (!call) return;
-    if (call.sent && this.life.linked) this.writer?.send({ kind: Kind.CANCEL, callId: id });
+    if (call.via) (call.via as DirectPeer).writer.send({ kind: Kind.CANCEL, callId: id });
+    else if (call.viaAll) for (const peer of call.viaAll) (peer as DirectPeer).writer.send({ kind: Kind.CANCEL, callId: id });
+    else if (call.sent && this.life.linked) this.writer?.send({ kind: Kind.CANCEL, callId: id });
     if (error) call.reject(error);
     else call.resolve(value);
   }
@@ -365,7 +442,10 @@ export class Node {
       protocol: PROTOCOL_VERSION,
       callbacks: inHello ? names : [],
       fingerprints: inHello ? this.callbacks.fingerprints() : [],
-      secret: this.secret, ...(this.settings.token === undefined ? {} : { token: this.settings.token }) };
+      secret: this.secret,
+      ...(this.settings.token === undefined ? {} : { token: this.settings.token }),
+      ...(this.direct ? { key: this.direct.key.publicKey, ...(this.direct.address ? { direct: this.direct.address } : {}) } : {}),
+    };
     writer.send({ kind: Kind.HELLO, name: this.processName, payload: encode(hello) });
   }
 
@@ -411,17 +491,65 @@ export class Node {
         return this.executor.onCallerFrame(frame);
       case Kind.PONG:
         return;
+      case Kind.TICKET:
+        return this.renewTicket(frame);
       default:
         this.log.warn(`Ignored frame of unknown kind ${frame.kind}`);
     }
   }
 
-  private settle(frame: ReceivedFrame): void {
-    const collector = this.pending.get(frame.callId)?.broadcast;
+  /** A frame on the direct link `peer`: it answers a call sent on that link, or is dropped. */
+  private onDirectFrame(peer: DirectPeer, frame: ReceivedFrame): void {
+    frame.source = peer.process; // whatever it says: the link's handshake proved who is at the other end
+    switch (frame.kind) {
+      case Kind.RESULT:
+        return this.settle(frame, peer);
+      case Kind.ERROR:
+        if (frame.callId === 0) return this.log.warn(`Process '${shown(peer.process)}' ended the direct link: ${shown(String(decode<WireError>(frame.payload)?.message), 400)}`);
+        return this.settle(frame, peer);
+      case Kind.STREAM_ITEM:
+      case Kind.STREAM_END:
+      case Kind.CREDIT:
+        return this.onStreamFrame(frame, peer);
+      default:
+        return;
+    }
+  }
+
+  /** A direct link that was ready ended: the calls in flight on it fail at once (a broadcast counts that process as gone). */
+  private onDirectLost(peer: DirectPeer): void {
+    const lost = () => new NodeDisconnectedError(`the direct link to process '${shown(peer.process)}' was lost before the answer came`);
+    for (const id of [...peer.calls]) {
+      const call = this.pending.get(id);
+      peer.calls.delete(id);
+      if (!call) continue;
+      if (call.broadcast && call.viaAll) {
+        call.broadcast.answer(peer.process, lost());
+        if (call.broadcast.complete) this.pending.take(id)?.resolve(call.broadcast.result());
+      } else {
+        this.pending.take(id)?.reject(lost());
+      }
+    }
+  }
+
+  /** The call of this id, when `from` (a direct link, or undefined: the controller) is where its answers come from. */
+  private answered(callId: number, from: DirectPeer | undefined): PendingCall | undefined {
+    const call = this.pending.get(callId);
+    if (!call) return undefined;
+    if (call.via || call.viaAll) return from && (call.via === from || call.viaAll?.includes(from)) ? call : undefined;
+    return from ? undefined : call;
+  }
+
+  private settle(frame: ReceivedFrame, from?: DirectPeer): void {
+    const pending = this.answered(frame.callId, from);
+    if (!pending) return;
+    const collector = pending.broadcast;
     if (collector?.receive(frame)) {
       if (collector.complete) this.pending.take(frame.callId)?.resolve(collector.result());
       return;
     }
+    // An executor says so of its own contract on a direct link: as the controller's `stale`, the caller judges again.
+    if (from && frame.kind === Kind.ERROR && decode<WireError>(frame.payload)?.code === "CONTRACT_MISMATCH") frame.source = "";
     const call = this.pending.take(frame.callId);
     if (!call) return;
     try {
@@ -432,9 +560,9 @@ export class Node {
     }
   }
 
-  private onStreamFrame(frame: ReceivedFrame): void {
-    if (frame.kind === Kind.STREAM_END) return this.settle(frame);
-    const sink = this.pending.get(frame.callId)?.sink;
+  private onStreamFrame(frame: ReceivedFrame, from?: DirectPeer): void {
+    if (frame.kind === Kind.STREAM_END) return this.settle(frame, from);
+    const sink = this.answered(frame.callId, from)?.sink;
     if (!sink) return;
     if (frame.kind === Kind.CREDIT) return sink.credit(frame.credit);
     try {
@@ -446,7 +574,12 @@ export class Node {
 
   private welcomed(frame: ReceivedFrame): void {
     if (this.life.state !== "connecting") return;
-    this.controllerFeatures = featuresOf(frame.payload);
+    const welcome = welcomeOf(frame.payload);
+    this.controllerFeatures = welcome.features;
+    this.directCredentials = welcome.controllerKey && welcome.ticket ? { controllerKey: welcome.controllerKey, ticket: welcome.ticket } : undefined;
+    const own = this.directCredentials && readTicket(this.directCredentials.ticket, this.directCredentials.controllerKey);
+    this.directRules = own && typeof own !== "string" ? new Identity(own.identity, { processNames: [], serve: [], call: own.call, transfer: own.transfer }) : undefined;
+    if (this.directCredentials && !this.directRules) this.directCredentials = undefined;
     this.life.to("ready", "welcomed by the controller");
     this.attempts = 0;
     this.log.info(`Node '${this.processName}' has been connected to Controller`);
@@ -455,6 +588,36 @@ export class Node {
     this.firstConnection?.resolve();
     this.firstConnection = undefined;
     this.events.connected();
+  }
+
+  /** A fresh ticket from the controller (the last one is about to expire). */
+  private renewTicket(frame: ReceivedFrame): void {
+    const ticket = decodeOr<{ ticket?: unknown }>(frame.payload)?.ticket;
+    if (this.directCredentials && ticket instanceof Uint8Array) this.directCredentials = { ...this.directCredentials, ticket };
+  }
+
+  /** What the direct links need of this node, both sides. */
+  private directHost() {
+    return {
+      processName: this.processName,
+      // New links only while the controller is there: it vouches for both ends.
+      credentials: () => (this.life.linked ? this.directCredentials : undefined),
+      registered: (name: string) => this.registry.providers(name)?.processes.includes(this.processName) ?? false,
+      fingerprint: (name: string) => this.callbacks.get(name)?.metadata?.contract?.fingerprint,
+      run: (frame: ReceivedFrame) => this.executor.run(frame),
+      onCallerFrame: (frame: ReceivedFrame) => this.executor.onCallerFrame(frame),
+      linkLost: (incarnation: number) => this.executor.linkLost((n) => n === incarnation),
+      onFrames: (peer: DirectPeer, frames: ReceivedFrame[]) => {
+        for (const frame of frames) {
+          try {
+            this.onDirectFrame(peer, frame);
+          } catch (error) {
+            this.log.warn(`Dropped a frame from '${shown(peer.process)}' that could not be handled: ${String(error)}`);
+          }
+        }
+      },
+      onLost: (peer: DirectPeer) => this.onDirectLost(peer),
+    };
   }
 
   /** The controller refused this node (e.g. its name is taken): no retry, the error is final. */
@@ -479,8 +642,9 @@ export class Node {
     if (writer && writer !== this.writer) return; // an earlier stream, already replaced
     const wasLinked = this.life.linked;
     // Nothing that belonged to this link outlives it: calls we run end, calls we made fail, the view of the system is stale.
-    this.executor.linkLost();
-    this.registry.markStale();
+    this.executor.linkLost((incarnation) => incarnation < DIRECT_INCARNATION_BASE);
+    // With direct links, who serves what stays known for them (the registry is frozen until the controller is back).
+    this.registry.markStale(this.direct !== undefined);
     this.pending.rejectSent(() => new NodeDisconnectedError("the connection to the controller was lost before the answer came"));
     if (this.life.state === "draining") this.life.to("closed", "the link ended while stopping");
     if (wasLinked && !this.life.closed) {
@@ -497,13 +661,19 @@ export class Node {
   }
 }
 
-/** The features a WELCOME lists (none from a controller before them, or from a payload that is not the list). */
-function featuresOf(payload: Uint8Array): readonly string[] {
-  if (payload.length === 0) return [];
+/** A payload's CBOR, or undefined when it is not CBOR. */
+function decodeOr<T>(payload: Uint8Array): T | undefined {
   try {
-    const features = (decode(payload) as { features?: unknown } | null)?.features;
-    return Array.isArray(features) ? features.filter((feature): feature is string => typeof feature === "string").slice(0, 64) : [];
+    return decode<T>(payload);
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** What a WELCOME says: the features the controller understands (none from one before them), and for direct links its key and this node's ticket. */
+function welcomeOf(payload: Uint8Array): { features: readonly string[]; controllerKey?: KeyObject; ticket?: Uint8Array } {
+  const welcome = payload.length === 0 ? undefined : decodeOr<{ features?: unknown; controllerKey?: unknown; ticket?: unknown } | null>(payload);
+  const features = Array.isArray(welcome?.features) ? welcome.features.filter((feature): feature is string => typeof feature === "string").slice(0, 64) : [];
+  const ticket = welcome?.ticket;
+  return { features, controllerKey: publicKeyOf(welcome?.controllerKey), ticket: ticket instanceof Uint8Array && ticket.length <= MAX_TICKET_BYTES ? ticket : undefined };
 }

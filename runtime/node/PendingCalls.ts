@@ -16,6 +16,15 @@ export interface PendingCall {
   sink?: StreamSink;
   /** For BROADCAST calls with results: the answers gathered so far. */
   broadcast?: BroadcastCollector;
+  /** Sent on a direct link (else through the controller): only that link's frames answer it. */
+  via?: CallLink;
+  /** A BROADCAST sent directly: one link per process. */
+  viaAll?: readonly CallLink[];
+}
+
+/** A link calls are sent on, with the ids of those in flight there. */
+export interface CallLink {
+  readonly calls: Set<number>;
 }
 
 const MAX_ID = 0xffff_ffff;
@@ -63,6 +72,8 @@ export class PendingCalls {
     this.calls.delete(id);
     this.waiting.delete(id);
     call.timer?.clear();
+    call.via?.calls.delete(id);
+    if (call.viaAll) for (const link of call.viaAll) link.calls.delete(id);
     return call;
   }
 
@@ -75,10 +86,10 @@ export class PendingCalls {
     }
   }
 
-  /** Fails the calls that went out (their answer can no longer come); unsent ones keep waiting. */
+  /** Fails the calls that went out through the controller (their answer can no longer come); unsent ones keep waiting, direct ones go on. */
   rejectSent(error: () => Error): void {
     for (const call of [...this.calls.values()]) {
-      if (call.sent) this.take(call.id)?.reject(error());
+      if (call.sent && !call.via && !call.viaAll) this.take(call.id)?.reject(error());
     }
   }
 

@@ -6,3 +6,6 @@ export const BUILTIN = {
   /** Followed by a callback's name: the text of its contract (null without one). Allowed to whoever may call that callback. */
   signature: "__daffi.signature:",
 } as const;
+
+/** Every built-in's name starts so: never registered, so never among a callback's providers. */
+export const BUILTIN_PREFIX = "__daffi.";

@@ -10,6 +10,8 @@ import { TimeoutError } from "../errors/DaffiError";
 export interface RegistrySnapshot {
   processes: string[];
   callbacks: Array<[string, string[]] | [string, string[], string[]]>;
+  /** [process, address] of the processes that take direct links. */
+  addresses?: Array<[string, string]>;
 }
 
 /** The processes serving a callback, each with the fingerprint of its contract ("" when it has none). */
@@ -32,6 +34,7 @@ export class RegistryView {
   private processes = new Set<string>();
   private callbacks = new Map<string, string[]>();
   private fingerprints = new Map<string, string[]>();
+  private addresses = new Map<string, string>();
   private changes = 0;
   private readonly waiters = new Set<Waiter>();
   /**
@@ -50,6 +53,10 @@ export class RegistryView {
       const fingerprints: unknown = entry[2];
       if (isStringList(fingerprints) && fingerprints.length === entry[1].length) this.fingerprints.set(entry[0], fingerprints);
     }
+    this.addresses = new Map();
+    for (const entry of Array.isArray(snapshot?.addresses) ? snapshot.addresses : []) {
+      if (Array.isArray(entry) && typeof entry[0] === "string" && typeof entry[1] === "string" && entry[1].length <= 512) this.addresses.set(entry[0], entry[1]);
+    }
     this.stale = false;
     this.changes++;
     for (const waiter of this.waiters) {
@@ -60,13 +67,25 @@ export class RegistryView {
     }
   }
 
-  /** The link to the controller is gone: forget what it said, until a new REGISTRY comes. */
-  markStale(): void {
+  /**
+   * The link to the controller is gone: what it said may be gone too, until a new REGISTRY comes.
+   * With `frozen`, who serves what stays known for picking providers (calls on direct links go on);
+   * waits and `registeredCallbacks` still see nothing until the controller is back.
+   */
+  markStale(frozen = false): void {
     this.stale = true;
-    this.processes = new Set();
-    this.callbacks = new Map();
-    this.fingerprints = new Map();
+    if (!frozen) {
+      this.processes = new Set();
+      this.callbacks = new Map();
+      this.fingerprints = new Map();
+      this.addresses = new Map();
+    }
     this.changes++;
+  }
+
+  /** Where `process` takes direct links, if it does. */
+  address(process: string): string | undefined {
+    return this.addresses.get(process);
   }
 
   /** Grows at every change of the view: what was decided from version N holds while it stays N. */
@@ -82,6 +101,7 @@ export class RegistryView {
 
   /** Callback name → names of the processes that expose it (a copy; empty while the view is stale). */
   registeredCallbacks(): Record<string, string[]> {
+    if (this.stale) return {};
     return Object.fromEntries([...this.callbacks].map(([name, processes]) => [name, [...processes]]));
   }
 

@@ -15,6 +15,8 @@ export const Kind = {
   CREDIT: 12,
   PING: 13,
   PONG: 14,
+  TICKET: 15,
+  PROOF: 16,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 

@@ -39,14 +39,15 @@ export function serverCredentials(options: TlsOptions): grpc.ServerCredentials {
   return grpc.ServerCredentials.createSsl(clientCa, [keyPair], clientCa !== null);
 }
 
-export function channelCredentials(options: TlsOptions): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+/** `verify`: e.g. a direct link checks the certificate's chain, and proves the peer's identity otherwise than by host name. */
+export function channelCredentials(options: TlsOptions, verify?: grpc.VerifyOptions): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
   if (!usesTls(options)) return { credentials: grpc.credentials.createInsecure(), options: {} };
   const trusted = options.sslCa ?? options.sslCertificate;
   const rootCerts = trusted === undefined ? null : pem(trusted, "sslCa");
   const key = options.sslKey === undefined ? null : pem(options.sslKey, "sslKey");
   const cert = key && options.sslCertificate !== undefined ? pem(options.sslCertificate, "sslCertificate") : null;
   return {
-    credentials: grpc.credentials.createSsl(rootCerts, key, cert),
+    credentials: grpc.credentials.createSsl(rootCerts, key, cert, verify),
     options: options.sslServerName ? { "grpc.ssl_target_name_override": options.sslServerName, "grpc.default_authority": options.sslServerName } : {},
   };
 }

@@ -1,0 +1,253 @@
+// The calling side of direct links: one link per executing node, made on the first call there,
+// kept while used, closed when idle. A link that cannot be made costs nothing: the calls go
+// through the controller meanwhile, the reason is logged once, and the link is tried again later.
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { fromWireError, type WireError } from "../errors/wireError";
+import { grpcClientLink } from "../link/grpcLink";
+import type { Link } from "../link/Link";
+import type { Logger } from "../log/Logger";
+import { shown } from "../log/shown";
+import { decode, encode } from "../wire/codec";
+import type { ReceivedFrame } from "../wire/Frame";
+import { FrameWriter } from "../wire/FrameWriter";
+import { Kind } from "../wire/Kind";
+import { PROTOCOL_VERSION } from "../wire/limits";
+import { checkSocketToConnect } from "../wire/socketFolder";
+import type { DirectCredentials } from "./DirectServer";
+import { checkProof, newNonce, prove, readTicket, type SigningKey } from "./Ticket";
+
+/** A link not ready within this is given up (the calls go through the controller). */
+const SETUP_MS = 1000;
+/** A link with no call in flight for this long is closed. */
+export const IDLE_MS = 30_000;
+/** After a failure, the next try waits this long, doubling up to RETRY_MAX_MS. */
+const RETRY_MIN_MS = 2000;
+const RETRY_MAX_MS = 60_000;
+
+/** What the direct links need of their node. */
+export interface DirectCaller {
+  readonly processName: string;
+  readonly key: SigningKey;
+  credentials(): DirectCredentials | undefined;
+  /** Frames that came on a ready link (answers of calls sent on it). */
+  onFrames(peer: DirectPeer, frames: ReceivedFrame[]): void;
+  /** A ready link ended: its calls in flight fail. */
+  onLost(peer: DirectPeer): void;
+}
+
+export interface DirectLinkSettings {
+  credentials: grpc.ChannelCredentials;
+  options: grpc.ChannelOptions;
+  maxMessageSize: number;
+  maxQueuedBytes: number;
+}
+
+/** One link to one executing node. */
+export class DirectPeer {
+  /** The calls in flight on this link, by call id. */
+  readonly calls = new Set<number>();
+  ready = false;
+  /** It was ready once: its end fails the calls sent on it. */
+  wasReady = false;
+  closed = false;
+  lastUsed = Date.now();
+  readonly writer: FrameWriter;
+
+  constructor(
+    readonly process: string,
+    readonly address: string,
+    readonly client: grpc.Client,
+    readonly link: Link,
+    maxMessageSize: number,
+  ) {
+    this.writer = new FrameWriter(link, maxMessageSize);
+  }
+}
+
+interface Failure {
+  address: string;
+  retryAt: number;
+  attempts: number;
+}
+
+export class DirectLinks {
+  private readonly peers = new Map<string, DirectPeer>();
+  private readonly failures = new Map<string, Failure>();
+  private sweeper?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly caller: DirectCaller,
+    private readonly settings: DirectLinkSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * The ready link to `process`, with room for `bytes` more; else undefined — and, when `address`
+   * is known and no try is due later, a link is being made for the calls that follow.
+   */
+  ready(process: string, address: string | undefined, bytes: number): DirectPeer | undefined {
+    const peer = this.peers.get(process);
+    if (peer) {
+      if (!peer.ready || peer.address !== address) {
+        if (address !== undefined && peer.address !== address && peer.ready) this.close(peer); // moved: the old link goes
+        return undefined;
+      }
+      const held = peer.writer.heldBytes;
+      if (held !== 0 && held + bytes > this.settings.maxQueuedBytes) return undefined;
+      return peer;
+    }
+    if (address !== undefined && !this.stopped) this.open(process, address);
+    return undefined;
+  }
+
+  readyProcesses(): string[] {
+    return [...this.peers.values()].filter((peer) => peer.ready).map((peer) => peer.process);
+  }
+
+  /** Ends every link after what is queued on it (the node stops). */
+  async stop(deadline: number): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweeper);
+    const peers = [...this.peers.values()];
+    await Promise.all(
+      peers.map(
+        (peer) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+            peer.link.once("close", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            peer.writer.close();
+            peer.link.end();
+          }),
+      ),
+    );
+    for (const peer of peers) this.close(peer);
+  }
+
+  private open(process: string, address: string): void {
+    const failure = this.failures.get(process);
+    if (failure && failure.address === address && Date.now() < failure.retryAt) return;
+    const credentials = this.caller.credentials();
+    if (!credentials) return; // no ticket: new links wait for the controller
+    let client: grpc.Client;
+    try {
+      if (address.startsWith("unix:")) {
+        const socketPath = address.slice("unix:".length);
+        checkSocketToConnect(path.dirname(socketPath), socketPath);
+      }
+      client = new grpc.Client(address, this.settings.credentials, this.settings.options);
+    } catch (error) {
+      return this.failed(process, address, error instanceof Error ? error.message : String(error));
+    }
+    const link = grpcClientLink(client);
+    const peer = new DirectPeer(process, address, client, link, this.settings.maxMessageSize);
+    this.peers.set(process, peer);
+    const nonce = newNonce();
+    const setup = setTimeout(() => this.giveUp(peer, `no answer within ${SETUP_MS / 1000} s`), SETUP_MS);
+    let ended = false;
+    const end = (error?: Error) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(setup);
+      const byUs = peer.closed; // idle, moved, given up, stopped: said already where it was decided
+      this.close(peer);
+      if (peer.wasReady) this.caller.onLost(peer);
+      else if (!byUs) this.failed(process, address, error ? shown(error.message, 300) : "the link ended before it was set up");
+    };
+    link.on("data", (frames: ReceivedFrame[]) => {
+      if (peer.closed) return;
+      if (peer.ready) return this.caller.onFrames(peer, frames);
+      const [first, ...rest] = frames;
+      const wrong = first ? this.welcomed(peer, first, credentials, nonce) : "an empty first message";
+      if (wrong) return this.giveUp(peer, wrong);
+      clearTimeout(setup);
+      peer.ready = true;
+      peer.wasReady = true;
+      peer.lastUsed = Date.now();
+      this.failures.delete(process);
+      this.log.debug(`Direct link to '${shown(process)}' is ready (${shown(address)})`);
+      this.sweep();
+      if (rest.length > 0) this.caller.onFrames(peer, rest);
+    });
+    link.on("error", end);
+    link.on("end", () => end());
+    link.on("close", () => end());
+    peer.writer.send({ kind: Kind.HELLO, name: this.caller.processName, payload: encode({ protocol: PROTOCOL_VERSION, ticket: credentials.ticket, nonce }) });
+  }
+
+  /** The executor's WELCOME: its ticket names the process we meant, and it signed our challenge. Then our PROOF goes. Undefined when all is right, else why not. */
+  private welcomed(peer: DirectPeer, frame: ReceivedFrame, credentials: DirectCredentials, nonce: Uint8Array): string | undefined {
+    if (frame.kind === Kind.ERROR) {
+      try {
+        const error = fromWireError(decode<WireError>(frame.payload), peer.process);
+        return `refused: ${error.message}`;
+      } catch {
+        return "refused";
+      }
+    }
+    if (frame.kind !== Kind.WELCOME) return `expected WELCOME, got kind ${frame.kind}`;
+    let welcome: { ticket?: unknown; proof?: unknown; nonce?: unknown } | undefined;
+    try {
+      welcome = decode(frame.payload);
+    } catch {
+      return "a WELCOME that is not CBOR";
+    }
+    const body = readTicket(welcome?.ticket, credentials.controllerKey);
+    if (typeof body === "string") return `the executor showed ${body}`;
+    if (body.process !== peer.process) return `the address is that of process '${shown(body.process)}', not '${shown(peer.process)}'`;
+    const wrong = checkProof(welcome?.proof, body, "executor", this.caller.processName, nonce);
+    if (wrong) return `the executor showed ${wrong}`;
+    const challenge = welcome?.nonce;
+    if (!(challenge instanceof Uint8Array) || challenge.length < 16 || challenge.length > 64) return "a WELCOME without a challenge";
+    peer.writer.send({ kind: Kind.PROOF, payload: encode({ proof: prove(this.caller.key, "caller", this.caller.processName, peer.process, challenge) }) });
+    return undefined;
+  }
+
+  /** The link is not made: the calls go through the controller, the reason is said once, and it is tried again later. */
+  private giveUp(peer: DirectPeer, why: string): void {
+    if (peer.closed) return;
+    this.close(peer);
+    this.failed(peer.process, peer.address, why);
+  }
+
+  private failed(process: string, address: string, why: string): void {
+    const failure = this.failures.get(process);
+    const attempts = failure && failure.address === address ? failure.attempts + 1 : 0;
+    if (attempts === 0) this.log.info(`No direct link to '${shown(process)}' (${shown(address)}): ${shown(why, 400)}; its calls go through the controller, the link is tried again later`);
+    this.failures.set(process, { address, attempts, retryAt: Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempts, 10)) });
+    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  private close(peer: DirectPeer): void {
+    if (peer.closed) return;
+    peer.closed = true;
+    peer.ready = false;
+    if (this.peers.get(peer.process) === peer) this.peers.delete(peer.process);
+    peer.writer.close();
+    peer.link.abort();
+    peer.client.close();
+  }
+
+  /** Links without a call in flight for IDLE_MS are closed (checked every IDLE_MS / 2 while there are links). */
+  private sweep(): void {
+    if (this.sweeper || this.stopped) return;
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const peer of this.peers.values()) {
+        if (peer.ready && peer.calls.size === 0 && now - peer.lastUsed > IDLE_MS) {
+          this.log.debug(`Direct link to '${shown(peer.process)}' closed: idle`);
+          this.close(peer);
+        }
+      }
+      if (this.peers.size === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+      }
+    }, IDLE_MS / 2);
+    this.sweeper.unref();
+  }
+}

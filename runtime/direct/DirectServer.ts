@@ -1,0 +1,301 @@
+// The executing side of direct links: a node's own gRPC server, where other nodes send their calls
+// to it without the controller on the path. It admits only callers that prove who they are with the
+// ticket the controller gave them, and applies the controller's rules to every call.
+import * as fs from "node:fs";
+import type * as grpc from "@grpc/grpc-js";
+import type { KeyObject } from "node:crypto";
+import { Identity } from "../auth/Identity";
+import { listed } from "../contract/listed";
+import type { ErrorCode } from "../errors/DaffiError";
+import type { WireError } from "../errors/wireError";
+import type { Link } from "../link/Link";
+import { type Listening, listenForLinks, shutDown } from "../link/grpcServer";
+import type { Logger } from "../log/Logger";
+import { shown } from "../log/shown";
+import { Throttle } from "../log/Throttle";
+import { BUILTIN_PREFIX } from "../node/builtins";
+import type { Address } from "../wire/address";
+import { decode, encode } from "../wire/codec";
+import type { Frame, ReceivedFrame } from "../wire/Frame";
+import { FrameWriter } from "../wire/FrameWriter";
+import { Kind } from "../wire/Kind";
+import { MAX_NAME_LENGTH, PROTOCOL_VERSION } from "../wire/limits";
+import { checkProof, newNonce, prove, readTicket, type SigningKey, type TicketBody } from "./Ticket";
+
+/**
+ * Incarnations of direct links start here: the controller numbers its connections below 2^21, so an
+ * executor tells by the number alone which link a call came on, and where its answer goes.
+ */
+export const DIRECT_INCARNATION_BASE = 2 ** 22;
+const DIRECT_INCARNATION_MAX = 2 ** 31;
+
+/** A call's `accept` at most (as the controller takes it). */
+const MAX_ACCEPT_LENGTH = 64 * 65;
+
+/** What a node shows on a direct link: the ticket the controller gave it and that controller's key. */
+export interface DirectCredentials {
+  ticket: Uint8Array;
+  controllerKey: KeyObject;
+}
+
+/** What the direct server needs of its node. */
+export interface DirectHost {
+  readonly processName: string;
+  readonly key: SigningKey;
+  /** The node's ticket and its controller's key; undefined while it has none (no controller yet, or gone). */
+  credentials(): DirectCredentials | undefined;
+  /** The controller registered `name` as served by this process (an identity may not serve every callback). */
+  registered(name: string): boolean;
+  /** This process's contract fingerprint of `name`, if it has one. */
+  fingerprint(name: string): string | undefined;
+  /** A CALL for the executor, and a caller's frames of a call it runs (CANCEL, stream items, credit). */
+  run(frame: ReceivedFrame): void;
+  onCallerFrame(frame: ReceivedFrame): void;
+  /** The link of `incarnation` is gone: the calls that came on it end. */
+  linkLost(incarnation: number): void;
+}
+
+export interface DirectServerSettings {
+  maxMessageSize: number;
+  maxQueuedBytes: number;
+  heartbeatMs: number;
+}
+
+/** One caller's link, from its HELLO to its end. */
+class InboundLink {
+  /** Set at HELLO: who the ticket says the caller is. */
+  caller?: TicketBody;
+  identity?: Identity;
+  /** The challenge the caller must sign (WELCOME), then true once it did. */
+  nonce?: Uint8Array;
+  ready = false;
+  closed = false;
+
+  constructor(
+    readonly incarnation: number,
+    readonly link: Link,
+    readonly writer: FrameWriter,
+  ) {}
+}
+
+export class DirectServer {
+  private listening?: Listening;
+  private readonly links = new Map<number, InboundLink>();
+  private nextIncarnation = DIRECT_INCARNATION_BASE;
+  private readonly refusals = new Throttle();
+  private stopping = false;
+
+  constructor(
+    private readonly host: DirectHost,
+    private readonly settings: DirectServerSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /** Where this node takes direct links (after `listen`). */
+  get address(): Address | undefined {
+    return this.listening?.address;
+  }
+
+  async listen(address: Address, credentials: grpc.ServerCredentials, options: grpc.ChannelOptions): Promise<Address> {
+    const listening = await listenForLinks(address, credentials, options, (link) => this.accept(link), "node");
+    if (this.stopping) {
+      // Stopped while it bound: nothing is left listening.
+      await shutDown(listening.server, 0);
+      if (listening.address.kind === "unix") fs.rmSync(listening.address.socketPath, { force: true });
+      throw new Error("the node stopped");
+    }
+    this.listening = listening;
+    return listening.address;
+  }
+
+  /** An answer (or stream frame) of a call that came on a direct link: to that link only. */
+  send(frame: Frame): void {
+    const inbound = this.links.get(frame.incarnation ?? 0);
+    if (!inbound || inbound.closed) return;
+    inbound.writer.send(frame);
+    this.checkHeld(inbound);
+  }
+
+  /** Ends every link after what is queued on it (up to `deadline`), then the server; the socket file goes. */
+  async stop(deadline: number): Promise<void> {
+    this.stopping = true;
+    const listening = this.listening;
+    this.listening = undefined;
+    const closing = [...this.links.values()].map(
+      (inbound) =>
+        new Promise<void>((resolve) => {
+          inbound.link.once("close", resolve);
+          inbound.writer.close();
+          inbound.link.end();
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closing), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+    clearTimeout(timer);
+    for (const inbound of this.links.values()) inbound.link.abort();
+    if (!listening) return;
+    await shutDown(listening.server, 500);
+    if (listening.address.kind === "unix") fs.rmSync(listening.address.socketPath, { force: true });
+  }
+
+  private accept(link: Link): void {
+    if (this.stopping) return link.abort();
+    const writer = new FrameWriter(link, this.settings.maxMessageSize);
+    const inbound = new InboundLink(this.takeIncarnation(), link, writer);
+    this.links.set(inbound.incarnation, inbound);
+    // A caller that does not finish its HELLO and PROOF within two heartbeats is dropped.
+    const handshake = setTimeout(() => {
+      if (!inbound.ready) this.refuse(inbound, "PROTOCOL", "no HELLO and PROOF in time");
+    }, 2 * this.settings.heartbeatMs);
+    const close = () => {
+      if (inbound.closed && !this.links.has(inbound.incarnation)) return;
+      inbound.closed = true;
+      clearTimeout(handshake);
+      writer.close();
+      this.links.delete(inbound.incarnation);
+      this.host.linkLost(inbound.incarnation);
+    };
+    link.on("data", (frames: ReceivedFrame[]) => {
+      for (const frame of frames) {
+        if (inbound.closed) return;
+        try {
+          this.handle(inbound, frame);
+        } catch (error) {
+          this.log.warn(`Dropped a frame from '${shown(inbound.caller?.process ?? link.peer)}' on a direct link that could not be handled: ${String(error)}`);
+        }
+      }
+    });
+    link.on("end", () => {
+      close();
+      link.end();
+    });
+    link.on("error", close);
+    link.on("close", close);
+  }
+
+  private handle(inbound: InboundLink, frame: ReceivedFrame): void {
+    if (!inbound.ready) return this.handshake(inbound, frame);
+    // Whoever the frame says, it comes from the ticket's process, on this link.
+    frame.source = inbound.caller!.process;
+    frame.incarnation = inbound.incarnation;
+    switch (frame.kind) {
+      case Kind.CALL:
+        return this.call(inbound, frame);
+      case Kind.CANCEL:
+      case Kind.STREAM_ITEM:
+      case Kind.STREAM_END:
+      case Kind.CREDIT:
+        frame.target = "";
+        return this.host.onCallerFrame(frame);
+      case Kind.PING:
+        return this.reply(inbound, { kind: Kind.PONG, callId: frame.callId });
+      case Kind.PONG:
+        return;
+      default:
+        this.log.warn(`Ignored a frame of kind ${frame.kind} from '${shown(frame.source)}' on a direct link`);
+    }
+  }
+
+  /** HELLO (the caller's ticket and challenge) → WELCOME (ours, and our proof); PROOF (the caller's) → ready. */
+  private handshake(inbound: InboundLink, frame: ReceivedFrame): void {
+    const credentials = this.host.credentials();
+    if (!credentials) return this.refuse(inbound, "NODE_DISCONNECTED", `process '${this.host.processName}' has no ticket from the controller now: call through the controller`);
+    if (frame.kind === Kind.HELLO && !inbound.caller) {
+      let hello: { protocol?: unknown; ticket?: unknown; nonce?: unknown } | undefined;
+      try {
+        hello = decode(frame.payload);
+      } catch {
+        return this.refuse(inbound, "PROTOCOL", "a HELLO that is not CBOR");
+      }
+      if (hello?.protocol !== PROTOCOL_VERSION) return this.refuse(inbound, "PROTOCOL", `this node speaks daffi protocol ${PROTOCOL_VERSION}, the caller ${shown(String(hello?.protocol))}`);
+      const body = readTicket(hello.ticket, credentials.controllerKey);
+      if (typeof body === "string") return this.refuse(inbound, "PERMISSION_DENIED", `${body} (from the controller this node is connected to)`);
+      const nonce = hello.nonce;
+      if (!(nonce instanceof Uint8Array) || nonce.length < 16 || nonce.length > 64) return this.refuse(inbound, "PROTOCOL", "a HELLO without a challenge");
+      inbound.caller = body;
+      inbound.identity = new Identity(body.identity, { processNames: [], serve: [], call: body.call, transfer: body.transfer });
+      inbound.nonce = newNonce();
+      const proof = prove(this.host.key, "executor", this.host.processName, body.process, nonce);
+      return this.reply(inbound, { kind: Kind.WELCOME, name: this.host.processName, payload: encode({ ticket: credentials.ticket, proof, nonce: inbound.nonce }) });
+    }
+    if (frame.kind === Kind.PROOF && inbound.caller && inbound.nonce) {
+      let proof: unknown;
+      try {
+        proof = decode<{ proof?: unknown }>(frame.payload)?.proof;
+      } catch {
+        proof = undefined;
+      }
+      const wrong = checkProof(proof, inbound.caller, "caller", this.host.processName, inbound.nonce);
+      if (wrong) return this.refuse(inbound, "PERMISSION_DENIED", wrong);
+      inbound.ready = true;
+      return;
+    }
+    this.refuse(inbound, "PROTOCOL", `expected HELLO then PROOF on a direct link, got kind ${frame.kind}`);
+  }
+
+  /** The controller's rules, applied here: who may call what, what is served, contracts, room for answers. */
+  private call(inbound: InboundLink, frame: ReceivedFrame): void {
+    if (frame.name.length > MAX_NAME_LENGTH) return this.answerError(inbound, frame, "PROTOCOL", `callback names are at most ${MAX_NAME_LENGTH} characters`);
+    if (frame.accept.length > MAX_ACCEPT_LENGTH) return this.answerError(inbound, frame, "PROTOCOL", `a call accepts at most ${MAX_ACCEPT_LENGTH} characters of contract fingerprints`);
+    const denied = inbound.identity!.refuseCall(frame.name);
+    if (denied) return this.answerError(inbound, frame, denied.code, denied.message);
+    const builtin = frame.name.startsWith(BUILTIN_PREFIX);
+    if (!builtin && inbound.caller!.enforced && !this.host.registered(frame.name)) {
+      return this.answerError(inbound, frame, "CALLBACK_NOT_FOUND", `process '${shown(this.host.processName)}' has no callback named '${shown(frame.name)}'`);
+    }
+    const fingerprint = builtin || !frame.accept ? undefined : this.host.fingerprint(frame.name);
+    if (fingerprint && !listed(frame.accept, fingerprint)) {
+      return this.answerError(inbound, frame, "CONTRACT_MISMATCH", `the contract of '${shown(frame.name)}' here changed since the caller checked it`, { stale: true });
+    }
+    // A caller that does not take its answers gets no new work done for it.
+    if (inbound.writer.heldBytes > this.settings.maxQueuedBytes) {
+      return this.answerError(inbound, frame, "OVERLOADED", `${inbound.writer.heldBytes} bytes of answers wait for '${shown(frame.source)}' on its direct link: no room for more calls`);
+    }
+    frame.target = "";
+    this.host.run(frame);
+  }
+
+  private answerError(inbound: InboundLink, frame: ReceivedFrame, code: ErrorCode, message: string, data?: Record<string, unknown>): void {
+    if (frame.mode === 2 /* NO_RETURN */) return this.log.warn(`Refused a NO_RETURN call of '${shown(frame.name)}' from '${shown(frame.source)}': ${shown(message, 400)}`);
+    const error: WireError = { code, name: code, message, ...(data ? { data } : {}) };
+    this.reply(inbound, { kind: Kind.ERROR, callId: frame.callId, source: this.host.processName, payload: encode(error) });
+  }
+
+  private reply(inbound: InboundLink, frame: Frame): void {
+    inbound.writer.send(frame);
+    this.checkHeld(inbound);
+  }
+
+  /** The caller is refused: it learns why, and the link ends. */
+  private refuse(inbound: InboundLink, code: ErrorCode, message: string): void {
+    const line = this.refusals.admit(`Refused a direct link from ${inbound.link.peer}: ${shown(message, 400)}`);
+    if (line) this.log.warn(line);
+    const error: WireError = { code, name: code, message };
+    inbound.writer.send({ kind: Kind.ERROR, callId: 0, source: this.host.processName, payload: encode(error) });
+    inbound.closed = true;
+    inbound.writer.close();
+    inbound.link.end();
+  }
+
+  /**
+   * A caller that does not read its answers is cut off, as the controller cuts off a node: beyond
+   * four times maxQueuedBytes at once, beyond it when nothing was taken for two heartbeats.
+   */
+  private checkHeld(inbound: InboundLink): void {
+    const held = inbound.writer.heldBytes;
+    if (held <= this.settings.maxQueuedBytes || inbound.closed) return;
+    const hard = 4 * Math.max(this.settings.maxQueuedBytes, this.settings.maxMessageSize);
+    if (held <= hard && inbound.writer.stalledMs() <= 2 * this.settings.heartbeatMs) return;
+    this.log.warn(`Caller '${shown(inbound.caller?.process ?? inbound.link.peer)}' does not read what is sent to it on its direct link (${held} bytes wait): the link is cut`);
+    inbound.closed = true;
+    inbound.writer.abandon();
+    inbound.link.abort();
+  }
+
+  private takeIncarnation(): number {
+    let number = this.nextIncarnation;
+    while (this.links.has(number)) number = number >= DIRECT_INCARNATION_MAX ? DIRECT_INCARNATION_BASE : number + 1;
+    this.nextIncarnation = number >= DIRECT_INCARNATION_MAX ? DIRECT_INCARNATION_BASE : number + 1;
+    return number;
+  }
+}
