@@ -14,6 +14,7 @@ import type { Frame, ReceivedFrame } from "../runtime/wire/Frame";
 import { Kind } from "../runtime/wire/Kind";
 import { PROTOCOL_VERSION } from "../runtime/wire/limits";
 import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
+import { makeCertificates } from "./helpers/certificates";
 import { eventually } from "./helpers/eventually";
 import { settled } from "./helpers/settled";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
@@ -194,6 +195,9 @@ describe("the controller's rules, applied by the executor", () => {
     controller.kill("SIGKILL");
     await eventually(() => gone(g!), 5000, "the caller noticing the controller is gone");
     expect(await g.call.echo("hi")).toBe("hi");
+    // A caller refuses by its own ticket what the controller would; a hostile one would not: as if this one did not.
+    expect(await settled(g.call.add(1, 2))).toBeInstanceOf(PermissionDeniedError);
+    (g as unknown as { node: { directRules?: unknown } }).node.directRules = undefined;
     const refused = await settled(g.call.add(1, 2));
     expect(refused).toBeInstanceOf(PermissionDeniedError);
     expect((refused as Error).message).toMatch(/identity 'web' may not call 'add'/);
@@ -247,6 +251,29 @@ describe("a hostile program on a node's direct socket", () => {
     await linked(g, ["target"]);
     expect(await g.call.add(2, 2)).toBe(4);
   }, 30_000);
+});
+
+describe("direct links with TLS, over TCP", () => {
+  it("nodes with their own certificate talk with mutual TLS; a caller without one is called back through the controller", async () => {
+    const certs = makeCertificates();
+    const controller = new Spawned("controller", [CLI, "controller", "--host", "127.0.0.1", "--port", "0", "--ssl-certificate", certs.server.cert, "--ssl-key", certs.server.key]);
+    const [, port] = await controller.waitForLine(/port: (\d+) \] \(TLS\)/);
+    const tls = { DAFFI_SSL_CERTIFICATE: certs.client.cert, DAFFI_SSL_KEY: certs.client.key, DAFFI_SSL_CA: certs.ca.cert };
+    const peer = Spawned.script("test/fixtures/peer.js", { ...tls, DAFFI_NAME: "tls-peer", DAFFI_HOST: "127.0.0.1", DAFFI_PORT: port });
+    await peer.waitForLine(/^READY$/);
+    const address = { host: "127.0.0.1", port: Number(port), logLevel: "silent" as const };
+    await using withCertificate = await Global.start({ ...address, processName: "tls-caller", sslCertificate: certs.client.cert, sslKey: certs.client.key, sslCa: certs.ca.cert });
+    await using withoutCertificate = await Global.start({ ...address, processName: "plain-caller", sslCa: certs.ca.cert });
+    await linked(withCertificate, ["tls-peer"]);
+    for (let i = 0; i < 20; i++) expect(await withoutCertificate.call.add(i, 1)).toBe(i + 1);
+    await sleep(1200);
+    expect(await withoutCertificate.call.add(1, 1)).toBe(2);
+    expect(withoutCertificate.directLinks).toEqual([]);
+    // The mutual-TLS link carries the calls once the controller is gone.
+    controller.kill("SIGKILL");
+    await eventually(() => gone(withCertificate), 5000, "the caller noticing the controller is gone");
+    expect(await withCertificate.call.add(20, 22)).toBe(42);
+  }, 40_000);
 });
 
 describe("fallback", () => {

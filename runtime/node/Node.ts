@@ -23,7 +23,7 @@ import type { Link } from "../link/Link";
 import type { LocalEnd } from "../link/localLink";
 import { Kind, Mode } from "../wire/Kind";
 import { checkSocketFolder, checkSocketToConnect } from "../wire/socketFolder";
-import { PROTOCOL_VERSION } from "../wire/limits";
+import { MAX_NAME_LENGTH, PROTOCOL_VERSION } from "../wire/limits";
 import { CallExecutor, DEFAULT_MAX_CONCURRENT_CALLS } from "./CallExecutor";
 import type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 import { ConnectionLife } from "./ConnectionState";
@@ -94,7 +94,7 @@ export class Node {
   private direct?: DirectEnd;
   /** The ticket the controller gave this node (WELCOME, TICKET) and that controller's key. */
   private directCredentials?: DirectCredentials;
-  /** What this node's own ticket says it may call: a call it may not make goes to the controller, which refuses it as a whole. */
+  /** What this node's own ticket says it may call (the controller's rules for its identity). */
   private directRules?: Identity;
 
   /** Why the last connection attempt or stream ended (for "no controller answered" errors). */
@@ -171,6 +171,9 @@ export class Node {
   open(name: string, args: unknown[], options: CallOptions): OpenCall {
     if (this.life.closed || this.life.state === "draining") return refused(this.life.refusal ?? new StoppedError(`cannot call '${name}': the node is stopped`));
     if (options.signal?.aborted) return refused(new CancelledError(`the call to '${name}' was cancelled`));
+    // The rules of this node's own ticket are the controller's: a call they refuse is refused here, at once, as the controller would.
+    const denied = name.length <= MAX_NAME_LENGTH ? this.directRules?.refuseCall(name) : undefined;
+    if (denied) return refused(denied);
     if (this.pending.size >= MAX_PENDING_CALLS) return refused(new OverloadedError(`cannot call '${name}': ${this.pending.size} calls of this process are in flight already`));
     let payload: Buffer;
     try {
@@ -271,7 +274,6 @@ export class Node {
    */
   private directRoute(name: string, options: CallOptions, preferred: string | undefined, bytes: number): DirectPeer[] | undefined {
     const links = this.direct!.links;
-    if (this.directRules?.refuseCall(name)) return undefined;
     if (options.mode === Mode.BROADCAST && options.target === undefined) {
       const providers = this.candidates(name, options.accept);
       if (providers.length === 0 || providers.includes(this.processName)) return undefined;
