@@ -8,7 +8,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { alias, args, type Args, BROADCAST, Fetcher, Global, NO_RETURN, NodeDisconnectedError, PERIOD, PermissionDeniedError, TimeoutError } from "../runtime";
-import { SigningKey, TicketIssuer } from "../runtime/direct/Ticket";
+import { prove, SigningKey, TicketIssuer } from "../runtime/direct/Ticket";
 import { decode, encode } from "../runtime/wire/codec";
 import type { Frame, ReceivedFrame } from "../runtime/wire/Frame";
 import { Kind } from "../runtime/wire/Kind";
@@ -139,6 +139,13 @@ describe("every kind of call on direct links, with the controller gone", () => {
     expect((error as Error).message).toMatch(/direct link to process 'p2'/);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(g.directLinks).not.toContain("p2");
+  });
+
+  it("a stop with the controller gone still lets the direct calls in flight finish", async () => {
+    const pending = g.call.slowEcho("last", 0.5).fg();
+    await sleep(50);
+    await g.stop();
+    await expect(pending).resolves.toBe("last");
   });
 });
 
@@ -274,6 +281,47 @@ describe("direct links with TLS, over TCP", () => {
     await eventually(() => gone(withCertificate), 5000, "the caller noticing the controller is gone");
     expect(await withCertificate.call.add(20, 22)).toBe(42);
   }, 40_000);
+});
+
+describe("a ticket is worth something only while the controller lists its process with that key", () => {
+  it("a process gone from the controller cannot open a link with its old ticket, and loses the one it had", async () => {
+    const { connection } = await startController("unix");
+    const folder = connection.options.unixSockPath!;
+    const peer = Spawned.script("test/fixtures/peer.js", { ...connection.env, DAFFI_NAME: "target" });
+    await peer.waitForLine(/^READY$/);
+    const target = `unix:${path.join(folder, fs.readdirSync(folder).find((name) => name.startsWith(`n-${peer.pid}-`))!)}`;
+    // A raw node admitted as "ghost", with its own key: the controller gives it a ticket.
+    const key = new SigningKey();
+    const ghost = rawLink(`unix:${path.join(folder, ".sock")}`);
+    ghost.send([{ kind: Kind.HELLO, name: "ghost", payload: encode({ protocol: PROTOCOL_VERSION, callbacks: [], secret: "g".repeat(24), key: key.publicKey }) }]);
+    await eventually(() => ghost.frames.some((frame) => frame.kind === Kind.WELCOME), 5000, "WELCOME");
+    const ticket = decode<{ ticket: Uint8Array }>(ghost.frames.find((frame) => frame.kind === Kind.WELCOME)!.payload).ticket;
+    const handshake = async () => {
+      const link = rawLink(target);
+      link.send([{ kind: Kind.HELLO, name: "ghost", payload: encode({ protocol: PROTOCOL_VERSION, ticket, nonce: Buffer.alloc(16, 7) }) }]);
+      await eventually(() => link.frames.length > 0, 5000, "the executor's answer to HELLO");
+      const welcome = link.frames.shift()!;
+      expect(welcome.kind).toBe(Kind.WELCOME);
+      const { nonce } = decode<{ nonce: Uint8Array }>(welcome.payload);
+      link.send([{ kind: Kind.PROOF, payload: encode({ proof: prove(key, "caller", "ghost", "target", nonce) }) }]);
+      await eventually(() => link.frames.length > 0, 5000, "the executor's answer to PROOF");
+      return link;
+    };
+    // Listed: the link is made, and calls are answered on it.
+    const live = await handshake();
+    expect(live.frames.map((frame) => frame.kind)).toEqual([Kind.PROOF]);
+    live.frames.length = 0;
+    live.send([{ kind: Kind.CALL, callId: 1, name: "whoami", payload: encode([]) }]);
+    await eventually(() => live.frames.some((frame) => frame.kind === Kind.RESULT), 5000, "the answer");
+    expect(decode(live.frames.find((frame) => frame.kind === Kind.RESULT)!.payload)).toBe("target");
+    // Gone from the controller: the link is cut, and a new one is refused, though the ticket has not expired.
+    ghost.close();
+    await live.ended;
+    const late = await handshake();
+    expect(late.frames.map((frame) => frame.kind)).toEqual([Kind.ERROR]);
+    expect(decode<{ code: string; message: string }>(late.frames[0]!.payload)).toMatchObject({ code: "PERMISSION_DENIED", message: expect.stringMatching(/does not list process 'ghost'/) });
+    for (const link of [live, late]) link.close();
+  }, 30_000);
 });
 
 describe("fallback", () => {

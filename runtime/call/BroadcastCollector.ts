@@ -34,8 +34,9 @@ export class BroadcastCollector<R = unknown> {
     return this.expected !== undefined;
   }
 
+  /** The first answer of a process counts (a link lost after it answered does not change it). */
   answer(process: string, value: R | DaffiError): void {
-    if (this.expected?.has(process)) this.answers.set(process, value);
+    if (this.expected?.has(process) && !this.answers.has(process)) this.answers.set(process, value);
   }
 
   get complete(): boolean {

@@ -45,6 +45,8 @@ export class NodeSession {
   publicKey?: Uint8Array;
   /** Where the node takes direct links (HELLO), as the registry tells the others. */
   directAddress?: string;
+  /** The fingerprint of its key, in the registry: executors take direct calls only from the key that holds the name now. */
+  keyFingerprint?: string;
 
   /** Set once the controller ended the stream: nothing more it sent is handled. */
   closed = false;

@@ -15,7 +15,7 @@ import { Throttle } from "../log/Throttle";
 import { MAX_CALLBACKS_PER_NODE, MAX_HELLO_BYTES, MAX_NAME_LENGTH, MAX_REGISTER_BYTES, PROTOCOL_VERSION } from "../wire/limits";
 import { NodeSession, type Route } from "./NodeSession";
 import { BUILTIN_PREFIX } from "../node/builtins";
-import { publicKeyOf, TICKET_TTL_MS, TicketIssuer } from "../direct/Ticket";
+import { keyFingerprint, publicKeyOf, TICKET_TTL_MS, TicketIssuer } from "../direct/Ticket";
 
 /**
  * Connections are numbered 1 to this, then again from 1. Executors key the calls they run by
@@ -56,8 +56,9 @@ export class Router {
       const fingerprints = sessions.map((session) => session.fingerprints.get(name) ?? "");
       callbacks.push(fingerprints.some(Boolean) ? [name, sessions.map((session) => session.name), fingerprints] : [name, sessions.map((session) => session.name)]);
     }
-    const addresses: Array<[string, string]> = [];
-    for (const session of this.sessions.values()) if (session.directAddress) addresses.push([session.name, session.directAddress]);
+    // Every node with a key: where it takes direct links ("" nowhere) and its key's fingerprint, so that an executor knows who holds a name now.
+    const addresses: Array<[string, string, string]> = [];
+    for (const session of this.sessions.values()) if (session.keyFingerprint) addresses.push([session.name, session.directAddress ?? "", session.keyFingerprint]);
     return { processes: [...this.sessions.keys()], callbacks, ...(addresses.length > 0 ? { addresses } : {}) };
   }
 
@@ -174,6 +175,7 @@ export class Router {
     this.sessions.set(name, session);
     session.publicKey = publicKeyBytes((hello as { key?: unknown }).key);
     session.directAddress = session.publicKey && this.direct ? directAddressOf((hello as { direct?: unknown }).direct) : undefined;
+    session.keyFingerprint = session.publicKey && this.direct ? keyFingerprint(session.publicKey) : undefined;
     const ticket = this.ticketOf(session);
     session.send({ kind: Kind.WELCOME, name: this.controllerName, payload: ticket ? encode({ ...WELCOME, controllerKey: this.tickets.publicKey, ticket }) : WELCOME_PAYLOAD });
     session.callbacks = this.served(session, callbackNames(hello));

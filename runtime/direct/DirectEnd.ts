@@ -3,6 +3,7 @@
 // interface it reaches the controller from (directHost / directPort say otherwise).
 import * as dgram from "node:dgram";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
@@ -38,7 +39,7 @@ export class DirectEnd {
     private readonly controller: Address,
     private readonly tls: TlsOptions & { heartbeat?: number | undefined },
     private readonly settings: DirectSettings,
-    maxMessageSize: number,
+    private readonly maxMessageSize: number,
     maxQueuedBytes: number,
     private readonly log: Logger,
   ) {
@@ -56,11 +57,18 @@ export class DirectEnd {
       const credentials = this.serverCredentials();
       if (!credentials) return;
       const address = await this.listenAddress();
-      const bound = await this.server.listen(address, credentials, channelOptions(this.tls.heartbeat, undefined));
+      // No more streams per connection than a caller needs, and no message larger than this node takes.
+      const options = { ...channelOptions(this.tls.heartbeat, this.maxMessageSize), "grpc.max_concurrent_streams": 16 };
+      const bound = await this.server.listen(address, credentials, options);
       this.address = grpcTarget(bound.kind === "tcp" ? { ...bound, host: await advertised(bound.host, this.controller) } : bound);
     } catch (error) {
       this.log.warn(`This node takes no direct links (its callers go through the controller): ${shown(error instanceof Error ? error.message : String(error), 400)}`);
     }
+  }
+
+  /** Some direct link is open, either way. */
+  get hasLinks(): boolean {
+    return this.server.linkCount > 0 || this.links.readyProcesses().length > 0;
   }
 
   async stop(deadline: number): Promise<void> {
@@ -81,7 +89,7 @@ export class DirectEnd {
   private async listenAddress(): Promise<Address> {
     if (this.controller.kind === "unix") {
       const folder = this.controller.folder;
-      removeLeftovers(folder);
+      await removeLeftovers(folder);
       return { kind: "unix", folder, socketPath: path.join(folder, `n-${process.pid}-${randomBytes(4).toString("hex")}.sock`) };
     }
     return { kind: "tcp", host: this.settings.host ?? (await routeTo(this.controller.host, this.controller.port)), port: this.settings.port ?? 0 };
@@ -111,8 +119,12 @@ function routeTo(host: string, port: number): Promise<string> {
   });
 }
 
-/** Sockets of direct links left by processes of this user that are gone (`n-<pid>-….sock`). */
-function removeLeftovers(folder: string): void {
+/**
+ * Sockets of direct links left by processes of this user that are gone (`n-<pid>-….sock`): only one
+ * whose process is not there and where nobody answers (a process of another PID namespace sharing the
+ * folder keeps its socket).
+ */
+async function removeLeftovers(folder: string): Promise<void> {
   let names: string[];
   try {
     names = fs.readdirSync(folder);
@@ -121,11 +133,25 @@ function removeLeftovers(folder: string): void {
   }
   for (const name of names) {
     const pid = /^n-(\d+)-[0-9a-f]+\.sock$/.exec(name)?.[1];
-    if (!pid || Number(pid) === process.pid) continue;
-    try {
-      process.kill(Number(pid), 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ESRCH") fs.rmSync(path.join(folder, name), { force: true });
-    }
+    if (!pid || Number(pid) === process.pid || alive(Number(pid))) continue;
+    const socketPath = path.join(folder, name);
+    const answered = await new Promise<boolean>((resolve) => {
+      const probe = net.connect(socketPath);
+      probe.once("connect", () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.once("error", (error: NodeJS.ErrnoException) => resolve(error.code !== "ECONNREFUSED"));
+    });
+    if (!answered) fs.rmSync(socketPath, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
   }
 }

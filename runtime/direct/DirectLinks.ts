@@ -21,6 +21,8 @@ import { checkProof, newNonce, prove, readTicket, type SigningKey } from "./Tick
 const SETUP_MS = 1000;
 /** A link with no call in flight for this long is closed. */
 export const IDLE_MS = 30_000;
+/** A ready link lost sooner than this after it was set up counts as a failure to make it. */
+const QUICK_LOSS_MS = 1000;
 /** After a failure, the next try waits this long, doubling up to RETRY_MAX_MS. */
 const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 60_000;
@@ -50,6 +52,7 @@ export class DirectPeer {
   ready = false;
   /** It was ready once: its end fails the calls sent on it. */
   wasReady = false;
+  readyAt = 0;
   closed = false;
   lastUsed = Date.now();
   readonly writer: FrameWriter;
@@ -155,28 +158,43 @@ export class DirectLinks {
       clearTimeout(setup);
       const byUs = peer.closed; // idle, moved, given up, stopped: said already where it was decided
       this.close(peer);
-      if (peer.wasReady) this.caller.onLost(peer);
-      else if (!byUs) this.failed(process, address, error ? shown(error.message, 300) : "the link ended before it was set up");
+      // At a stop the node fails what is left itself (StoppedError).
+      if (peer.wasReady && !this.stopped) this.caller.onLost(peer);
+      if (byUs) return;
+      // Lost before, or just after, it was set up: a failure (tried again later, not at every call).
+      if (!peer.wasReady || Date.now() - peer.readyAt < QUICK_LOSS_MS) this.failed(process, address, error ? shown(error.message, 300) : "the link ended before it was set up");
+      else this.failures.delete(process);
     };
+    let welcomed = false;
     link.on("data", (frames: ReceivedFrame[]) => {
       if (peer.closed) return;
       if (peer.ready) return this.caller.onFrames(peer, frames);
-      const [first, ...rest] = frames;
-      const wrong = first ? this.welcomed(peer, first, credentials, nonce) : "an empty first message";
-      if (wrong) return this.giveUp(peer, wrong);
-      clearTimeout(setup);
-      peer.ready = true;
-      peer.wasReady = true;
-      peer.lastUsed = Date.now();
-      this.failures.delete(process);
-      this.log.debug(`Direct link to '${shown(process)}' is ready (${shown(address)})`);
-      this.sweep();
-      if (rest.length > 0) this.caller.onFrames(peer, rest);
+      for (let i = 0; i < frames.length; i++) {
+        const frame = frames[i]!;
+        if (!welcomed) {
+          const wrong = this.welcomed(peer, frame, credentials, nonce);
+          if (wrong) return this.giveUp(peer, wrong);
+          welcomed = true;
+          continue;
+        }
+        // The executor took our proof: calls may go.
+        if (frame.kind !== Kind.PROOF) return this.giveUp(peer, frame.kind === Kind.ERROR ? "our proof was refused" : `expected the executor's PROOF, got kind ${frame.kind}`);
+        clearTimeout(setup);
+        peer.ready = true;
+        peer.wasReady = true;
+        peer.readyAt = peer.lastUsed = Date.now();
+        this.log.debug(`Direct link to '${shown(process)}' is ready (${shown(address)})`);
+        this.sweep();
+        const rest = frames.slice(i + 1);
+        if (rest.length > 0) this.caller.onFrames(peer, rest);
+        return;
+      }
     });
     link.on("error", end);
     link.on("end", () => end());
     link.on("close", () => end());
-    peer.writer.send({ kind: Kind.HELLO, name: this.caller.processName, payload: encode({ protocol: PROTOCOL_VERSION, ticket: credentials.ticket, nonce }) });
+    const hello = { protocol: PROTOCOL_VERSION, ticket: credentials.ticket, nonce, maxMessageSize: this.settings.maxMessageSize };
+    peer.writer.send({ kind: Kind.HELLO, name: this.caller.processName, payload: encode(hello) });
   }
 
   /** The executor's WELCOME: its ticket names the process we meant, and it signed our challenge. Then our PROOF goes. Undefined when all is right, else why not. */
@@ -190,7 +208,7 @@ export class DirectLinks {
       }
     }
     if (frame.kind !== Kind.WELCOME) return `expected WELCOME, got kind ${frame.kind}`;
-    let welcome: { ticket?: unknown; proof?: unknown; nonce?: unknown } | undefined;
+    let welcome: { ticket?: unknown; proof?: unknown; nonce?: unknown; maxMessageSize?: unknown } | undefined;
     try {
       welcome = decode(frame.payload);
     } catch {
@@ -203,6 +221,8 @@ export class DirectLinks {
     if (wrong) return `the executor showed ${wrong}`;
     const challenge = welcome?.nonce;
     if (!(challenge instanceof Uint8Array) || challenge.length < 16 || challenge.length > 64) return "a WELCOME without a challenge";
+    // Calls fit what the executor takes: a larger one fails PayloadTooLargeError at once, the link goes on.
+    if (typeof welcome?.maxMessageSize === "number" && welcome.maxMessageSize >= 1024) peer.writer.narrow(welcome.maxMessageSize);
     peer.writer.send({ kind: Kind.PROOF, payload: encode({ proof: prove(this.caller.key, "caller", this.caller.processName, peer.process, challenge) }) });
     return undefined;
   }
@@ -220,6 +240,24 @@ export class DirectLinks {
     if (attempts === 0) this.log.info(`No direct link to '${shown(process)}' (${shown(address)}): ${shown(why, 400)}; its calls go through the controller, the link is tried again later`);
     this.failures.set(process, { address, attempts, retryAt: Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempts, 10)) });
     if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  /** Ends an idle link after what was written on it (a NO_RETURN call still on its way arrives). */
+  private retire(peer: DirectPeer): void {
+    peer.closed = true;
+    peer.ready = false;
+    if (this.peers.get(peer.process) === peer) this.peers.delete(peer.process);
+    peer.writer.close();
+    peer.link.end();
+    const timer = setTimeout(() => {
+      peer.link.abort();
+      peer.client.close();
+    }, IDLE_MS);
+    timer.unref();
+    peer.link.once("close", () => {
+      clearTimeout(timer);
+      peer.client.close();
+    });
   }
 
   private close(peer: DirectPeer): void {
@@ -240,7 +278,7 @@ export class DirectLinks {
       for (const peer of this.peers.values()) {
         if (peer.ready && peer.calls.size === 0 && now - peer.lastUsed > IDLE_MS) {
           this.log.debug(`Direct link to '${shown(peer.process)}' closed: idle`);
-          this.close(peer);
+          this.retire(peer);
         }
       }
       if (this.peers.size === 0) {

@@ -18,9 +18,9 @@ import type { Address } from "../wire/address";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
-import { Kind } from "../wire/Kind";
+import { Kind, Mode } from "../wire/Kind";
 import { MAX_NAME_LENGTH, PROTOCOL_VERSION } from "../wire/limits";
-import { checkProof, newNonce, prove, readTicket, type SigningKey, type TicketBody } from "./Ticket";
+import { checkProof, keyFingerprint, newNonce, prove, readTicket, type SigningKey, type TicketBody } from "./Ticket";
 
 /**
  * Incarnations of direct links start here: the controller numbers its connections below 2^21, so an
@@ -28,6 +28,13 @@ import { checkProof, newNonce, prove, readTicket, type SigningKey, type TicketBo
  */
 export const DIRECT_INCARNATION_BASE = 2 ** 22;
 const DIRECT_INCARNATION_MAX = 2 ** 31;
+
+/** A caller the registry does not list at its PROOF waits this long to be (less than the caller's 1 s). */
+const PROVISIONAL_MS = 800;
+/** Links not past their handshake, at most: beyond, new connections are dropped at once. */
+const MAX_HANDSHAKES = 64;
+/** A handshake takes at most this (or two heartbeats, if shorter). */
+const HANDSHAKE_MS = 5000;
 
 /** A call's `accept` at most (as the controller takes it). */
 const MAX_ACCEPT_LENGTH = 64 * 65;
@@ -46,6 +53,8 @@ export interface DirectHost {
   credentials(): DirectCredentials | undefined;
   /** The controller registered `name` as served by this process (an identity may not serve every callback). */
   registered(name: string): boolean;
+  /** The fingerprint of the key `process` holds now (registry); undefined: not listed; null: not known now (no controller). */
+  keyOf(process: string): string | undefined | null;
   /** This process's contract fingerprint of `name`, if it has one. */
   fingerprint(name: string): string | undefined;
   /** A CALL for the executor, and a caller's frames of a call it runs (CANCEL, stream items, credit). */
@@ -63,13 +72,16 @@ export interface DirectServerSettings {
 
 /** One caller's link, from its HELLO to its end. */
 class InboundLink {
-  /** Set at HELLO: who the ticket says the caller is. */
+  /** Set at HELLO: who the ticket says the caller is, and its key's fingerprint. */
   caller?: TicketBody;
+  key?: string;
   identity?: Identity;
   /** The challenge the caller must sign (WELCOME), then true once it did. */
   nonce?: Uint8Array;
   ready = false;
   closed = false;
+  /** Set while its process is not listed yet: until when it may become so. */
+  listedBy?: number;
 
   constructor(
     readonly incarnation: number,
@@ -90,6 +102,10 @@ export class DirectServer {
     private readonly settings: DirectServerSettings,
     private readonly log: Logger,
   ) {}
+
+  get linkCount(): number {
+    return this.links.size;
+  }
 
   /** Where this node takes direct links (after `listen`). */
   get address(): Address | undefined {
@@ -140,13 +156,21 @@ export class DirectServer {
 
   private accept(link: Link): void {
     if (this.stopping) return link.abort();
+    // Before its handshake a link costs the node without proving anything: only so many at once.
+    let handshakes = 0;
+    for (const inbound of this.links.values()) if (!inbound.ready) handshakes++;
+    if (handshakes >= MAX_HANDSHAKES) {
+      const line = this.refusals.admit(`Dropped a direct link from ${link.peer}: ${MAX_HANDSHAKES} others are still in their handshake`);
+      if (line) this.log.warn(line);
+      return link.abort();
+    }
     const writer = new FrameWriter(link, this.settings.maxMessageSize);
     const inbound = new InboundLink(this.takeIncarnation(), link, writer);
     this.links.set(inbound.incarnation, inbound);
     // A caller that does not finish its HELLO and PROOF within two heartbeats is dropped.
     const handshake = setTimeout(() => {
       if (!inbound.ready) this.refuse(inbound, "PROTOCOL", "no HELLO and PROOF in time");
-    }, 2 * this.settings.heartbeatMs);
+    }, Math.min(HANDSHAKE_MS, 2 * this.settings.heartbeatMs));
     const close = () => {
       if (inbound.closed && !this.links.has(inbound.incarnation)) return;
       inbound.closed = true;
@@ -192,7 +216,7 @@ export class DirectServer {
       case Kind.PONG:
         return;
       default:
-        this.log.warn(`Ignored a frame of kind ${frame.kind} from '${shown(frame.source)}' on a direct link`);
+        this.warnThrottled(`Ignored a frame of kind ${frame.kind} from '${shown(frame.source)}' on a direct link`);
     }
   }
 
@@ -201,7 +225,7 @@ export class DirectServer {
     const credentials = this.host.credentials();
     if (!credentials) return this.refuse(inbound, "NODE_DISCONNECTED", `process '${this.host.processName}' has no ticket from the controller now: call through the controller`);
     if (frame.kind === Kind.HELLO && !inbound.caller) {
-      let hello: { protocol?: unknown; ticket?: unknown; nonce?: unknown } | undefined;
+      let hello: { protocol?: unknown; ticket?: unknown; nonce?: unknown; maxMessageSize?: unknown } | undefined;
       try {
         hello = decode(frame.payload);
       } catch {
@@ -212,11 +236,17 @@ export class DirectServer {
       if (typeof body === "string") return this.refuse(inbound, "PERMISSION_DENIED", `${body} (from the controller this node is connected to)`);
       const nonce = hello.nonce;
       if (!(nonce instanceof Uint8Array) || nonce.length < 16 || nonce.length > 64) return this.refuse(inbound, "PROTOCOL", "a HELLO without a challenge");
+      const key = keyFingerprint(body.key);
+      const holder = this.host.keyOf(body.process);
+      if (typeof holder === "string" && holder !== key) return this.refuse(inbound, "PERMISSION_DENIED", `process '${shown(body.process)}' is now another process (another key): this ticket is not its`);
       inbound.caller = body;
+      inbound.key = key;
       inbound.identity = new Identity(body.identity, { processNames: [], serve: [], call: body.call, transfer: body.transfer });
       inbound.nonce = newNonce();
+      // Answers fit what the caller takes: a larger one is answered PayloadTooLargeError, the link goes on.
+      if (typeof hello.maxMessageSize === "number" && hello.maxMessageSize >= 1024) inbound.writer.narrow(hello.maxMessageSize);
       const proof = prove(this.host.key, "executor", this.host.processName, body.process, nonce);
-      return this.reply(inbound, { kind: Kind.WELCOME, name: this.host.processName, payload: encode({ ticket: credentials.ticket, proof, nonce: inbound.nonce }) });
+      return this.reply(inbound, { kind: Kind.WELCOME, name: this.host.processName, payload: encode({ ticket: credentials.ticket, proof, nonce: inbound.nonce, maxMessageSize: this.settings.maxMessageSize }) });
     }
     if (frame.kind === Kind.PROOF && inbound.caller && inbound.nonce) {
       let proof: unknown;
@@ -227,10 +257,56 @@ export class DirectServer {
       }
       const wrong = checkProof(proof, inbound.caller, "caller", this.host.processName, inbound.nonce);
       if (wrong) return this.refuse(inbound, "PERMISSION_DENIED", wrong);
-      inbound.ready = true;
-      return;
+      if (this.host.keyOf(inbound.caller.process) === undefined) {
+        // Not listed (yet): a newcomer the registry names in a moment, or a process gone with its ticket. Its answer waits for the registry.
+        inbound.listedBy = Date.now() + PROVISIONAL_MS;
+        setTimeout(() => this.admitListed(inbound), PROVISIONAL_MS).unref();
+        return;
+      }
+      return this.open(inbound);
     }
     this.refuse(inbound, "PROTOCOL", `expected HELLO then PROOF on a direct link, got kind ${frame.kind}`);
+  }
+
+  /** The caller is ready: it sends its calls once it hears this (until then they go through the controller). */
+  private open(inbound: InboundLink): void {
+    inbound.listedBy = undefined;
+    inbound.ready = true;
+    this.reply(inbound, { kind: Kind.PROOF });
+  }
+
+  /** A caller whose HELLO came before the registry named it: taken once it does, refused if it did not in time. */
+  private admitListed(inbound: InboundLink): void {
+    if (inbound.closed || inbound.listedBy === undefined) return;
+    const holder = this.host.keyOf(inbound.caller!.process);
+    if (holder === inbound.key) return this.open(inbound);
+    if (holder !== undefined || Date.now() >= inbound.listedBy) this.refuse(inbound, "PERMISSION_DENIED", `the controller does not list process '${shown(inbound.caller!.process)}' with this key`);
+  }
+
+  /**
+   * The registry changed: a caller whose process left, or is now held by another key (a departed
+   * process with its old ticket, a name taken over), loses its link and the calls that came on it.
+   */
+  revoke(): void {
+    for (const inbound of this.links.values()) {
+      if (inbound.listedBy !== undefined) this.admitListed(inbound);
+      else this.revokeIfGone(inbound);
+    }
+  }
+
+  private revokeIfGone(inbound: InboundLink): void {
+    if (inbound.closed || !inbound.ready || !inbound.caller) return;
+    const holder = this.host.keyOf(inbound.caller.process);
+    if (holder === null || holder === inbound.key) return;
+    this.log.info(`Direct link of '${shown(inbound.caller.process)}' closed: the controller no longer lists that process with its key`);
+    this.cut(inbound);
+  }
+
+  /** Ends a link at once (nothing more is written to it); its calls end. */
+  private cut(inbound: InboundLink): void {
+    inbound.closed = true;
+    inbound.writer.abandon();
+    inbound.link.abort();
   }
 
   /** The controller's rules, applied here: who may call what, what is served, contracts, room for answers. */
@@ -256,9 +332,14 @@ export class DirectServer {
   }
 
   private answerError(inbound: InboundLink, frame: ReceivedFrame, code: ErrorCode, message: string, data?: Record<string, unknown>): void {
-    if (frame.mode === 2 /* NO_RETURN */) return this.log.warn(`Refused a NO_RETURN call of '${shown(frame.name)}' from '${shown(frame.source)}': ${shown(message, 400)}`);
+    if (frame.mode === Mode.NO_RETURN) return this.warnThrottled(`Refused a NO_RETURN call of '${shown(frame.name)}' from '${shown(frame.source)}': ${shown(message, 400)}`);
     const error: WireError = { code, name: code, message, ...(data ? { data } : {}) };
     this.reply(inbound, { kind: Kind.ERROR, callId: frame.callId, source: this.host.processName, payload: encode(error) });
+  }
+
+  private warnThrottled(message: string): void {
+    const line = this.refusals.admit(message);
+    if (line) this.log.warn(line);
   }
 
   private reply(inbound: InboundLink, frame: Frame): void {
@@ -268,8 +349,7 @@ export class DirectServer {
 
   /** The caller is refused: it learns why, and the link ends. */
   private refuse(inbound: InboundLink, code: ErrorCode, message: string): void {
-    const line = this.refusals.admit(`Refused a direct link from ${inbound.link.peer}: ${shown(message, 400)}`);
-    if (line) this.log.warn(line);
+    this.warnThrottled(`Refused a direct link from ${inbound.link.peer}: ${shown(message, 400)}`);
     const error: WireError = { code, name: code, message };
     inbound.writer.send({ kind: Kind.ERROR, callId: 0, source: this.host.processName, payload: encode(error) });
     inbound.closed = true;
@@ -287,9 +367,7 @@ export class DirectServer {
     const hard = 4 * Math.max(this.settings.maxQueuedBytes, this.settings.maxMessageSize);
     if (held <= hard && inbound.writer.stalledMs() <= 2 * this.settings.heartbeatMs) return;
     this.log.warn(`Caller '${shown(inbound.caller?.process ?? inbound.link.peer)}' does not read what is sent to it on its direct link (${held} bytes wait): the link is cut`);
-    inbound.closed = true;
-    inbound.writer.abandon();
-    inbound.link.abort();
+    this.cut(inbound);
   }
 
   private takeIncarnation(): number {

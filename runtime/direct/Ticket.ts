@@ -1,7 +1,7 @@
 // What lets two nodes trust each other on a direct link without the controller on the path: the
 // controller signs, for each node it admits, a short-lived statement of who it is and what it may
 // call (a ticket); each side of a link shows its ticket and proves, with its own key, that it holds it.
-import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign, verify } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign, verify } from "node:crypto";
 import { decode, encode } from "../wire/codec";
 
 /** How long a ticket is valid; the controller sends a fresh one at half of it. */
@@ -51,6 +51,11 @@ export function publicKeyOf(bytes: unknown): KeyObject | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A short name of a public key, as the registry lists it: who holds which key now. */
+export function keyFingerprint(key: Uint8Array): string {
+  return createHash("sha256").update(key).digest("base64url").slice(0, 22);
 }
 
 /** The controller's side: signs tickets. */

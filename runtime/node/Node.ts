@@ -169,7 +169,7 @@ export class Node {
 
   /** Sends a call; the id lets the caller send more frames on it (stream items, credit). */
   open(name: string, args: unknown[], options: CallOptions): OpenCall {
-    if (this.life.closed || this.life.state === "draining") return refused(this.life.refusal ?? new StoppedError(`cannot call '${name}': the node is stopped`));
+    if (this.life.closed || this.life.state === "draining" || this.stopping) return refused(this.life.refusal ?? new StoppedError(`cannot call '${name}': the node is stopped`));
     if (options.signal?.aborted) return refused(new CancelledError(`the call to '${name}' was cancelled`));
     // The rules of this node's own ticket are the controller's: a call they refuse is refused here, at once, as the controller would.
     const denied = name.length <= MAX_NAME_LENGTH ? this.directRules?.refuseCall(name) : undefined;
@@ -207,7 +207,11 @@ export class Node {
       if (direct && (options.mode === Mode.NO_RETURN || (options.mode === Mode.BROADCAST && !options.broadcast))) {
         // Nothing comes back: sent is done (as the controller's ACCEPTED, the answer lists where it went).
         if (options.mode === Mode.BROADCAST) frame.mode = Mode.NO_RETURN;
-        for (const peer of direct) peer.writer.send(frame);
+        const now = Date.now();
+        for (const peer of direct) {
+          peer.lastUsed = now;
+          peer.writer.send(frame);
+        }
         return resolve(direct.map((peer) => peer.process));
       }
       const call: PendingCall = { id, frame, resolve, reject, sent: false, sink: options.sink, broadcast: options.broadcast };
@@ -324,12 +328,11 @@ export class Node {
 
   private async drainAndClose(drainSeconds: number): Promise<void> {
     const deadline = Date.now() + drainSeconds * 1000;
-    if (this.life.state === "ready") {
-      this.life.to("draining", "stop()");
-      this.executor.refuseNewCalls();
-      while (this.life.linked && (this.pending.size > 0 || !this.executor.idle) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+    if (this.life.state === "ready") this.life.to("draining", "stop()");
+    this.executor.refuseNewCalls();
+    // Calls in flight finish while a link can still carry their answers: the controller's, or direct ones (with the controller away too).
+    while ((this.life.linked || this.direct?.hasLinks) && (this.pending.size > 0 || !this.executor.idle) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
     this.writer?.close(); // flushes the last answers
     await this.direct?.stop(deadline);
@@ -484,7 +487,8 @@ export class Node {
         // Without a call: before WELCOME the controller refuses this node; after, it reports a problem (e.g. callbacks it would not register).
         return this.life.linked ? this.notified(frame) : this.refused(frame);
       case Kind.REGISTRY:
-        return this.registry.update(decode<RegistrySnapshot>(frame.payload));
+        this.registry.update(decode<RegistrySnapshot>(frame.payload));
+        return this.direct?.server.revoke();
       case Kind.WELCOME:
         return this.welcomed(frame);
       case Kind.PING:
@@ -507,7 +511,7 @@ export class Node {
       case Kind.RESULT:
         return this.settle(frame, peer);
       case Kind.ERROR:
-        if (frame.callId === 0) return this.log.warn(`Process '${shown(peer.process)}' ended the direct link: ${shown(String(decode<WireError>(frame.payload)?.message), 400)}`);
+        if (frame.callId === 0) return this.log.debug(`Process '${shown(peer.process)}' ended the direct link: ${shown(String(decodeOr<WireError>(frame.payload)?.message), 400)}`);
         return this.settle(frame, peer);
       case Kind.STREAM_ITEM:
       case Kind.STREAM_END:
@@ -546,6 +550,7 @@ export class Node {
     const pending = this.answered(frame.callId, from);
     if (!pending) return;
     const collector = pending.broadcast;
+    if (collector && from && (frame.kind === Kind.RESULT || frame.kind === Kind.ERROR)) from.calls.delete(frame.callId); // that process answered: done on its link
     if (collector?.receive(frame)) {
       if (collector.complete) this.pending.take(frame.callId)?.resolve(collector.result());
       return;
@@ -605,6 +610,7 @@ export class Node {
       // New links only while the controller is there: it vouches for both ends.
       credentials: () => (this.life.linked ? this.directCredentials : undefined),
       registered: (name: string) => this.registry.providers(name)?.processes.includes(this.processName) ?? false,
+      keyOf: (process: string) => this.registry.keyOf(process),
       fingerprint: (name: string) => this.callbacks.get(name)?.metadata?.contract?.fingerprint,
       run: (frame: ReceivedFrame) => this.executor.run(frame),
       onCallerFrame: (frame: ReceivedFrame) => this.executor.onCallerFrame(frame),

@@ -10,8 +10,8 @@ import { TimeoutError } from "../errors/DaffiError";
 export interface RegistrySnapshot {
   processes: string[];
   callbacks: Array<[string, string[]] | [string, string[], string[]]>;
-  /** [process, address] of the processes that take direct links. */
-  addresses?: Array<[string, string]>;
+  /** [process, address ("" for none), key fingerprint] of the processes with direct links. */
+  addresses?: Array<[string, string, string]>;
 }
 
 /** The processes serving a callback, each with the fingerprint of its contract ("" when it has none). */
@@ -35,6 +35,7 @@ export class RegistryView {
   private callbacks = new Map<string, string[]>();
   private fingerprints = new Map<string, string[]>();
   private addresses = new Map<string, string>();
+  private keys = new Map<string, string>();
   private changes = 0;
   private readonly waiters = new Set<Waiter>();
   /**
@@ -54,8 +55,11 @@ export class RegistryView {
       if (isStringList(fingerprints) && fingerprints.length === entry[1].length) this.fingerprints.set(entry[0], fingerprints);
     }
     this.addresses = new Map();
+    this.keys = new Map();
     for (const entry of Array.isArray(snapshot?.addresses) ? snapshot.addresses : []) {
-      if (Array.isArray(entry) && typeof entry[0] === "string" && typeof entry[1] === "string" && entry[1].length <= 512) this.addresses.set(entry[0], entry[1]);
+      if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
+      if (typeof entry[1] === "string" && entry[1].length > 0 && entry[1].length <= 512) this.addresses.set(entry[0], entry[1]);
+      if (typeof entry[2] === "string" && entry[2].length <= 64) this.keys.set(entry[0], entry[2]);
     }
     this.stale = false;
     this.changes++;
@@ -79,8 +83,17 @@ export class RegistryView {
       this.callbacks = new Map();
       this.fingerprints = new Map();
       this.addresses = new Map();
+      this.keys = new Map();
     }
     this.changes++;
+  }
+
+  /**
+   * The fingerprint of the key `process` holds now, as the controller last said (undefined: none
+   * listed); null while the view is stale (the controller away: nothing is revoked meanwhile).
+   */
+  keyOf(process: string): string | undefined | null {
+    return this.stale ? null : this.keys.get(process);
   }
 
   /** Where `process` takes direct links, if it does. */

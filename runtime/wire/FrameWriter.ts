@@ -31,13 +31,20 @@ export class FrameWriter {
   private blocked = false;
   private readonly roomListeners = new Set<() => void>();
   /** The largest payload one frame may carry. */
-  readonly maxPayload: number;
+  maxPayload: number;
 
   constructor(
     private readonly sink: BatchSink,
-    private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+    private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
   ) {
     this.maxPayload = maxMessageBytes - HEADER_ROOM;
+  }
+
+  /** The peer takes messages of at most `maxMessageBytes` (less than this side allows): nothing larger is written. */
+  narrow(maxMessageBytes: number): void {
+    if (maxMessageBytes >= this.maxMessageBytes) return;
+    this.maxMessageBytes = Math.max(HEADER_ROOM + 1024, maxMessageBytes);
+    this.maxPayload = this.maxMessageBytes - HEADER_ROOM;
   }
 
   /** Everything this writer holds that the peer has not taken yet: queued frames and batches waiting on the stream. */
