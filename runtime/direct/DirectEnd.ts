@@ -11,10 +11,10 @@ import type { Logger } from "../log/Logger";
 import { shown } from "../log/shown";
 import { type Address, grpcTarget } from "../wire/address";
 import { channelOptions, DEFAULT_HEARTBEAT_SECONDS } from "../wire/channelOptions";
-import { channelCredentials, serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
+import { channelCredentials, pem, serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
 import { type DirectCaller, DirectLinks } from "./DirectLinks";
 import { type DirectHost, DirectServer } from "./DirectServer";
-import { SigningKey } from "./Ticket";
+import { certificateFingerprint, SigningKey } from "./Ticket";
 
 /** The node's options for direct links. */
 export interface DirectSettings {
@@ -48,7 +48,8 @@ export class DirectEnd {
     // The executor's identity is proven by its ticket and its signature of our challenge; TLS checks
     // its certificate against the CA, not against a host name (a node's certificate names the node, not its address).
     const { credentials } = channelCredentials({ ...tls, sslServerName: undefined }, { checkServerIdentity: () => undefined });
-    this.links = new DirectLinks({ ...host, key: this.key }, { credentials, options: channelOptions(tls.heartbeat, maxMessageSize), maxMessageSize, maxQueuedBytes }, log);
+    const certificate = usesTls(tls) && tls.sslCertificate !== undefined && tls.sslKey !== undefined ? certificateFingerprint(pem(tls.sslCertificate, "sslCertificate")) : "";
+    this.links = new DirectLinks({ ...host, key: this.key }, { credentials, options: channelOptions(tls.heartbeat, maxMessageSize), maxMessageSize, maxQueuedBytes, certificate }, log);
   }
 
   /** Starts the server; a node that cannot listen still calls others directly, and is called through the controller. */

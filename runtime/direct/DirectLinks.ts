@@ -43,6 +43,8 @@ export interface DirectLinkSettings {
   options: grpc.ChannelOptions;
   maxMessageSize: number;
   maxQueuedBytes: number;
+  /** The fingerprint of the client certificate this node shows on TLS links ("" without). */
+  certificate: string;
 }
 
 /** One link to one executing node. */
@@ -223,7 +225,7 @@ export class DirectLinks {
     if (!(challenge instanceof Uint8Array) || challenge.length < 16 || challenge.length > 64) return "a WELCOME without a challenge";
     // Calls fit what the executor takes: a larger one fails PayloadTooLargeError at once, the link goes on.
     if (typeof welcome?.maxMessageSize === "number" && welcome.maxMessageSize >= 1024) peer.writer.narrow(welcome.maxMessageSize);
-    peer.writer.send({ kind: Kind.PROOF, payload: encode({ proof: prove(this.caller.key, "caller", this.caller.processName, peer.process, challenge) }) });
+    peer.writer.send({ kind: Kind.PROOF, payload: encode({ proof: prove(this.caller.key, "caller", this.caller.processName, peer.process, challenge, this.settings.certificate) }) });
     return undefined;
   }
 

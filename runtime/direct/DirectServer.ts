@@ -255,7 +255,8 @@ export class DirectServer {
       } catch {
         proof = undefined;
       }
-      const wrong = checkProof(proof, inbound.caller, "caller", this.host.processName, inbound.nonce);
+      // With mutual TLS, the caller signed the certificate it shows on this very link.
+      const wrong = checkProof(proof, inbound.caller, "caller", this.host.processName, inbound.nonce, inbound.link.peerCertificate?.fingerprint256 ?? "");
       if (wrong) return this.refuse(inbound, "PERMISSION_DENIED", wrong);
       if (this.host.keyOf(inbound.caller.process) === undefined) {
         // Not listed (yet): a newcomer the registry names in a moment, or a process gone with its ticket. Its answer waits for the registry.

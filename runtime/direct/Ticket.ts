@@ -1,7 +1,7 @@
 // What lets two nodes trust each other on a direct link without the controller on the path: the
 // controller signs, for each node it admits, a short-lived statement of who it is and what it may
 // call (a ticket); each side of a link shows its ticket and proves, with its own key, that it holds it.
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign, verify } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign, verify, X509Certificate } from "node:crypto";
 import { decode, encode } from "../wire/codec";
 
 /** How long a ticket is valid; the controller sends a fresh one at half of it. */
@@ -99,9 +99,13 @@ export function readTicket(ticket: unknown, controllerKey: KeyObject, now = Date
   return body;
 }
 
-/** What a proof signs: who proves, to whom, and the other side's fresh challenge (so a proof seen once is worth nothing later, or elsewhere). */
-function proofText(role: "caller" | "executor", from: string, to: string, nonce: Uint8Array): Buffer {
-  return encode(["daffi-direct-1", role, from, to, nonce]);
+/**
+ * What a proof signs: who proves, to whom, the other side's fresh challenge (so a proof seen once is
+ * worth nothing later, or elsewhere), and the certificate the prover shows on the TLS link ("" without
+ * TLS): a proof relayed by someone else's TLS session does not match.
+ */
+function proofText(role: "caller" | "executor", from: string, to: string, nonce: Uint8Array, certificate: string): Buffer {
+  return encode(["daffi-direct-1", role, from, to, nonce, certificate]);
 }
 
 /** A fresh random challenge. */
@@ -110,15 +114,20 @@ export function newNonce(): Buffer {
 }
 
 /** Signs the other side's challenge: `from` (this node) answers `to`. */
-export function prove(key: SigningKey, role: "caller" | "executor", from: string, to: string, nonce: Uint8Array): Buffer {
-  return key.sign(proofText(role, from, to, nonce));
+export function prove(key: SigningKey, role: "caller" | "executor", from: string, to: string, nonce: Uint8Array, certificate = ""): Buffer {
+  return key.sign(proofText(role, from, to, nonce, certificate));
 }
 
 /** The proof answers our `nonce`, signed by the key of the ticket's process, addressed to `to` (this node). */
-export function checkProof(signature: unknown, body: TicketBody, role: "caller" | "executor", to: string, nonce: Uint8Array): string | undefined {
+export function checkProof(signature: unknown, body: TicketBody, role: "caller" | "executor", to: string, nonce: Uint8Array, certificate = ""): string | undefined {
   if (!(signature instanceof Uint8Array) || signature.length > 256) return "a malformed proof";
   const key = publicKeyOf(body.key);
   if (!key) return "a ticket without a valid key";
-  if (!verify(null, proofText(role, body.process, to, nonce), key, signature)) return "a proof that does not match the ticket";
+  if (!verify(null, proofText(role, body.process, to, nonce, certificate), key, signature)) return "a proof that does not match the ticket (or not the certificate of this TLS link)";
   return undefined;
+}
+
+/** The SHA-256 fingerprint of the (first) certificate of a PEM, as a TLS peer certificate gives it ("AA:BB:…"). */
+export function certificateFingerprint(pem: Buffer): string {
+  return new X509Certificate(pem).fingerprint256;
 }

@@ -16,7 +16,8 @@ export interface TlsOptions {
   sslServerName?: string | undefined;
 }
 
-function pem(value: string | Buffer, what: string): Buffer {
+/** The PEM bytes of a certificate or key given as a path or a Buffer. */
+export function pem(value: string | Buffer, what: string): Buffer {
   if (Buffer.isBuffer(value)) return value;
   try {
     return fs.readFileSync(value);
