@@ -290,7 +290,12 @@ export class Node {
     }
     let process = preferred ?? (options.target || undefined);
     if (process === undefined) {
-      const providers = this.candidates(name, options.accept);
+      let providers = this.candidates(name, options.accept);
+      // The controller away, the registry frozen: only the providers still linked can answer (one that left would hold the call until the controller is back).
+      if (!this.life.linked && providers.length > 1) {
+        const linked = providers.filter((provider) => links.ready(provider, this.registry.address(provider), bytes) !== undefined);
+        if (linked.length > 0) providers = linked;
+      }
       if (providers.length === 0) return undefined;
       process = providers.length === 1 ? providers[0]! : providers[Math.floor(Math.random() * providers.length)]!;
     }
