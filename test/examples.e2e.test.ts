@@ -1,7 +1,7 @@
 // The spec's examples, run as they are, in separate processes.
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { randomBytes } from "node:crypto";
-import { killAll, Spawned } from "./helpers/Spawned";
+import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { freePort, tempSocketFolder } from "./helpers/system";
 
 afterEach(killAll);
@@ -87,5 +87,22 @@ describe("permissions (README: Security): identities with tokens, serve and call
       "no token refused: this controller admits only known identities: start the node with a token (or a client certificate with mutual TLS)",
     ]);
     for (const token of [env.BILLING_TOKEN, env.FRONT_TOKEN]) expect([...controller.stderr, ...billing.stderr, ...frontend.stderr].join("\n")).not.toContain(token);
+  });
+});
+
+describe("direct links (README, Direct links): a shop calls its pricing service on a link of its own", () => {
+  it("the calls take the direct link, and go on when the controller is gone", async () => {
+    const folder = tempSocketFolder();
+    // Direct links on, whatever the environment (the CI's second run sets DAFFI_DIRECT=0).
+    const controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder], { DAFFI_DIRECT: "1" });
+    await controller.waitForLine(/Controller has been started successfully/);
+    const env = { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_DIRECT: "1" };
+    const service = Spawned.script("examples/direct-links/pricing-service.js", env);
+    await service.waitForLine(/Node 'pricing-service' has been connected to Controller/);
+    const shop = Spawned.script("examples/direct-links/shop.js", env);
+    await shop.waitForLine(/^direct links: pricing-service$/, 15_000);
+    controller.kill("SIGKILL");
+    await shop.succeeds(15_000);
+    expect(shop.stdout).toEqual(["basket: 4.30", "direct links: pricing-service", "controller gone; milk costs 1.1"]);
   });
 });
