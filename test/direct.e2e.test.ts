@@ -324,6 +324,26 @@ describe("a ticket is worth something only while the controller lists its proces
   }, 30_000);
 });
 
+describe("a controller restart", () => {
+  it("does not cut the direct links: a call in flight on one is answered while the nodes reconnect", async () => {
+    const folder = tempSocketFolder();
+    const first = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await first.waitForLine(/Controller has been started successfully/);
+    const peer = Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: "steady" });
+    await peer.waitForLine(/^READY$/);
+    await using g = await Global.start({ processName: "steady-caller", unixSockPath: folder, logLevel: "silent" });
+    await linked(g, ["steady"]);
+    const pending = g.call.slowEcho("through the restart", 4).fg();
+    await sleep(100);
+    first.kill("SIGKILL");
+    await first.exited;
+    const second = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await second.waitForLine(/Controller has been started successfully/);
+    await expect(pending).resolves.toBe("through the restart");
+    expect(g.directLinks).toContain("steady");
+  }, 30_000);
+});
+
 describe("fallback", () => {
   it("a provider whose direct address does not answer is called through the controller at once; the reason is logged once", async () => {
     const { connection } = await startController("unix");

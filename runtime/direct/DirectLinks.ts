@@ -101,6 +101,8 @@ export class DirectLinks {
       }
       const held = peer.writer.heldBytes;
       if (held !== 0 && held + bytes > this.settings.maxQueuedBytes) return undefined;
+      // Larger than the executor takes: through the controller, which answers PayloadTooLargeError if it cannot pass either.
+      if (bytes > peer.writer.maxPayload) return undefined;
       return peer;
     }
     if (address !== undefined && !this.stopped) this.open(process, address);

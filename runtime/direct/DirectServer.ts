@@ -31,6 +31,8 @@ const DIRECT_INCARNATION_MAX = 2 ** 31;
 
 /** A caller the registry does not list at its PROOF waits this long to be (less than the caller's 1 s). */
 const PROVISIONAL_MS = 800;
+/** A ready caller the registry stops listing is cut after this (a restarted controller's nodes reconnect within a few seconds). */
+const UNLISTED_MS = 10_000;
 /** Links not past their handshake, at most: beyond, new connections are dropped at once. */
 const MAX_HANDSHAKES = 64;
 /** A handshake takes at most this (or two heartbeats, if shorter). */
@@ -80,8 +82,10 @@ class InboundLink {
   nonce?: Uint8Array;
   ready = false;
   closed = false;
-  /** Set while its process is not listed yet: until when it may become so. */
-  listedBy?: number;
+  /** Its PROOF came while the registry did not list it with its key: waiting for it to. */
+  waiting = false;
+  /** Ready, and the registry stopped listing its process: cut if that lasts. */
+  unlisted = false;
 
   constructor(
     readonly incarnation: number,
@@ -236,11 +240,8 @@ export class DirectServer {
       if (typeof body === "string") return this.refuse(inbound, "PERMISSION_DENIED", `${body} (from the controller this node is connected to)`);
       const nonce = hello.nonce;
       if (!(nonce instanceof Uint8Array) || nonce.length < 16 || nonce.length > 64) return this.refuse(inbound, "PROTOCOL", "a HELLO without a challenge");
-      const key = keyFingerprint(body.key);
-      const holder = this.host.keyOf(body.process);
-      if (typeof holder === "string" && holder !== key) return this.refuse(inbound, "PERMISSION_DENIED", `process '${shown(body.process)}' is now another process (another key): this ticket is not its`);
       inbound.caller = body;
-      inbound.key = key;
+      inbound.key = keyFingerprint(body.key);
       inbound.identity = new Identity(body.identity, { processNames: [], serve: [], call: body.call, transfer: body.transfer });
       inbound.nonce = newNonce();
       // Answers fit what the caller takes: a larger one is answered PayloadTooLargeError, the link goes on.
@@ -258,10 +259,10 @@ export class DirectServer {
       // With mutual TLS, the caller signed the certificate it shows on this very link.
       const wrong = checkProof(proof, inbound.caller, "caller", this.host.processName, inbound.nonce, inbound.link.peerCertificate?.fingerprint256 ?? "");
       if (wrong) return this.refuse(inbound, "PERMISSION_DENIED", wrong);
-      if (this.host.keyOf(inbound.caller.process) === undefined) {
-        // Not listed (yet): a newcomer the registry names in a moment, or a process gone with its ticket. Its answer waits for the registry.
-        inbound.listedBy = Date.now() + PROVISIONAL_MS;
-        setTimeout(() => this.admitListed(inbound), PROVISIONAL_MS).unref();
+      if (this.host.keyOf(inbound.caller.process) !== inbound.key) {
+        // Not listed with this key (yet): a newcomer, or a process back under its name, that the next REGISTRY names — or one gone with its ticket. It waits for the registry.
+        inbound.waiting = true;
+        setTimeout(() => this.admitListed(inbound, true), PROVISIONAL_MS).unref();
         return;
       }
       return this.open(inbound);
@@ -271,34 +272,45 @@ export class DirectServer {
 
   /** The caller is ready: it sends its calls once it hears this (until then they go through the controller). */
   private open(inbound: InboundLink): void {
-    inbound.listedBy = undefined;
+    inbound.waiting = false;
     inbound.ready = true;
     this.reply(inbound, { kind: Kind.PROOF });
   }
 
-  /** A caller whose HELLO came before the registry named it: taken once it does, refused if it did not in time. */
-  private admitListed(inbound: InboundLink): void {
-    if (inbound.closed || inbound.listedBy === undefined) return;
-    const holder = this.host.keyOf(inbound.caller!.process);
-    if (holder === inbound.key) return this.open(inbound);
-    if (holder !== undefined || Date.now() >= inbound.listedBy) this.refuse(inbound, "PERMISSION_DENIED", `the controller does not list process '${shown(inbound.caller!.process)}' with this key`);
+  /** A caller the registry did not list with its key at its PROOF: taken once it does; refused if it did not in time (`final`). */
+  private admitListed(inbound: InboundLink, final: boolean): void {
+    if (inbound.closed || !inbound.waiting) return;
+    if (this.host.keyOf(inbound.caller!.process) === inbound.key) return this.open(inbound);
+    if (final) this.refuse(inbound, "PERMISSION_DENIED", `the controller does not list process '${shown(inbound.caller!.process)}' with this key`);
   }
 
   /**
-   * The registry changed: a caller whose process left, or is now held by another key (a departed
-   * process with its old ticket, a name taken over), loses its link and the calls that came on it.
+   * The registry changed: a caller whose process is now held by another key (a name taken over) loses
+   * its link and the calls that came on it; one no longer listed at all loses it if it stays so for
+   * UNLISTED_MS (a process that left with its ticket; not one reconnecting to a restarted controller).
    */
   revoke(): void {
     for (const inbound of this.links.values()) {
-      if (inbound.listedBy !== undefined) this.admitListed(inbound);
-      else this.revokeIfGone(inbound);
+      if (inbound.waiting) this.admitListed(inbound, false);
+      else this.revokeIfGone(inbound, false);
     }
   }
 
-  private revokeIfGone(inbound: InboundLink): void {
+  private revokeIfGone(inbound: InboundLink, final: boolean): void {
     if (inbound.closed || !inbound.ready || !inbound.caller) return;
     const holder = this.host.keyOf(inbound.caller.process);
-    if (holder === null || holder === inbound.key) return;
+    if (holder === null || holder === inbound.key) {
+      inbound.unlisted = false;
+      return;
+    }
+    if (holder === undefined && !final) {
+      if (!inbound.unlisted) {
+        inbound.unlisted = true;
+        setTimeout(() => this.revokeIfGone(inbound, true), UNLISTED_MS).unref();
+      }
+      return;
+    }
+    if (holder === undefined && !inbound.unlisted) return; // listed again meanwhile (and the check came round)
     this.log.info(`Direct link of '${shown(inbound.caller.process)}' closed: the controller no longer lists that process with its key`);
     this.cut(inbound);
   }

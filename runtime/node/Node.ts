@@ -186,7 +186,7 @@ export class Node {
     }
     const id = this.pending.allocate();
     const strategy = options.target === undefined && options.mode !== Mode.BROADCAST ? (options.balancing ?? this.balancing) : "random";
-    const preferred = strategy === "random" || !this.controllerFeatures.includes("preferred") ? undefined : this.balancer.pick(strategy, name, this.candidates(name, options.accept));
+    const preferred = strategy === "random" || !this.controllerFeatures.includes("preferred") ? undefined : this.balancer.pick(strategy, name, this.pickable(name, options.accept, payload.length));
     const direct = this.direct && this.directRoute(name, options, preferred, payload.length);
     const done = new Promise((resolve, reject) => {
       const timeoutMs = options.timeout === undefined ? 0 : Math.max(1, Math.round(options.timeout * 1000));
@@ -290,18 +290,24 @@ export class Node {
     }
     let process = preferred ?? (options.target || undefined);
     if (process === undefined) {
-      let providers = this.candidates(name, options.accept);
-      // The controller away, the registry frozen: only the providers still linked can answer (one that left would hold the call until the controller is back).
-      if (!this.life.linked && providers.length > 1) {
-        const linked = providers.filter((provider) => links.ready(provider, this.registry.address(provider), bytes) !== undefined);
-        if (linked.length > 0) providers = linked;
-      }
+      const providers = this.pickable(name, options.accept, bytes);
       if (providers.length === 0) return undefined;
       process = providers.length === 1 ? providers[0]! : providers[Math.floor(Math.random() * providers.length)]!;
     }
     if (process === this.processName) return undefined;
     const peer = links.ready(process, this.registry.address(process), bytes);
     return peer && [peer];
+  }
+
+  /**
+   * The providers to pick from: the candidates; with the controller away (the registry frozen), only
+   * those still linked can answer — one that left would hold the call until the controller is back.
+   */
+  private pickable(name: string, accept: string | undefined, bytes: number): readonly string[] {
+    const providers = this.candidates(name, accept);
+    if (this.life.linked || !this.direct || providers.length < 2) return providers;
+    const linked = providers.filter((provider) => this.direct!.links.ready(provider, this.registry.address(provider), bytes) !== undefined);
+    return linked.length > 0 ? linked : providers;
   }
 
   /** The processes a call of `name` may go to, as this node last heard (those announcing a contract `accept` lists, or none). */

@@ -43,8 +43,8 @@ export class FrameWriter {
   /** The peer takes messages of at most `maxMessageBytes` (less than this side allows): nothing larger is written. */
   narrow(maxMessageBytes: number): void {
     if (maxMessageBytes >= this.maxMessageBytes) return;
-    this.maxMessageBytes = Math.max(HEADER_ROOM + 1024, maxMessageBytes);
-    this.maxPayload = this.maxMessageBytes - HEADER_ROOM;
+    this.maxMessageBytes = maxMessageBytes;
+    this.maxPayload = Math.max(0, maxMessageBytes - HEADER_ROOM);
   }
 
   /** Everything this writer holds that the peer has not taken yet: queued frames and batches waiting on the stream. */
