@@ -18,7 +18,7 @@ import { makeCertificates } from "./helpers/certificates";
 import { eventually } from "./helpers/eventually";
 import { settled } from "./helpers/settled";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
-import { startController, tempSocketFolder } from "./helpers/system";
+import { type Connection, startController, tempSocketFolder } from "./helpers/system";
 import type { StreamApi } from "./fixtures/streamApi";
 
 // This suite is about direct links: on whatever the environment says (the CI's second run sets DAFFI_DIRECT=0 for the others).
@@ -226,15 +226,20 @@ function rawLink(target: string): { frames: ReceivedFrame[]; send(frames: Frame[
   return { frames, send: (batch) => stream.write({ frames: batch }), ended, close: () => client.close() };
 }
 
+/** A controller and a peer named "target", and the gRPC target of the target's direct-link socket. */
+async function startTarget(): Promise<{ connection: Connection; target: string }> {
+  const { connection } = await startController("unix");
+  const folder = connection.options.unixSockPath!;
+  const peer = Spawned.script("test/fixtures/peer.js", { ...connection.env, DAFFI_NAME: "target" });
+  await peer.waitForLine(/^READY$/);
+  const socket = fs.readdirSync(folder).find((name) => name.startsWith(`n-${peer.pid}-`));
+  expect(socket).toBeDefined();
+  return { connection, target: `unix:${path.join(folder, socket!)}` };
+}
+
 describe("a hostile program on a node's direct socket", () => {
   it("is refused without a ticket the controller signed, or a proof of the ticket's key; the node goes on serving", async () => {
-    const { connection } = await startController("unix");
-    const folder = connection.options.unixSockPath!;
-    const peer = Spawned.script("test/fixtures/peer.js", { ...connection.env, DAFFI_NAME: "target" });
-    await peer.waitForLine(/^READY$/);
-    const socket = fs.readdirSync(folder).find((name) => name.startsWith(`n-${peer.pid}-`));
-    expect(socket).toBeDefined();
-    const target = `unix:${path.join(folder, socket!)}`;
+    const { connection, target } = await startTarget();
     const key = new SigningKey();
     const forged = new TicketIssuer().issue({ process: "attacker", identity: "anyone", call: ["*"], transfer: true, enforced: false, key: key.publicKey });
     const nonce = Buffer.alloc(16, 1);
@@ -285,11 +290,8 @@ describe("direct links with TLS, over TCP", () => {
 
 describe("a ticket is worth something only while the controller lists its process with that key", () => {
   it("a process gone from the controller cannot open a link with its old ticket, and loses the one it had", async () => {
-    const { connection } = await startController("unix");
+    const { connection, target } = await startTarget();
     const folder = connection.options.unixSockPath!;
-    const peer = Spawned.script("test/fixtures/peer.js", { ...connection.env, DAFFI_NAME: "target" });
-    await peer.waitForLine(/^READY$/);
-    const target = `unix:${path.join(folder, fs.readdirSync(folder).find((name) => name.startsWith(`n-${peer.pid}-`))!)}`;
     // A raw node admitted as "ghost", with its own key: the controller gives it a ticket.
     const key = new SigningKey();
     const ghost = rawLink(`unix:${path.join(folder, ".sock")}`);

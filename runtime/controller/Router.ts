@@ -12,7 +12,7 @@ import type { WireError } from "../errors/wireError";
 import type { ErrorCode } from "../errors/DaffiError";
 import type { RegistrySnapshot } from "../registry/RegistryView";
 import { Throttle } from "../log/Throttle";
-import { MAX_CALLBACKS_PER_NODE, MAX_HELLO_BYTES, MAX_NAME_LENGTH, MAX_REGISTER_BYTES, PROTOCOL_VERSION } from "../wire/limits";
+import { MAX_ACCEPT_LENGTH, MAX_CALLBACKS_PER_NODE, MAX_HELLO_BYTES, MAX_NAME_LENGTH, MAX_REGISTER_BYTES, PROTOCOL_VERSION } from "../wire/limits";
 import { NodeSession, type Route } from "./NodeSession";
 import { BUILTIN_PREFIX } from "../node/builtins";
 import { keyFingerprint, publicKeyOf, TICKET_TTL_MS, TicketIssuer } from "../direct/Ticket";
@@ -486,8 +486,6 @@ function directAddressOf(direct: unknown): string | undefined {
 /** What a fingerprint may be: the transformer's are 22 base64url characters; anything else of this alphabet up to 64. */
 const FINGERPRINT = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** A call's `accept` at most: 64 fingerprints of 64 characters. */
-const MAX_ACCEPT_LENGTH = 64 * 65;
 
 /** The fingerprints a HELLO or REGISTER gives, by callback name, for the names served (bounded: 64 characters at most). */
 function fingerprintsOf(payload: unknown, served: string[]): Map<string, string> {

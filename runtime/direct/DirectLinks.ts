@@ -246,12 +246,17 @@ export class DirectLinks {
     if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
   }
 
-  /** Ends an idle link after what was written on it (a NO_RETURN call still on its way arrives). */
-  private retire(peer: DirectPeer): void {
+  /** No more calls go on the link; what is queued on it is written. */
+  private forget(peer: DirectPeer): void {
     peer.closed = true;
     peer.ready = false;
     if (this.peers.get(peer.process) === peer) this.peers.delete(peer.process);
     peer.writer.close();
+  }
+
+  /** Ends an idle link after what was written on it (a NO_RETURN call still on its way arrives). */
+  private retire(peer: DirectPeer): void {
+    this.forget(peer);
     peer.link.end();
     const timer = setTimeout(() => {
       peer.link.abort();
@@ -266,10 +271,7 @@ export class DirectLinks {
 
   private close(peer: DirectPeer): void {
     if (peer.closed) return;
-    peer.closed = true;
-    peer.ready = false;
-    if (this.peers.get(peer.process) === peer) this.peers.delete(peer.process);
-    peer.writer.close();
+    this.forget(peer);
     peer.link.abort();
     peer.client.close();
   }

@@ -19,7 +19,7 @@ import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { Kind, Mode } from "../wire/Kind";
-import { MAX_NAME_LENGTH, PROTOCOL_VERSION } from "../wire/limits";
+import { MAX_ACCEPT_LENGTH, MAX_NAME_LENGTH, PROTOCOL_VERSION } from "../wire/limits";
 import { checkProof, keyFingerprint, newNonce, prove, readTicket, type SigningKey, type TicketBody } from "./Ticket";
 
 /**
@@ -38,8 +38,6 @@ const MAX_HANDSHAKES = 64;
 /** A handshake takes at most this (or two heartbeats, if shorter). */
 const HANDSHAKE_MS = 5000;
 
-/** A call's `accept` at most (as the controller takes it). */
-const MAX_ACCEPT_LENGTH = 64 * 65;
 
 /** What a node shows on a direct link: the ticket the controller gave it and that controller's key. */
 export interface DirectCredentials {

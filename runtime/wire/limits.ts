@@ -17,3 +17,6 @@ export const MAX_HELLO_BYTES = 1024 * 1024;
 
 /** The largest REGISTER payload. */
 export const MAX_REGISTER_BYTES = 16 * 1024 * 1024;
+
+/** A call's `accept` at most: 64 contract fingerprints of 64 characters. */
+export const MAX_ACCEPT_LENGTH = 64 * 65;
