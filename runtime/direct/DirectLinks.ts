@@ -164,9 +164,10 @@ export class DirectLinks {
       this.close(peer);
       // At a stop the node fails what is left itself (StoppedError).
       if (peer.wasReady && !this.stopped) this.caller.onLost(peer);
-      if (byUs) return;
+      if (byUs || this.stopped) return;
       // Lost before, or just after, it was set up: a failure (tried again later, not at every call).
-      if (!peer.wasReady || Date.now() - peer.readyAt < QUICK_LOSS_MS) this.failed(process, address, error ? shown(error.message, 300) : "the link ended before it was set up");
+      // Ended by the executor without a word (it is stopping) is said only in debug logs.
+      if (!peer.wasReady || Date.now() - peer.readyAt < QUICK_LOSS_MS) this.failed(process, address, error ? shown(error.message, 300) : "the link ended before it was set up", error !== undefined);
       else this.failures.delete(process);
     };
     let welcomed = false;
@@ -238,10 +239,10 @@ export class DirectLinks {
     this.failed(peer.process, peer.address, why);
   }
 
-  private failed(process: string, address: string, why: string): void {
+  private failed(process: string, address: string, why: string, worthSaying = true): void {
     const failure = this.failures.get(process);
     const attempts = failure && failure.address === address ? failure.attempts + 1 : 0;
-    if (attempts === 0) this.log.info(`No direct link to '${shown(process)}' (${shown(address)}): ${shown(why, 400)}; its calls go through the controller, the link is tried again later`);
+    if (attempts === 0) this.log[worthSaying ? "info" : "debug"](`No direct link to '${shown(process)}' (${shown(address)}): ${shown(why, 400)}; its calls go through the controller, the link is tried again later`);
     this.failures.set(process, { address, attempts, retryAt: Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempts, 10)) });
     if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
   }
