@@ -93,7 +93,7 @@ async function compare(
   transport: Transport,
   workload: Workload,
   start: () => Promise<DaffiSystem>,
-  options: { watch?: (system: DaffiSystem) => void; relay?: boolean; direct?: boolean } = {},
+  options: { watch?: (system: DaffiSystem) => void; relay?: boolean; direct?: boolean; providers?: number } = {},
 ): Promise<void> {
   const args = [workload, String(seconds)];
   const counting = options.relay === true;
@@ -105,7 +105,12 @@ async function compare(
         options.watch?.(system);
         return result;
       }),
-    raw: () => using(RawServer.start(transport), (server) => runClient("bench/raw-client.js", [server.target, ...args], {}, counting ? server.roles : undefined)),
+    raw: () =>
+      using(options.providers ? RawServer.many(transport, options.providers) : RawServer.start(transport), async (server) => {
+        const result = await runClient("bench/raw-client.js", [server.target, ...args], {}, counting ? server.roles : undefined);
+        if (options.providers && result.measurement.providers !== options.providers) throw new Error(`${name}: raw had ${result.measurement.providers} servers, not ${options.providers}`);
+        return result;
+      }),
     relay: () => using(RawServer.relay(transport), (server) => runClient("bench/raw-client.js", [server.target, ...args], {}, server.roles)),
   };
   const turns = (counting ? ["daffi", "raw", "relay"] : ["daffi", "raw"]) as Array<keyof typeof sides>;
@@ -178,6 +183,11 @@ async function transportRun(transport: Transport): Promise<void> {
   for (const direct of [false, true]) for (const workload of ["fg_seq", "fg_par100", "payload_1mb"] as const) await comparePeer(transport, workload, 1, direct);
   // 100 calls in flight spread over N providers (brokered and direct), against Moleculer with as many server nodes.
   for (const direct of [false, true]) for (const providers of [2, 5, 20]) await comparePeer(transport, "fan_out_par100", providers, direct);
+  // The same fan-out in raw gRPC (one stream to each of N servers): what the machine allows with N processes.
+  for (const providers of [2, 20]) {
+    const workers = Array.from({ length: providers }, (_, i) => `worker-${i + 1}`);
+    await compare(`fan_out_par100_direct_vs_raw_${providers}_${transport}`, transport, "fan_out_par100", () => DaffiSystem.start(transport, workers, undefined, true), { direct: true, providers });
+  }
   const broadcast = await repeated(() =>
     using(DaffiSystem.start(transport, ["worker-1", "worker-2", "worker-3"]), (system) => runOnce("bench/daffi-client.js", ["broadcast3", String(seconds)], system.env)),
   );

@@ -110,6 +110,12 @@ export class RawServer {
     return new RawServer(address.target(port!), [server], trace ? "SIGTERM" : "SIGKILL");
   }
 
+  /** `count` raw servers; the target lists them all (comma-separated): the raw fan-out's baseline. */
+  static async many(transport: Transport, count: number): Promise<RawServer> {
+    const servers = await Promise.all(Array.from({ length: count }, () => RawServer.start(transport)));
+    return new RawServer(servers.map((server) => server.target).join(","), servers.flatMap((server) => server.children), "SIGKILL");
+  }
+
   /**
    * The reference of a brokered call without daffi: the client's messages go through a plain gRPC
    * relay (bench/raw-relay.js) to a worker (bench/raw-worker.js) and back, bytes untouched. With
