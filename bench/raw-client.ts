@@ -30,7 +30,6 @@ class RawStream {
 
 const streams = targets.split(",").map((target) => new RawStream(target));
 const first = streams[0]!;
-const stream = first.stream;
 const echo = (value: unknown) => first.echo(value);
 const anyEcho = (value: unknown) => streams[Math.floor(Math.random() * streams.length)]!.echo(value);
 
@@ -53,7 +52,7 @@ async function measure(): Promise<number> {
         decode(message);
         received++;
       };
-      stream.write(encode({ stream: 50_000_000 }));
+      first.stream.write(encode({ stream: 50_000_000 }));
       await new Promise((resolve) => setTimeout(resolve, 300));
       const start = received;
       const started = performance.now();

@@ -88,6 +88,15 @@ function directOnly<T extends Measurement>(name: string, measurement: T): T {
   return measurement;
 }
 
+/** Like for like, or no figure: a side's calls had exactly `providers` processes to go to. */
+function withProviders<T extends Measurement>(name: string, side: string, measurement: T, providers: number): T {
+  if (measurement.providers !== providers) throw new Error(`${name}: ${side} had ${measurement.providers} providers, not ${providers}`);
+  return measurement;
+}
+
+/** The executing nodes' names of a system with `count` providers. */
+const workerNames = (count: number) => Array.from({ length: count }, (_, i) => `worker-${i + 1}`);
+
 async function compare(
   name: string,
   transport: Transport,
@@ -102,13 +111,14 @@ async function compare(
       using(start(), async (system) => {
         const result = await runClient("bench/daffi-client.js", args, system.env, counting ? system.roles : undefined);
         if (options.direct) directOnly(name, result.measurement);
+        if (options.providers) withProviders(name, "daffi", result.measurement, options.providers);
         options.watch?.(system);
         return result;
       }),
     raw: () =>
       using(options.providers ? RawServer.many(transport, options.providers) : RawServer.start(transport), async (server) => {
         const result = await runClient("bench/raw-client.js", [server.target, ...args], {}, counting ? server.roles : undefined);
-        if (options.providers && result.measurement.providers !== options.providers) throw new Error(`${name}: raw had ${result.measurement.providers} servers, not ${options.providers}`);
+        if (options.providers) withProviders(name, "raw", result.measurement, options.providers);
         return result;
       }),
     relay: () => using(RawServer.relay(transport), (server) => runClient("bench/raw-client.js", [server.target, ...args], {}, server.roles)),
@@ -140,14 +150,10 @@ async function compare(
  */
 async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100" | "payload_1mb" | "fan_out_par100", providers = 1, direct = false): Promise<void> {
   const args = [workload, String(seconds)];
-  const workers = Array.from({ length: providers }, (_, i) => `worker-${i + 1}`);
+  const workers = workerNames(providers);
   const daffi: number[] = [];
   const moleculer: number[] = [];
-  // Like for like, or no figure: each side's calls had exactly `providers` processes to go to.
-  const counted = (side: string, measurement: Measurement): number => {
-    if (measurement.providers !== providers) throw new Error(`${workload}: ${side} had ${measurement.providers} providers, not ${providers}`);
-    return measurement.value;
-  };
+  const counted = (side: string, measurement: Measurement): number => withProviders(workload, side, measurement, providers).value;
   for (let i = 0; i < repetitions; i++) {
     const measured = await using(DaffiSystem.start(transport, workers, undefined, direct), (system) => runOnce("bench/daffi-client.js", args, system.env));
     daffi.push(counted("daffi", direct ? directOnly(`${workload} direct`, measured) : measured));
@@ -185,8 +191,7 @@ async function transportRun(transport: Transport): Promise<void> {
   for (const direct of [false, true]) for (const providers of [2, 5, 20]) await comparePeer(transport, "fan_out_par100", providers, direct);
   // The same fan-out in raw gRPC (one stream to each of N servers): what the machine allows with N processes.
   for (const providers of [2, 20]) {
-    const workers = Array.from({ length: providers }, (_, i) => `worker-${i + 1}`);
-    await compare(`fan_out_par100_direct_vs_raw_${providers}_${transport}`, transport, "fan_out_par100", () => DaffiSystem.start(transport, workers, undefined, true), { direct: true, providers });
+    await compare(`fan_out_par100_direct_vs_raw_${providers}_${transport}`, transport, "fan_out_par100", () => DaffiSystem.start(transport, workerNames(providers), undefined, true), { direct: true, providers });
   }
   const broadcast = await repeated(() =>
     using(DaffiSystem.start(transport, ["worker-1", "worker-2", "worker-3"]), (system) => runOnce("bench/daffi-client.js", ["broadcast3", String(seconds)], system.env)),
