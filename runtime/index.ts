@@ -3,6 +3,8 @@ export { Global } from "./global/Global";
 export type { GlobalOptions, LifecycleHook } from "./global/GlobalOptions";
 export type { CallProxy } from "./global/callProxy";
 export { RemoteCall } from "./call/RemoteCall";
+export { currentCall, outsideCall } from "./context/CallContext";
+export type { CallContext } from "./context/CallContext";
 export { FG, BG, NO_RETURN, PERIOD, BROADCAST } from "./call/modifiers";
 export type { FGOptions, BGOptions, NoReturnOptions, PeriodOptions, BroadcastOptions, Modifier, ModifierFactory } from "./call/modifiers";
 /** How a caller spreads its calls over a callback's providers: "random" (default), "round-robin", "least-busy". */

@@ -106,3 +106,26 @@ describe("direct links (README, Direct links): a shop calls its pricing service 
     expect(shop.stdout).toEqual(["basket: 4.30", "direct links: pricing-service", "controller gone; milk costs 1.1"]);
   });
 });
+
+describe("call chain (README, Call context): web → orders → billing → ledger, four processes", () => {
+  it("a request id travels in metadata, web's timeout and its cancel abort the ledger's signal", async () => {
+    const folder = tempSocketFolder();
+    const controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await controller.waitForLine(/Controller has been started successfully/);
+    const env = { DAFFI_UNIX_SOCK_PATH: folder };
+    for (const hop of ["ledger", "billing", "orders"]) {
+      const service = Spawned.script(`examples/call-chain/${hop}.js`, env);
+      await service.waitForLine(new RegExp(`Node '${hop}' has been connected to Controller`));
+    }
+    const web = Spawned.script("examples/call-chain/web.js", env);
+    await web.succeeds(30_000);
+    expect(web.stdout).toEqual([
+      "book recorded for req-1 (called by billing, a deadline ahead)",
+      "req-2: TimeoutError",
+      "ledger aborted req-2: TimeoutError",
+      "req-3: CancelledError",
+      "ledger aborted req-3: CancelledError",
+    ]);
+  });
+});
+

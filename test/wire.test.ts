@@ -69,6 +69,8 @@ describe("proto/daffi.proto", () => {
       incarnation: fc.nat({ max: 0xffff_ffff }),
       accept: fc.string(),
       preferred: fc.boolean(),
+      metadata: fc.dictionary(fc.string().filter((key) => key !== "__proto__"), fc.string(), { maxKeys: 4 }),
+      identity: fc.string(),
     },
     { requiredKeys: ["kind"] },
   );
@@ -78,7 +80,10 @@ describe("proto/daffi.proto", () => {
   const asSent = (f: Frame) => ({ ...full(f), name: wellFormed(f.name ?? ""), source: wellFormed(f.source ?? ""), target: wellFormed(f.target ?? "") });
 
   // proto3 leaves fields at their default out; protobufjs writes whatever the object holds.
-  const withoutDefaults = (f: Frame) => Object.fromEntries(Object.entries(f).filter(([, value]) => value !== 0 && value !== "" && value !== false && (value as Uint8Array).length !== 0)) as Frame;
+  const withoutDefaults = (f: Frame) =>
+    Object.fromEntries(
+      Object.entries(f).filter(([key, value]) => value !== 0 && value !== "" && value !== false && (value as Uint8Array).length !== 0 && !(key === "metadata" && Object.keys(value as object).length === 0)),
+    ) as Frame;
 
   it("encodes every batch to the same bytes as protobufjs, and decodes what protobufjs encodes", () => {
     fc.assert(
@@ -95,12 +100,13 @@ describe("proto/daffi.proto", () => {
 
   it("forwards a frame as its received bytes with the new source, and a changed header anew", () => {
     fc.assert(
-      fc.property(fc.array(frame, { maxLength: 6 }), fc.string(), fc.integer({ min: 1, max: 0xffff_ffff }), (frames, source, incarnation) => {
+      fc.property(fc.array(frame, { maxLength: 6 }), fc.string(), fc.integer({ min: 1, max: 0xffff_ffff }), fc.string(), (frames, source, incarnation, identity) => {
         const received = decodeBatchForwarding(reference.encode({ frames: frames as Frame[] }));
-        // What the controller does: every frame learns its source (and the even ones the caller's incarnation), one changes its mode (and so loses its bytes).
+        // What the controller does: every frame learns its source (the even ones the caller's incarnation, every third CALL its identity), one changes its mode (and so loses its bytes).
         received.forEach((f, i) => {
           f.source = source;
           if (i % 2 === 0) f.incarnation = incarnation;
+          if (i % 3 === 0 && f.kind === Kind.CALL) f.identity = identity;
           if (i === 1 && f.mode !== Mode.NO_RETURN) {
             f.mode = Mode.NO_RETURN;
             f.wire = undefined;
@@ -108,7 +114,7 @@ describe("proto/daffi.proto", () => {
         });
         const viaReference = reference.decode(encodeBatch({ frames: received })).map((f) => full(f as unknown as Frame));
         const expected = (frames as Frame[]).map((f, i) =>
-          asSent({ ...f, source, ...(i % 2 === 0 ? { incarnation } : {}), ...(i === 1 && f.mode !== Mode.NO_RETURN ? { mode: Mode.NO_RETURN } : {}) }),
+          asSent({ ...f, source, ...(i % 2 === 0 ? { incarnation } : {}), ...(i % 3 === 0 && f.kind === Kind.CALL ? { identity } : {}), ...(i === 1 && f.mode !== Mode.NO_RETURN ? { mode: Mode.NO_RETURN } : {}) }),
         );
         expect(viaReference).toEqual(expected);
         expect(decodeBatch(encodeBatch({ frames: received })).map(full)).toEqual(expected);
@@ -137,6 +143,22 @@ describe("proto/daffi.proto", () => {
     const bytes = encodeBatch({ frames: [forwarded!] });
     expect(bytes.includes(Buffer.from("later"))).toBe(true);
     expect(decodeBatch(bytes)[0]).toMatchObject({ kind: Kind.CALL, target: "target", source: "caller" });
+  });
+
+  it("reads metadata into a record without prototype: '__proto__' is a key like any other, the last of a key wins", () => {
+    const w = reference.writer();
+    w.uint32((1 << 3) | 2).fork();
+    w.uint32((1 << 3) | 0).uint32(Kind.CALL);
+    for (const [key, value] of [["__proto__", "polluted"], ["a", "1"], ["a", "2"], ["constructor", "x"]]) {
+      w.uint32((15 << 3) | 2).fork().uint32(10).string(key!).uint32(18).string(value!).ldelim();
+    }
+    w.ldelim();
+    const [call] = decodeBatch(Buffer.from(w.finish()));
+    expect(Object.getPrototypeOf(call!.metadata)).toBeNull();
+    expect({ ...call!.metadata }).toEqual({ ["__proto__"]: "polluted", a: "2", constructor: "x" });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const again = decodeBatch(encodeBatch({ frames: [call!] }))[0]!;
+    expect(Object.entries(again.metadata)).toEqual([["__proto__", "polluted"], ["a", "2"], ["constructor", "x"]]);
   });
 
   it("refuses a batch of more frames than a writer ever sends, and writers split above it", () => {

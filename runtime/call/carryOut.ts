@@ -59,20 +59,21 @@ export function carryOut(node: Node, name: string, args: unknown[], modifier: Mo
   const send = (options: CallOptions) => admitted(node, name, args, options, admit);
   switch (modifier.kind) {
     case "FG": {
-      const { timeout, balancing } = modifier.options as FGOptions;
-      const done = send({ mode: Mode.FG, timeout, balancing });
+      const { timeout, balancing, metadata, signal } = modifier.options as FGOptions;
+      const done = send({ mode: Mode.FG, timeout, balancing, metadata, signal });
       return checkResult === asIs ? done : done.then(checkResult);
     }
     case "BG": {
-      const { timeout, eta, balancing } = modifier.options as BGOptions;
-      return new AsyncResult(name, async (signal) => {
+      const { timeout, eta, balancing, metadata, signal: own } = modifier.options as BGOptions;
+      return new AsyncResult(name, async (cancelled) => {
+        const signal = own ? AbortSignal.any([cancelled, own]) : cancelled;
         await delay(eta, signal, node.stopSignal);
-        return checkResult(await send({ mode: Mode.BG, timeout, signal, balancing }));
+        return checkResult(await send({ mode: Mode.BG, timeout, signal, balancing, metadata }));
       });
     }
     case "NO_RETURN": {
-      const { eta, balancing } = modifier.options as NoReturnOptions;
-      return delay(eta, node.stopSignal).then(() => send({ mode: Mode.NO_RETURN, balancing }).then(() => undefined));
+      const { eta, balancing, metadata } = modifier.options as NoReturnOptions;
+      return delay(eta, node.stopSignal).then(() => send({ mode: Mode.NO_RETURN, balancing, metadata }).then(() => undefined));
     }
     case "BROADCAST":
       return broadcast(node, send, modifier.options as BroadcastOptions, checkResult);
@@ -86,12 +87,13 @@ export function carryOut(node: Node, name: string, args: unknown[], modifier: Mo
 type Send = (options: CallOptions) => Promise<unknown>;
 
 async function broadcast(node: Node, send: Send, options: BroadcastOptions, checkResult: (value: unknown) => unknown): Promise<unknown> {
-  await delay(options.eta, node.stopSignal);
+  const { timeout, metadata, signal } = options;
+  await delay(options.eta, signal, node.stopSignal);
   if (!options.returnResult) {
-    await send({ mode: Mode.BROADCAST, timeout: options.timeout }); // the timeout bounds the wait for the controller's ACCEPTED
+    await send({ mode: Mode.BROADCAST, timeout, metadata, signal }); // the timeout bounds the wait for the controller's ACCEPTED
     return undefined;
   }
-  const answers = (await send({ mode: Mode.BROADCAST, timeout: options.timeout, broadcast: new BroadcastCollector() })) as Record<string, unknown>;
+  const answers = (await send({ mode: Mode.BROADCAST, timeout, metadata, signal, broadcast: new BroadcastCollector() })) as Record<string, unknown>;
   // Each process's result is checked on its own: a bad one becomes that process's error entry.
   const checked = (value: unknown): unknown => {
     if (value instanceof Error) return value;
@@ -115,6 +117,6 @@ async function period(node: Node, send: Send, options: PeriodOptions): Promise<S
     if (past !== undefined) throw new ConfigurationError(`PERIOD atTime ${new Date(past).toISOString()} is not in the future`);
     schedule = { atTime };
   }
-  const { id, process } = (await send({ mode: Mode.PERIOD, schedule, balancing: options.balancing })) as { id: string; process: string };
+  const { id, process } = (await send({ mode: Mode.PERIOD, schedule, balancing: options.balancing, metadata: options.metadata })) as { id: string; process: string };
   return new ScheduledTask(node, id, process);
 }

@@ -3,9 +3,26 @@ import { passed } from "../errors/passed";
 import { ConfigurationError } from "../errors/DaffiError";
 import { type Balancing, checkBalancing } from "./Balancer";
 import { parseInterval } from "./parseInterval";
+import { checkMetadata } from "../context/metadata";
+
+/** What every modifier may carry: metadata for the callback (README: Call context). */
+interface WithMetadata {
+  /** String keys and values sent with the call (at most 8 KiB; keys starting "daffi-" are reserved); the callback reads them in currentCall().metadata. */
+  metadata?: Readonly<Record<string, string>> | undefined;
+}
+
+/** A caller's own cancellation: aborting it cancels the call (CancelledError). */
+interface WithSignal {
+  signal?: AbortSignal | undefined;
+}
+
+function checkSignal(value: unknown, what: string): AbortSignal | undefined {
+  if (value === undefined || value instanceof AbortSignal) return value;
+  throw new ConfigurationError(`${what} must be an AbortSignal, got ${passed(value)}`);
+}
 
 /** Options of FG: the caller waits for the result. */
-export interface FGOptions {
+export interface FGOptions extends WithMetadata, WithSignal {
   /** Seconds to wait for the result before TimeoutError. */
   timeout?: number | undefined;
   /** How to pick among the callback's providers: "random" (default), "round-robin", "least-busy". */
@@ -13,7 +30,7 @@ export interface FGOptions {
 }
 
 /** Options of BG: the call runs in the background; its AsyncResult gives the result later. */
-export interface BGOptions {
+export interface BGOptions extends WithMetadata, WithSignal {
   /** Seconds to wait for the result (from sending) before TimeoutError. */
   timeout?: number | undefined;
   /** Seconds to wait before sending the call. */
@@ -23,7 +40,7 @@ export interface BGOptions {
 }
 
 /** Options of NO_RETURN: the call is sent and nothing comes back. */
-export interface NoReturnOptions {
+export interface NoReturnOptions extends WithMetadata {
   /** Seconds to wait before sending the call. */
   eta?: number | undefined;
   /** How to pick among the callback's providers: "random" (default), "round-robin", "least-busy". */
@@ -31,7 +48,7 @@ export interface NoReturnOptions {
 }
 
 /** Options of PERIOD: the executing node runs the call on a schedule (`interval`, or `atTime`); the caller gets a ScheduledTask. */
-export interface PeriodOptions {
+export interface PeriodOptions extends WithMetadata {
   /** When to run: a Date, epoch milliseconds, or several; each in the future. */
   atTime?: Date | number | Array<Date | number> | undefined;
   /** Run every interval: seconds, or "5s", "1m24s", "1.2 minutes", "500ms". */
@@ -41,7 +58,7 @@ export interface PeriodOptions {
 }
 
 /** Options of BROADCAST: the call goes to every provider; with `returnResult`, their results by process name. */
-export interface BroadcastOptions {
+export interface BroadcastOptions extends WithMetadata, WithSignal {
   /** Seconds to wait for the answers; missing ones become TimeoutError entries. */
   timeout?: number | undefined;
   /** Seconds to wait before sending the call. */
@@ -89,41 +106,56 @@ function modifierFactory<K extends string, O extends object>(kind: K, allowed: A
 }
 
 /** Foreground: the call resolves to the callback's result (the default). */
-export const FG = modifierFactory<"FG", FGOptions>("FG", ["timeout", "balancing"], (o) => ({ timeout: checkSeconds(o.timeout, "FG timeout"), balancing: checkBalancing(o.balancing, "FG balancing") }));
+export const FG = modifierFactory<"FG", FGOptions>("FG", ["timeout", "balancing", "metadata", "signal"], (o) => ({
+  timeout: checkSeconds(o.timeout, "FG timeout"),
+  balancing: checkBalancing(o.balancing, "FG balancing"),
+  metadata: checkMetadata(o.metadata, "FG metadata"),
+  signal: checkSignal(o.signal, "FG signal"),
+}));
 
 /** Background: the call returns an AsyncResult at once. */
-export const BG = modifierFactory<"BG", BGOptions>("BG", ["timeout", "eta", "balancing"], (o) => ({
+export const BG = modifierFactory<"BG", BGOptions>("BG", ["timeout", "eta", "balancing", "metadata", "signal"], (o) => ({
   timeout: checkSeconds(o.timeout, "BG timeout"),
   eta: checkSeconds(o.eta, "BG eta", true),
   balancing: checkBalancing(o.balancing, "BG balancing"),
+  metadata: checkMetadata(o.metadata, "BG metadata"),
+  signal: checkSignal(o.signal, "BG signal"),
 }));
 
 /** Every provider runs the call; with `returnResult`, a record of their results by process name. */
-export const BROADCAST = modifierFactory<"BROADCAST", BroadcastOptions>("BROADCAST", ["timeout", "eta", "returnResult"], (o) => {
+export const BROADCAST = modifierFactory<"BROADCAST", BroadcastOptions>("BROADCAST", ["timeout", "eta", "returnResult", "metadata", "signal"], (o) => {
   if (o.returnResult !== undefined && typeof o.returnResult !== "boolean") throw new ConfigurationError("BROADCAST returnResult must be a boolean");
-  return { timeout: checkSeconds(o.timeout, "BROADCAST timeout"), eta: checkSeconds(o.eta, "BROADCAST eta", true), returnResult: o.returnResult ?? false };
+  return {
+    timeout: checkSeconds(o.timeout, "BROADCAST timeout"),
+    eta: checkSeconds(o.eta, "BROADCAST eta", true),
+    returnResult: o.returnResult ?? false,
+    metadata: checkMetadata(o.metadata, "BROADCAST metadata"),
+    signal: checkSignal(o.signal, "BROADCAST signal"),
+  };
 });
 
 /** Scheduled on the executing node: at given times or every interval; resolves to a ScheduledTask. */
-export const PERIOD = modifierFactory<"PERIOD", PeriodOptions>("PERIOD", ["atTime", "interval", "balancing"], (o) => {
+export const PERIOD = modifierFactory<"PERIOD", PeriodOptions>("PERIOD", ["atTime", "interval", "balancing", "metadata"], (o) => {
   if ((o.atTime === undefined) === (o.interval === undefined)) {
     throw new ConfigurationError("PERIOD takes exactly one of atTime or interval");
   }
   const balancing = checkBalancing(o.balancing, "PERIOD balancing");
+  const metadata = checkMetadata(o.metadata, "PERIOD metadata");
   if (o.interval !== undefined) {
     parseInterval(o.interval);
-    return { interval: o.interval, balancing };
+    return { interval: o.interval, balancing, metadata };
   }
   const times = (Array.isArray(o.atTime) ? o.atTime : [o.atTime]).map((time) => (time instanceof Date ? time.getTime() : time));
   if (times.length === 0) throw new ConfigurationError("PERIOD atTime is an empty list");
   for (const time of times) {
     if (typeof time !== "number" || !Number.isFinite(time)) throw new ConfigurationError(`PERIOD atTime must be Dates or epoch milliseconds, got ${passed(time)}`);
   }
-  return { atTime: times as number[], balancing };
+  return { atTime: times as number[], balancing, metadata };
 });
 
 /** Fire and forget: resolves once the controller accepted the call; no result comes back. */
-export const NO_RETURN = modifierFactory<"NO_RETURN", NoReturnOptions>("NO_RETURN", ["eta", "balancing"], (o) => ({
+export const NO_RETURN = modifierFactory<"NO_RETURN", NoReturnOptions>("NO_RETURN", ["eta", "balancing", "metadata"], (o) => ({
   eta: checkSeconds(o.eta, "NO_RETURN eta", true),
   balancing: checkBalancing(o.balancing, "NO_RETURN balancing"),
+  metadata: checkMetadata(o.metadata, "NO_RETURN metadata"),
 }));

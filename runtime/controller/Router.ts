@@ -122,7 +122,7 @@ export class Router {
     for (const route of session.outgoing.values()) {
       for (const executor of route.executors) {
         executor.executing.delete(route);
-        executor.send(this.cancelOf(route));
+        executor.send({ ...this.cancelOf(route), name: "DISCONNECTED" });
       }
     }
     session.outgoing.clear();
@@ -274,6 +274,8 @@ export class Router {
     // Forwarded as received (frame.wire): only the header learns who sent it, and from which connection.
     frame.source = caller.name;
     frame.incarnation = caller.incarnation;
+    // Whatever identity the caller wrote is replaced (currentCall().identity): its own, under auth.
+    frame.identity = this.policy.enforced ? caller.identity.name : "";
     // No answer expected: NO_RETURN, and BROADCAST without returnResult (sent on as NO_RETURN).
     const silent = frame.mode === Mode.NO_RETURN || (broadcast && !frame.returnResult);
     if (silent) {

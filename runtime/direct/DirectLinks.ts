@@ -1,6 +1,7 @@
 // The calling side of direct links: one link per executing node, made on the first call there,
 // kept while used, closed when idle. A link that cannot be made costs nothing: the calls go
 // through the controller meanwhile, the reason is logged once, and the link is tried again later.
+import { callStorage } from "../context/CallContext";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { fromWireError, type WireError } from "../errors/wireError";
@@ -105,7 +106,8 @@ export class DirectLinks {
       if (bytes > peer.writer.maxPayload) return undefined;
       return peer;
     }
-    if (address !== undefined && !this.stopped) this.open(process, address);
+    // Made outside any call this node runs: the link's events must not carry that call's context (currentCall, its deadline).
+    if (address !== undefined && !this.stopped) callStorage.exit(() => this.open(process, address));
     return undefined;
   }
 

@@ -206,6 +206,8 @@ export class DirectServer {
     frame.incarnation = inbound.incarnation;
     switch (frame.kind) {
       case Kind.CALL:
+        // And under the ticket's identity, when the controller enforces auth (currentCall().identity).
+        frame.identity = inbound.caller!.enforced ? inbound.caller!.identity : "";
         return this.call(inbound, frame);
       case Kind.CANCEL:
       case Kind.STREAM_ITEM:

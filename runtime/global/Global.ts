@@ -1,4 +1,5 @@
 // Global: the entry point. Starts a controller, a node or both, and carries out remote calls.
+import { checkMetadata } from "../context/metadata";
 import { randomBytes } from "node:crypto";
 import type { Invoker } from "../call/Invoker";
 import { type Admit, carryOut } from "../call/carryOut";
@@ -77,6 +78,7 @@ export class Global implements AsyncDisposable {
           maxMessageSize: options.maxMessageSize,
           maxQueuedBytes: options.maxQueuedBytes,
           balancing: options.balancing,
+          metadata: checkMetadata(options.metadata, "metadata"),
         },
       );
     }

@@ -8,6 +8,7 @@ import type { TlsOptions } from "../wire/tls";
 import { type AuthOptions, checkAuthOptions } from "../auth/AuthOptions";
 import { MAX_NAME_LENGTH } from "../wire/limits";
 import { MAX_TIMER_MS } from "../call/LongTimeout";
+import { checkMetadata } from "../context/metadata";
 
 /** `onInit`, `onNodeConnect`, `onNodeDisconnect`: called with the Global and its process name; may be async (a rejection is logged). */
 export type LifecycleHook = (g: Global, processName: string) => unknown;
@@ -44,6 +45,8 @@ export interface GlobalOptions extends TlsOptions {
    * "least-busy" (the one with the fewest of this process's calls in flight, ties at random).
    */
   balancing?: Balancing | undefined;
+  /** Metadata every call of this process sends, under each call's own (README: Call context): string keys and values, at most 8 KiB. */
+  metadata?: Readonly<Record<string, string>> | undefined;
   /**
    * Direct links (default true, or $DAFFI_DIRECT=0 for false): a node calls the others on links of
    * their own (one hop), the controller only finding who serves what. On a controller, false gives
@@ -102,6 +105,7 @@ const known = new Set<string>([
   "maxConcurrentCalls",
   "maxQueuedBytes",
   "balancing",
+  "metadata",
   "direct",
   "directHost",
   "directPort",
@@ -151,6 +155,7 @@ export function checkOptions(options: GlobalOptions): void {
     throw new ConfigurationError(`maxMessageSize must be a whole number of bytes, at least 1024, got ${passed(options.maxMessageSize)}`);
   }
   checkBalancing(options.balancing, "balancing");
+  checkMetadata(options.metadata, "metadata");
   if (options.direct !== undefined && typeof options.direct !== "boolean") throw new ConfigurationError(`direct must be true or false, got ${passed(options.direct)}`);
   if (options.directHost !== undefined && (typeof options.directHost !== "string" || options.directHost.length === 0)) {
     throw new ConfigurationError(`directHost must be a non-empty string, got ${passed(options.directHost)}`);

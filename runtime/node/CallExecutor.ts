@@ -1,13 +1,20 @@
 // Runs the calls that arrive at this node and answers each with RESULT or ERROR (or a stream of items).
 import { isIterator, type AnyIterator } from "../call/iteration";
 import { LongTimeout } from "../call/LongTimeout";
+import { callStorage } from "../context/CallContext";
+import { CallScope } from "../context/CallScope";
+import { MAX_METADATA_BYTES, metadataTooLarge } from "../context/metadata";
+import { abortReason } from "../context/cancelReason";
 import {
   CallbackNotFoundError,
+  CancelledError,
   ConfigurationError,
   DaffiError,
+  NodeDisconnectedError,
   OverloadedError,
   ProtocolError,
   StoppedError,
+  TimeoutError,
   TransferNotAllowedError,
   ValidationError,
 } from "../errors/DaffiError";
@@ -41,7 +48,14 @@ export interface ExecutorSettings {
 interface Tracked {
   readonly running: Running | undefined;
   readonly header: CallHeader;
+  /** What currentCall() shows the callback; aborted when the call ends without an answer. */
+  readonly scope: CallScope | undefined;
   deadline?: LongTimeout;
+}
+
+/** Runs a callback (in the call's scope: `callStorage.run(scope, invoke, entry, args)`, no closure per call). */
+function invoke(fn: (...args: unknown[]) => unknown, target: object | undefined, args: unknown[]): unknown {
+  return fn.apply(target, args);
 }
 
 export class CallExecutor {
@@ -77,7 +91,7 @@ export class CallExecutor {
   /** The node stops: scheduled tasks end, and every call still running is ended without an answer. */
   stop(): void {
     this.scheduler.stop();
-    this.linkLost();
+    this.linkLost(undefined, new StoppedError(`process '${this.processName}' stopped`));
   }
 
   /**
@@ -85,9 +99,9 @@ export class CallExecutor {
    * nobody waits for them. Every call is ended (generators' `finally` blocks run), none answers.
    * `which` picks the links gone by their incarnation (the controller's, or one direct link); all without.
    */
-  linkLost(which?: (incarnation: number) => boolean): void {
+  linkLost(which?: (incarnation: number) => boolean, reason: Error = new NodeDisconnectedError("the caller's link is gone")): void {
     const tracked = this.calls.takeAll(which);
-    for (const call of tracked) this.end(call);
+    for (const call of tracked) this.end(call, reason);
   }
 
   run(frame: ReceivedFrame): void {
@@ -96,17 +110,20 @@ export class CallExecutor {
     if (this.active >= this.settings.maxConcurrentCalls) {
       return this.answerError(header, new OverloadedError(`process '${this.processName}' runs ${this.active} calls, its maxConcurrentCalls`), true);
     }
-    if (frame.name.startsWith("__daffi.")) return this.builtin(header, payload);
+    const tooLarge = metadataTooLarge(frame.metadata);
+    if (tooLarge !== undefined) return this.answerError(header, new ProtocolError(`the metadata of the call takes ${tooLarge} bytes, above the limit of ${MAX_METADATA_BYTES}`), true);
+    if (frame.name.startsWith("__daffi.")) return this.builtin(header, payload, frame);
     if (frame.mode === Mode.PERIOD) return this.schedule(header, payload);
     const entry = this.registry.get(frame.name);
     if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(frame.name)}'`), true);
+    const scope = new CallScope(frame.name, frame.source, frame.identity, frame.timeoutMs, frame.metadata);
     if (frame.itemStream) {
       this.active++;
-      const stream = new InboundStream(entry, header, this.send, () => {
+      const stream = new InboundStream(entry, header, scope, this.send, () => {
         this.active--;
         this.release(header, stream);
       });
-      this.track(header, stream);
+      this.track(header, stream, scope);
       return;
     }
     let args: unknown;
@@ -120,17 +137,17 @@ export class CallExecutor {
     }
     const invalid = entry.metadata && checkArguments(entry.metadata, args);
     if (invalid) return this.answerError(header, invalid, true);
-    const call = this.track(header, undefined);
+    const call = this.track(header, undefined, scope);
     this.active++;
     let result: unknown;
     try {
-      result = entry.fn.apply(entry.target, args);
+      result = callStorage.run(scope, invoke, entry.fn, entry.target, args);
     } catch (error) {
       return this.settle(call, error, true);
     }
     if (isIterator(result)) {
       this.release(header, call);
-      return this.stream(header, result); // still active: the stream's end counts it out
+      return this.stream(header, result, scope); // still active: the stream's end counts it out
     }
     if (isPromiseLike(result)) {
       result.then(
@@ -149,7 +166,7 @@ export class CallExecutor {
     if (frame.kind === Kind.CANCEL) {
       this.calls.delete(frame.incarnation, frame.callId);
       this.log.debug(`'${shown(tracked.header.name)}' of '${shown(frame.source)}' was cancelled: it ends without an answer`);
-      return this.end(tracked);
+      return this.end(tracked, abortReason(frame.name, shown(frame.source)));
     }
     const inner = tracked.running;
     if (inner instanceof OutboundStream) {
@@ -161,18 +178,19 @@ export class CallExecutor {
   }
 
   /** Enters a running call in the table, with a deadline when its caller gave a timeout. */
-  private track(header: CallHeader, running: Running | undefined): Tracked {
+  private track(header: CallHeader, running: Running | undefined, scope: CallScope | undefined): Tracked {
     const previous = this.calls.get(header.incarnation, header.callId);
-    if (previous) this.end(previous); // the same call twice (a broken caller): the first is dropped
-    const tracked: Tracked = { running, header, deadline: undefined };
+    if (previous) this.end(previous, new CancelledError("the caller sent another call with the same id")); // a broken caller: the first is dropped
+    const tracked: Tracked = { running, header, scope, deadline: undefined };
     if (header.timeoutMs > 0) tracked.deadline = new LongTimeout(() => this.expire(tracked), header.timeoutMs, false);
     this.calls.set(header.incarnation, header.callId, tracked);
     return tracked;
   }
 
   /** Ends a call taken out of the table, without an answer. */
-  private end(tracked: Tracked): void {
+  private end(tracked: Tracked, reason: Error): void {
     tracked.deadline?.clear();
+    tracked.scope?.abort(reason);
     tracked.running?.cancel();
   }
 
@@ -182,7 +200,7 @@ export class CallExecutor {
     if (this.calls.get(incarnation, callId) !== tracked) return;
     this.calls.delete(incarnation, callId);
     this.log.debug(`'${shown(tracked.header.name)}' of '${shown(tracked.header.source)}' passed its deadline: it ends without an answer`);
-    this.end(tracked);
+    this.end(tracked, new TimeoutError(`the call's deadline passed (${tracked.header.timeoutMs} ms)`));
   }
 
   /** The call ended by itself: out of the table. False when it was no longer there (cancelled, expired, or its link gone). */
@@ -202,12 +220,12 @@ export class CallExecutor {
     else this.answer(call.header, outcome);
   }
 
-  private builtin(header: CallHeader, payload: Uint8Array): void {
+  private builtin(header: CallHeader, payload: Uint8Array, frame: ReceivedFrame): void {
     try {
       const args = decode<unknown[]>(payload) ?? [];
       if (header.name === BUILTIN.scheduledTasks) return this.answer(header, this.scheduler.ids());
       if (header.name === BUILTIN.cancelScheduledTask) return this.answer(header, this.scheduler.cancel(String(args[0]), this.processName));
-      if (header.name === BUILTIN.transfer) return this.runTransferred(header, args);
+      if (header.name === BUILTIN.transfer) return this.runTransferred(header, args, new CallScope(header.name, frame.source, frame.identity, frame.timeoutMs, frame.metadata));
       if (header.name.startsWith(BUILTIN.signature)) return this.answer(header, this.registry.get(header.name.slice(BUILTIN.signature.length))?.metadata?.contract?.text ?? null);
       this.answerError(header, new CallbackNotFoundError(`this process has no built-in call '${shown(header.name)}'`), true);
     } catch (error) {
@@ -216,15 +234,15 @@ export class CallExecutor {
   }
 
   /** transferAndCall: only where the process allows it; the function's own errors come back as RemoteError. */
-  private runTransferred(header: CallHeader, [source, args]: unknown[]): void {
+  private runTransferred(header: CallHeader, [source, args]: unknown[], scope: CallScope): void {
     if (!this.settings.allowTransfer) {
       return this.answerError(header, new TransferNotAllowedError(`process '${this.processName}' does not run transferred functions (start it with allowTransfer: true)`), true);
     }
-    const call = this.track(header, undefined);
+    const call = this.track(header, undefined, scope);
     this.active++;
     let result: unknown;
     try {
-      result = rebuildFunction(String(source)).apply(undefined, Array.isArray(args) ? args : []);
+      result = callStorage.run(scope, invoke, rebuildFunction(String(source)), undefined, Array.isArray(args) ? args : []);
     } catch (error) {
       return this.settle(call, error, true);
     }
@@ -247,14 +265,15 @@ export class CallExecutor {
     const args = Array.isArray(request?.args) ? request.args : [];
     const invalid = entry.metadata && checkArguments(entry.metadata, args);
     if (invalid) return this.answerError(header, invalid, true);
-    const run = () => {
+    // Each run on its own, outside any call (the PERIOD call is answered already).
+    const run = () => callStorage.exit(() => {
       try {
         const result = entry.fn.apply(entry.target, args);
         if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.log.warn(`Scheduled '${shown(header.name)}' failed: ${String(error)}`));
       } catch (error) {
         this.log.warn(`Scheduled '${shown(header.name)}' failed: ${error instanceof Error ? error.message : String(error)}`);
       }
-    };
+    });
     let id: string;
     try {
       id = this.scheduler.schedule(run, { atTime: request.atTime, intervalMs: request.intervalMs });
@@ -265,11 +284,11 @@ export class CallExecutor {
   }
 
   /** A generator callback: items go out as the caller grants credit; a caller that asked for no stream gets an array. */
-  private stream(header: CallHeader, iterator: AnyIterator): void {
+  private stream(header: CallHeader, iterator: AnyIterator, scope: CallScope): void {
     if (header.credit === 0) {
       const collector = new Collector(iterator, this.settings.maxPayload);
-      this.track(header, collector);
-      collector.run().then(
+      this.track(header, collector, scope);
+      callStorage.run(scope, () => collector.run()).then(
         (payload) => {
           this.active--;
           if (payload && this.release(header, collector)) this.sendToCaller(header, toCaller(header, Kind.RESULT, payload));
@@ -282,8 +301,8 @@ export class CallExecutor {
       return;
     }
     const outbound = new OutboundStream(iterator, header, this.send);
-    this.track(header, outbound);
-    void outbound.run().finally(() => {
+    this.track(header, outbound, scope);
+    void callStorage.run(scope, () => outbound.run()).finally(() => {
       this.active--;
       this.release(header, outbound);
     });

@@ -25,6 +25,8 @@ export interface CallOptions {
   sink?: StreamSink;
   /** BROADCAST with results: gathers one answer per process; the call resolves with them. */
   broadcast?: BroadcastCollector;
+  /** Sent with the call (checked: runtime/context/metadata.ts), over the process's defaults. */
+  metadata?: Readonly<Record<string, string>>;
   /** PERIOD: when the executing node runs the call (sent with the arguments). */
   schedule?: Schedule;
 }

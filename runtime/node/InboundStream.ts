@@ -1,4 +1,6 @@
 // The executing node's side of a streaming fetcher: runs the callback once per arriving item, in order.
+import { callStorage } from "../context/CallContext";
+import type { CallScope } from "../context/CallScope";
 import { decode, encode } from "../wire/codec";
 import type { Frame } from "../wire/Frame";
 import { type CallHeader, type Running, toCaller } from "./ExecutingCall";
@@ -21,6 +23,8 @@ export class InboundStream implements Running {
   constructor(
     private readonly entry: CallbackEntry,
     private readonly call: CallHeader,
+    /** The callback runs in it (currentCall()) for every item. */
+    private readonly scope: CallScope,
     private readonly send: (frame: Frame) => void,
     private readonly onOver: () => void,
   ) {
@@ -38,17 +42,19 @@ export class InboundStream implements Running {
     if (!Array.isArray(args)) return this.fail(new ValidationError("each stream item must be an argument array", { path: "$input", expected: "Array", value: args }), true);
     this.queue.push(args);
     this.sizes.push(payload.length);
-    void this.drain();
+    void callStorage.run(this.scope, this.drainInScope);
   }
 
   end(): void {
     this.ended = true;
-    void this.drain();
+    void callStorage.run(this.scope, this.drainInScope);
   }
 
   cancel(): void {
     this.finish();
   }
+
+  private readonly drainInScope = () => this.drain();
 
   private async drain(): Promise<void> {
     if (this.running || this.over) return;

@@ -31,6 +31,9 @@ import { MAX_PENDING_CALLS, type PendingCall, PendingCalls } from "./PendingCall
 import { type DirectCredentials, DIRECT_INCARNATION_BASE } from "../direct/DirectServer";
 import { type DirectPeer } from "../direct/DirectLinks";
 import { DirectEnd, type DirectSettings } from "../direct/DirectEnd";
+import { callStorage } from "../context/CallContext";
+import { callMetadata, type Metadata } from "../context/metadata";
+import { type CancelReason, cancelReasonOf } from "../context/cancelReason";
 
 export type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 
@@ -40,6 +43,11 @@ const RETRY_MAX_MS = 2000;
 const HELLO_CALLBACKS = 500;
 /** The largest timeout_ms a frame carries (uint32): longer timeouts are kept locally, the executor sees this much. */
 const MAX_TIMEOUT_MS = 0xffff_ffff;
+
+/** Seconds as a message shows them: 5, 0.25, 1.333. */
+function shownSeconds(seconds: number): string {
+  return String(Math.round(seconds * 1000) / 1000);
+}
 
 /** A call that never left: its promise rejects with the reason. */
 function refused(error: Error): OpenCall {
@@ -85,6 +93,8 @@ export class Node {
   /** Aborted when the node stops: whatever waits on it (an `eta`, a retry) ends at once. */
   private readonly stopController = new AbortController();
 
+  /** What every call of this process sends, under its own metadata (the Global's `metadata`). */
+  private readonly defaultMetadata: Metadata | undefined;
   /** The strategy of calls that name none (the Global's `balancing`). */
   private readonly balancing: Balancing;
   private readonly balancer = new Balancer();
@@ -105,8 +115,9 @@ export class Node {
     private readonly callbacks: CallbackRegistry,
     private readonly log: Logger,
     private readonly events: NodeEvents,
-    options: { allowTransfer?: boolean; maxConcurrentCalls?: number; maxMessageSize?: number; maxQueuedBytes?: number; balancing?: Balancing } = {},
+    options: { allowTransfer?: boolean; maxConcurrentCalls?: number; maxMessageSize?: number; maxQueuedBytes?: number; balancing?: Balancing; metadata?: Metadata } = {},
   ) {
+    this.defaultMetadata = options.metadata;
     this.life = new ConnectionLife(log);
     this.balancing = options.balancing ?? "random";
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -175,8 +186,23 @@ export class Node {
     const denied = name.length <= MAX_NAME_LENGTH ? this.directRules?.refuseCall(name) : undefined;
     if (denied) return refused(denied);
     if (this.pending.size >= MAX_PENDING_CALLS) return refused(new OverloadedError(`cannot call '${name}': ${this.pending.size} calls of this process are in flight already`));
+    // A call made inside a callback: it ends when the call it is made in does (deadline, cancellation), and passes its trace context on.
+    const within = callStorage.getStore();
+    let timeout = options.timeout;
+    if (within) {
+      const left = within.deadline === undefined ? undefined : (within.deadline - Date.now()) / 1000;
+      if ((left !== undefined && left <= 0) || within.aborted instanceof TimeoutError) {
+        return refused(new TimeoutError(`cannot call '${name}': the deadline of the call it is made in ('${within.callback}') has passed`));
+      }
+      if (within.aborted) return refused(new CancelledError(`cannot call '${name}': the call it is made in ('${within.callback}') has ended: ${within.aborted.message}`));
+      if (left !== undefined) {
+        if (timeout === undefined || left < timeout) timeout = left;
+      }
+    }
     let payload: Buffer;
+    let metadata: Metadata;
     try {
+      metadata = callMetadata(within?.metadata, this.defaultMetadata, options.metadata, name);
       payload = encode(options.schedule ? { args, ...options.schedule } : args);
     } catch (error) {
       return refused(error instanceof DaffiError ? error : new ProtocolError(`arguments of '${name}' cannot be encoded as CBOR: ${String(error)}`));
@@ -189,7 +215,7 @@ export class Node {
     const preferred = strategy === "random" || !this.controllerFeatures.includes("preferred") ? undefined : this.balancer.pick(strategy, name, this.pickable(name, options.accept, payload.length));
     const direct = this.direct && this.directRoute(name, options, preferred, payload.length);
     const done = new Promise((resolve, reject) => {
-      const timeoutMs = options.timeout === undefined ? 0 : Math.max(1, Math.round(options.timeout * 1000));
+      const timeoutMs = timeout === undefined ? 0 : Math.max(1, Math.round(timeout * 1000));
       const frame: Frame = {
         kind: Kind.CALL,
         callId: id,
@@ -203,6 +229,7 @@ export class Node {
         credit: options.credit,
         itemStream: options.itemStream,
         returnResult: options.broadcast !== undefined,
+        metadata,
       };
       if (direct && (options.mode === Mode.NO_RETURN || (options.mode === Mode.BROADCAST && !options.broadcast))) {
         // Nothing comes back: sent is done (as the controller's ACCEPTED, the answer lists where it went).
@@ -216,27 +243,39 @@ export class Node {
       }
       const call: PendingCall = { id, frame, resolve, reject, sent: false, sink: options.sink, broadcast: options.broadcast };
       if (timeoutMs > 0) {
+        const within_ = timeout !== options.timeout ? ` (the time left of '${within!.callback}', the call it is made in)` : "";
         const expire = options.broadcast
-          ? () => this.abandon(id, undefined, options.broadcast!.result(options.timeout))
+          ? () => this.abandon(id, undefined, options.broadcast!.result(timeout))
           : () =>
               this.abandon(
                 id,
                 new TimeoutError(
-                  call.sent ? `'${name}' did not answer within ${options.timeout}s` : `'${name}' could not be sent within ${options.timeout}s: not connected to the controller`,
+                  call.sent
+                    ? `'${name}' did not answer within ${shownSeconds(timeout!)}s${within_}`
+                    : `'${name}' could not be sent within ${shownSeconds(timeout!)}s${within_}: not connected to the controller`,
                 ),
               );
         call.timer = new LongTimeout(expire, timeoutMs);
       }
       const signal = options.signal;
-      if (signal) {
+      if (signal || within) {
         const onAbort = () => this.abandon(id, new CancelledError(`the call to '${name}' was cancelled`));
-        signal.addEventListener("abort", onAbort, { once: true });
+        signal?.addEventListener("abort", onAbort, { once: true });
+        // Down the chain with the same kind of reason: a deadline stays a deadline.
+        const unlink = within?.onAbort((reason) => {
+          const why = `the call it is made in ('${within.callback}') ended: ${reason.message}`;
+          this.abandon(id, reason instanceof TimeoutError ? new TimeoutError(`'${name}' did not answer in time: ${why}`) : new CancelledError(`the call to '${name}' was cancelled: ${why}`));
+        });
+        const release = () => {
+          signal?.removeEventListener("abort", onAbort);
+          unlink?.();
+        };
         call.resolve = (value) => {
-          signal.removeEventListener("abort", onAbort);
+          release();
           resolve(value);
         };
         call.reject = (error) => {
-          signal.removeEventListener("abort", onAbort);
+          release();
           reject(error);
         };
       }
@@ -403,13 +442,19 @@ export class Node {
     return held === 0 || held + (call.frame.payload?.length ?? 0) <= this.maxQueuedBytes;
   }
 
+  /** Why the calls of a lost link end (their signals' reason): this node's own stop, or the link gone. */
+  private linkLossReason(): Error {
+    return this.stopping ? new StoppedError(`process '${this.processName}' stopped`) : new NodeDisconnectedError("the caller's link is gone");
+  }
+
   /** The caller gives up (timeout, cancel, break): the executing node is told; the promise rejects (or resolves with `value`). */
-  abandon(id: number, error: Error | undefined, value?: unknown): void {
+  abandon(id: number, error: Error | undefined, value?: unknown, reason: CancelReason = cancelReasonOf(error)): void {
     const call = this.pending.take(id);
     if (!call) return;
-    if (call.via) (call.via as DirectPeer).writer.send({ kind: Kind.CANCEL, callId: id });
-    else if (call.viaAll) for (const peer of call.viaAll) (peer as DirectPeer).writer.send({ kind: Kind.CANCEL, callId: id });
-    else if (call.sent && this.life.linked) this.writer?.send({ kind: Kind.CANCEL, callId: id });
+    const cancel: Frame = { kind: Kind.CANCEL, callId: id, name: reason };
+    if (call.via) (call.via as DirectPeer).writer.send(cancel);
+    else if (call.viaAll) for (const peer of call.viaAll) (peer as DirectPeer).writer.send(cancel);
+    else if (call.sent && this.life.linked) this.writer?.send(cancel);
     if (error) call.reject(error);
     else call.resolve(value);
   }
@@ -625,7 +670,7 @@ export class Node {
       fingerprint: (name: string) => this.callbacks.get(name)?.metadata?.contract?.fingerprint,
       run: (frame: ReceivedFrame) => this.executor.run(frame),
       onCallerFrame: (frame: ReceivedFrame) => this.executor.onCallerFrame(frame),
-      linkLost: (incarnation: number) => this.executor.linkLost((n) => n === incarnation),
+      linkLost: (incarnation: number) => this.executor.linkLost((n) => n === incarnation, this.linkLossReason()),
       onFrames: (peer: DirectPeer, frames: ReceivedFrame[]) => {
         for (const frame of frames) {
           try {
@@ -661,7 +706,7 @@ export class Node {
     if (writer && writer !== this.writer) return; // an earlier stream, already replaced
     const wasLinked = this.life.linked;
     // Nothing that belonged to this link outlives it: calls we run end, calls we made fail, the view of the system is stale.
-    this.executor.linkLost((incarnation) => incarnation < DIRECT_INCARNATION_BASE);
+    this.executor.linkLost((incarnation) => incarnation < DIRECT_INCARNATION_BASE, this.linkLossReason());
     // With direct links, who serves what stays known for them (the registry is frozen until the controller is back).
     this.registry.markStale(this.direct !== undefined);
     this.pending.rejectSent(() => new NodeDisconnectedError("the connection to the controller was lost before the answer came"));

@@ -19,6 +19,10 @@ export interface Frame {
   accept?: string;
   /** CALL: `target` is the caller's pick among the providers (its balancing), not a pin: the controller goes elsewhere when that one cannot take it. */
   preferred?: boolean;
+  /** CALL: the caller's metadata (runtime/context/metadata.ts checks it). */
+  metadata?: Readonly<Record<string, string>>;
+  /** CALL: the caller's identity, set by the controller (or the direct-link server) when auth is enforced; "" otherwise. */
+  identity?: string;
   /**
    * Set by the controller's decoder: the frame's bytes as they arrived. A frame forwarded with it is
    * written as these bytes followed by `source` (protobuf keeps the last value of a field), so its
@@ -31,6 +35,8 @@ export interface Frame {
 export type ReceivedFrame = Required<Omit<Frame, "wire">> & Pick<Frame, "wire">;
 
 const EMPTY = Buffer.alloc(0);
+/** No metadata: one shared frozen record. */
+export const NO_METADATA: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 
 /** The frame as the wire delivers it: every absent field at its protobuf default. */
 export function withDefaults(frame: Frame): ReceivedFrame {
@@ -49,6 +55,8 @@ export function withDefaults(frame: Frame): ReceivedFrame {
     incarnation: frame.incarnation ?? 0,
     accept: frame.accept ?? "",
     preferred: frame.preferred ?? false,
+    metadata: frame.metadata ?? NO_METADATA,
+    identity: frame.identity ?? "",
     wire: undefined,
   };
 }

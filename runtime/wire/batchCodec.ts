@@ -1,8 +1,8 @@
 // The protobuf encoding of a Batch (proto/daffi.proto), written out by hand for the hot path:
 // one size pass, one buffer, no intermediate writer objects; payloads are decoded without a copy.
 // test/wire.test.ts checks it against protobufjs reading the .proto, both ways.
-import { type Frame, type ReceivedFrame, withDefaults } from "./Frame";
-import type { Kind, Mode } from "./Kind";
+import { type Frame, NO_METADATA, type ReceivedFrame, withDefaults } from "./Frame";
+import { Kind, type Mode } from "./Kind";
 import { ProtocolError } from "../errors/DaffiError";
 
 export interface Batch {
@@ -25,6 +25,13 @@ const RETURN_RESULT = (11 << 3) | 0;
 const PREFERRED = (14 << 3) | 0;
 const INCARNATION = (12 << 3) | 0;
 const ACCEPT = (13 << 3) | 2;
+const METADATA = (15 << 3) | 2;
+/** Field 16 and above take a two-byte tag: (16 << 3) | 2 = 130 = 0x82 0x01. */
+const IDENTITY = (16 << 3) | 2;
+const IDENTITY_TAG = [0x82, 0x01] as const;
+// The fields of a metadata entry (proto3 map<string, string>: message { string key = 1; string value = 2; }).
+const ENTRY_KEY = (1 << 3) | 2;
+const ENTRY_VALUE = (2 << 3) | 2;
 
 /**
  * The most frames one Batch may hold. Writers split above it; a reader refuses more, so that a
@@ -50,6 +57,9 @@ interface Sized {
   source: number;
   target: number;
   accept: number;
+  identity: number;
+  /** UTF-8 lengths of the metadata's keys and values, in turn (undefined: none). */
+  metadata: number[] | undefined;
 }
 
 /** Strings up to this length are measured and written in JavaScript when they are ASCII (faster than a call into Node). */
@@ -76,13 +86,28 @@ function lengthField(length: number): number {
 function measure(frame: Frame): Sized {
   const source = utf8Length(frame.source);
   // A forwarded frame's source is always written, even empty: it must replace one the sender put in.
+  // A CALL's identity too, when set: it must replace one the caller put in.
   if (frame.wire) {
-    const size = frame.wire.length + 1 + varintSize(source) + source + varintField(uint32(frame.incarnation, "incarnation"));
-    return { frame, size, name: 0, source, target: 0, accept: 0 };
+    const identity = frame.kind !== Kind.CALL || frame.identity === undefined ? -1 : utf8Length(frame.identity);
+    const size =
+      frame.wire.length + 1 + varintSize(source) + source + varintField(uint32(frame.incarnation, "incarnation")) + (identity < 0 ? 0 : 2 + varintSize(identity) + identity);
+    return { frame, size, name: 0, source, target: 0, accept: 0, identity, metadata: undefined };
   }
   const name = utf8Length(frame.name);
   const target = utf8Length(frame.target);
   const accept = utf8Length(frame.accept);
+  const identity = utf8Length(frame.identity);
+  let metadata: number[] | undefined;
+  let metadataBytes = 0;
+  if (frame.metadata) {
+    for (const key in frame.metadata) {
+      const keyLength = utf8Length(key);
+      const valueLength = utf8Length(frame.metadata[key]);
+      (metadata ??= []).push(keyLength, valueLength);
+      const entry = entrySize(keyLength, valueLength);
+      metadataBytes += 1 + varintSize(entry) + entry;
+    }
+  }
   const size =
     varintField(uint32(frame.kind, "kind")) +
     varintField(uint32(frame.callId, "callId")) +
@@ -97,8 +122,15 @@ function measure(frame: Frame): Sized {
     (frame.returnResult ? 2 : 0) +
     (frame.preferred ? 2 : 0) +
     varintField(uint32(frame.incarnation, "incarnation")) +
-    lengthField(accept);
-  return { frame, size, name, source, target, accept };
+    lengthField(accept) +
+    metadataBytes +
+    (identity === 0 ? 0 : 2 + varintSize(identity) + identity);
+  return { frame, size, name, source, target, accept, identity, metadata };
+}
+
+/** A metadata entry's bytes: its key and value, each always written (as protobufjs writes map entries). */
+function entrySize(key: number, value: number): number {
+  return 1 + varintSize(key) + key + 1 + varintSize(value) + value;
 }
 
 class Output {
@@ -149,6 +181,24 @@ class Output {
     this.offset += value.length;
   }
 
+  /** The identity field (a two-byte tag), written even when empty. */
+  identity(value: string, length: number): void {
+    this.buffer[this.offset++] = IDENTITY_TAG[0];
+    this.stringField(IDENTITY_TAG[1], value, length);
+  }
+
+  metadata(metadata: Readonly<Record<string, string>>, lengths: number[]): void {
+    let i = 0;
+    for (const key in metadata) {
+      const keyLength = lengths[i++]!;
+      const valueLength = lengths[i++]!;
+      this.buffer[this.offset++] = METADATA;
+      this.varint(entrySize(keyLength, valueLength));
+      this.stringField(ENTRY_KEY, key, keyLength);
+      this.stringField(ENTRY_VALUE, metadata[key]!, valueLength);
+    }
+  }
+
   flag(tag: number, value: boolean | undefined): void {
     if (!value) return;
     this.buffer[this.offset++] = tag;
@@ -161,13 +211,14 @@ export function encodeBatch(batch: Batch): Buffer {
   let total = 0;
   for (const { size } of sized) total += 1 + varintSize(size) + size;
   const out = new Output(Buffer.allocUnsafe(total));
-  for (const { frame, size, name, source, target, accept } of sized) {
+  for (const { frame, size, name, source, target, accept, identity, metadata } of sized) {
     out.buffer[out.offset++] = FRAMES;
     out.varint(size);
     if (frame.wire) {
       out.raw(frame.wire);
       out.stringField(SOURCE, frame.source ?? "", source);
       out.uint(INCARNATION, frame.incarnation);
+      if (identity >= 0) out.identity(frame.identity!, identity);
       continue;
     }
     out.uint(KIND, frame.kind);
@@ -184,6 +235,8 @@ export function encodeBatch(batch: Batch): Buffer {
     out.uint(INCARNATION, frame.incarnation);
     out.string(ACCEPT, frame.accept, accept);
     out.flag(PREFERRED, frame.preferred);
+    if (metadata) out.metadata(frame.metadata!, metadata);
+    if (identity !== 0) out.identity(frame.identity!, identity);
   }
   return out.buffer;
 }
@@ -208,6 +261,14 @@ class Input {
       if (byte < 0x80) return value >>> 0;
     }
     throw new ProtocolError("varint longer than 10 bytes");
+  }
+
+  /** A length-delimited field read as UTF-8. */
+  string(): string {
+    const stop = this.length();
+    const text = this.buffer.toString("utf8", this.offset, stop);
+    this.offset = stop;
+    return text;
   }
 
   /** The end of a length-delimited field that starts here. */
@@ -275,16 +336,20 @@ function decodeFrameFrom(input: Input, end: number, keepWire: boolean): Received
       case NAME:
       case SOURCE:
       case TARGET:
-      case ACCEPT: {
-        const stop = input.length();
-        const text = input.buffer.toString("utf8", input.offset, stop);
-        input.offset = stop;
+      case ACCEPT:
+      case IDENTITY: {
+        const text = input.string();
         if (tag === NAME) frame.name = text;
         else if (tag === SOURCE) frame.source = text;
         else if (tag === TARGET) frame.target = text;
-        else frame.accept = text;
+        else if (tag === ACCEPT) frame.accept = text;
+        else frame.identity = text;
         break;
       }
+      case METADATA:
+        // The controller reads it too: a frame whose header it changes is encoded anew, metadata and all.
+        metadataEntry(input, input.length(), frame);
+        break;
       case MODE:
         frame.mode = input.varint() as Mode;
         break;
@@ -319,6 +384,30 @@ function decodeFrameFrom(input: Input, end: number, keepWire: boolean): Received
   }
   input.end = outer;
   return frame;
+}
+
+/**
+ * One metadata entry into the frame's record (a fresh one with no prototype: a key "__proto__" is
+ * a key like any other). A later entry of the same key replaces the earlier one, as in protobuf.
+ * The size limit is the caller's (8 KiB); here only the message size bounds it.
+ */
+function metadataEntry(input: Input, stop: number, frame: ReceivedFrame): void {
+  const outer = input.end;
+  input.end = stop;
+  let key = "";
+  let value = "";
+  while (input.offset < stop) {
+    const tag = input.varint();
+    if (tag === ENTRY_KEY) key = input.string();
+    else if (tag === ENTRY_VALUE) value = input.string();
+    else {
+      if (tag >>> 3 === 0) throw new ProtocolError("field number 0");
+      input.skip(tag & 7);
+    }
+  }
+  input.end = outer;
+  if (frame.metadata === NO_METADATA) frame.metadata = Object.create(null) as Record<string, string>;
+  (frame.metadata as Record<string, string>)[key] = value;
 }
 
 /** Decodes one gRPC message; throws ProtocolError on malformed bytes (the caller closes that stream). */
