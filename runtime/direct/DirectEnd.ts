@@ -44,11 +44,22 @@ export class DirectEnd {
     private readonly log: Logger,
   ) {
     const heartbeatMs = (tls.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS) * 1000;
-    this.server = new DirectServer({ ...host, key: this.key }, { maxMessageSize, maxQueuedBytes, heartbeatMs }, log);
-    // The executor's identity is proven by its ticket and its signature of our challenge; TLS checks
-    // its certificate against the CA, not against a host name (a node's certificate names the node, not its address).
-    const { credentials } = channelCredentials({ ...tls, sslServerName: undefined }, { checkServerIdentity: () => undefined });
+    // This node's own certificate: shown as a client on its links, as a server to its callers; each side's proof signs the one it shows.
     const certificate = usesTls(tls) && tls.sslCertificate !== undefined && tls.sslKey !== undefined ? certificateFingerprint(pem(tls.sslCertificate, "sslCertificate")) : "";
+    this.server = new DirectServer({ ...host, key: this.key }, { maxMessageSize, maxQueuedBytes, heartbeatMs, certificate }, log);
+    // The executor's identity is proven by its ticket and its signature of our challenge and of the
+    // certificate it shows; TLS checks that certificate against the CA, not against a host name (a
+    // node's certificate names the node, not its address).
+    const credentials = (serverCertificate: (fingerprint: string) => void) =>
+      channelCredentials(
+        { ...tls, sslServerName: undefined },
+        {
+          checkServerIdentity: (_host, shown) => {
+            serverCertificate(shown.fingerprint256 ?? "");
+            return undefined;
+          },
+        },
+      ).credentials;
     this.links = new DirectLinks({ ...host, key: this.key }, { credentials, options: channelOptions(tls.heartbeat, maxMessageSize), maxMessageSize, maxQueuedBytes, certificate }, log);
   }
 

@@ -40,7 +40,8 @@ export interface DirectCaller {
 }
 
 export interface DirectLinkSettings {
-  credentials: grpc.ChannelCredentials;
+  /** A link's channel credentials; with TLS they report the executor's server certificate (its SHA-256 fingerprint) as the TLS handshake shows it. */
+  credentials: (serverCertificate: (fingerprint: string) => void) => grpc.ChannelCredentials;
   options: grpc.ChannelOptions;
   maxMessageSize: number;
   maxQueuedBytes: number;
@@ -143,12 +144,14 @@ export class DirectLinks {
     const credentials = this.caller.credentials();
     if (!credentials) return; // no ticket: new links wait for the controller
     let client: grpc.Client;
+    // The certificate the executor showed on this link's TLS handshake: its proof must have signed it (no relay by whoever holds some certificate of the CA).
+    let serverCertificate = "";
     try {
       if (address.startsWith("unix:")) {
         const socketPath = address.slice("unix:".length);
         checkSocketToConnect(path.dirname(socketPath), socketPath);
       }
-      client = new grpc.Client(address, this.settings.credentials, this.settings.options);
+      client = new grpc.Client(address, this.settings.credentials((fingerprint) => (serverCertificate = fingerprint)), this.settings.options);
     } catch (error) {
       return this.failed(process, address, error instanceof Error ? error.message : String(error));
     }
@@ -179,7 +182,7 @@ export class DirectLinks {
       for (let i = 0; i < frames.length; i++) {
         const frame = frames[i]!;
         if (!welcomed) {
-          const wrong = this.welcomed(peer, frame, credentials, nonce);
+          const wrong = this.welcomed(peer, frame, credentials, nonce, serverCertificate);
           if (wrong) return this.giveUp(peer, wrong);
           welcomed = true;
           continue;
@@ -205,7 +208,7 @@ export class DirectLinks {
   }
 
   /** The executor's WELCOME: its ticket names the process we meant, and it signed our challenge. Then our PROOF goes. Undefined when all is right, else why not. */
-  private welcomed(peer: DirectPeer, frame: ReceivedFrame, credentials: DirectCredentials, nonce: Uint8Array): string | undefined {
+  private welcomed(peer: DirectPeer, frame: ReceivedFrame, credentials: DirectCredentials, nonce: Uint8Array, serverCertificate: string): string | undefined {
     if (frame.kind === Kind.ERROR) {
       try {
         const error = fromWireError(decode<WireError>(frame.payload), peer.process);
@@ -224,7 +227,7 @@ export class DirectLinks {
     const body = readTicket(welcome?.ticket, credentials.controllerKey);
     if (typeof body === "string") return `the executor showed ${body}`;
     if (body.process !== peer.process) return `the address is that of process '${shown(body.process)}', not '${shown(peer.process)}'`;
-    const wrong = checkProof(welcome?.proof, body, "executor", this.caller.processName, nonce);
+    const wrong = checkProof(welcome?.proof, body, "executor", this.caller.processName, nonce, serverCertificate);
     if (wrong) return `the executor showed ${wrong}`;
     const challenge = welcome?.nonce;
     if (!(challenge instanceof Uint8Array) || challenge.length < 16 || challenge.length > 64) return "a WELCOME without a challenge";

@@ -68,6 +68,8 @@ export interface DirectServerSettings {
   maxMessageSize: number;
   maxQueuedBytes: number;
   heartbeatMs: number;
+  /** The fingerprint of the certificate this server shows with TLS ("" without): its proofs sign it. */
+  certificate: string;
 }
 
 /** One caller's link, from its HELLO to its end. */
@@ -246,7 +248,8 @@ export class DirectServer {
       inbound.nonce = newNonce();
       // Answers fit what the caller takes: a larger one is answered PayloadTooLargeError, the link goes on.
       if (typeof hello.maxMessageSize === "number" && hello.maxMessageSize >= 1024) inbound.writer.narrow(hello.maxMessageSize);
-      const proof = prove(this.host.key, "executor", this.host.processName, body.process, nonce);
+      // It signs the certificate it shows on this link too: a relay showing another one is refused by the caller.
+      const proof = prove(this.host.key, "executor", this.host.processName, body.process, nonce, this.settings.certificate);
       return this.reply(inbound, { kind: Kind.WELCOME, name: this.host.processName, payload: encode({ ticket: credentials.ticket, proof, nonce: inbound.nonce, maxMessageSize: this.settings.maxMessageSize }) });
     }
     if (frame.kind === Kind.PROOF && inbound.caller && inbound.nonce) {

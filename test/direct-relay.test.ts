@@ -1,0 +1,96 @@
+// A direct link over TLS cannot be relayed by someone on the path who holds another certificate of
+// the same CA: the executor's proof signs the certificate it shows, and the caller compares it with
+// the one its TLS handshake saw (review of issue 17). Real controller, nodes and sockets, in one process.
+import { afterAll, expect, it } from "@jest/globals";
+import * as grpc from "@grpc/grpc-js";
+import { Controller } from "../runtime/controller/Controller";
+import { listenForLinks, type Listening } from "../runtime/link/grpcServer";
+import { grpcClientLink } from "../runtime/link/grpcLink";
+import type { Link } from "../runtime/link/Link";
+import { Logger } from "../runtime/log/Logger";
+import { Node } from "../runtime/node/Node";
+import { CallbackRegistry } from "../runtime/registry/CallbackRegistry";
+import { decode, encode } from "../runtime/wire/codec";
+import type { ReceivedFrame } from "../runtime/wire/Frame";
+import { FrameWriter } from "../runtime/wire/FrameWriter";
+import { Kind, Mode } from "../runtime/wire/Kind";
+import { channelCredentials, serverCredentials } from "../runtime/wire/tls";
+import { makeCertificates } from "./helpers/certificates";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const stops: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const stop of stops.reverse()) await stop();
+});
+
+it("a relay showing another CA-signed certificate gets no link: the caller's calls never reach it", async () => {
+  const certs = makeCertificates();
+  const tlsOf = (pair: { cert: string; key: string }) => ({ sslCertificate: pair.cert, sslKey: pair.key, sslCa: certs.ca.cert });
+  const controller = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", new Logger("controller", "controller", "silent"), { sslCertificate: certs.server.cert, sslKey: certs.server.key }, {});
+  await controller.start();
+  stops.push(() => controller.stop(100, 100));
+  const start = async (name: string, pair: { cert: string; key: string }, fns: Record<string, (...args: never[]) => unknown>) => {
+    const registry = new CallbackRegistry();
+    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
+    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} });
+    await node.start(controller.address, { direct: { enabled: true }, ...tlsOf(pair) });
+    stops.push(() => node.stop(0.2));
+    return node;
+  };
+  const executor = await start("E", certs.server, { price: (x: number) => ({ real: x * 2 }) });
+  const caller = await start("C", certs.client, {});
+  await sleep(200);
+
+  // The relay: its own TLS server with the intruder's certificate; it passes the caller's HELLO to the
+  // executor (which signs the caller's challenge), the WELCOME back, and acknowledges the caller's proof itself.
+  const calls: string[] = [];
+  const upstreams: Link[] = [];
+  const relay: Listening = await listenForLinks(
+    { kind: "tcp", host: "127.0.0.1", port: 0 },
+    serverCredentials({ sslCertificate: certs.intruder.cert, sslKey: certs.intruder.key, sslClientCa: certs.ca.cert }),
+    {},
+    (victim) => {
+      const toVictim = new FrameWriter(victim);
+      victim.on("error", () => undefined);
+      victim.on("data", (frames: ReceivedFrame[]) => {
+        for (const frame of frames) {
+          if (frame.kind === Kind.HELLO) {
+            const credentials = channelCredentials(tlsOf(certs.intruder), { checkServerIdentity: () => undefined }).credentials;
+            const upstream = grpcClientLink(new grpc.Client((executor as unknown as { direct: { address: string } }).direct.address, credentials));
+            upstreams.push(upstream);
+            upstream.on("error", () => undefined);
+            upstream.on("data", (answers: ReceivedFrame[]) => {
+              for (const answer of answers) if (answer.kind === Kind.WELCOME) toVictim.send({ kind: Kind.WELCOME, name: answer.name, payload: answer.payload });
+            });
+            new FrameWriter(upstream).send({ kind: Kind.HELLO, name: frame.name, payload: frame.payload });
+          } else if (frame.kind === Kind.PROOF) {
+            toVictim.send({ kind: Kind.PROOF });
+          } else if (frame.kind === Kind.CALL) {
+            calls.push(JSON.stringify(decode(frame.payload)));
+            toVictim.send({ kind: Kind.RESULT, callId: frame.callId, payload: encode({ forged: true }) });
+          }
+        }
+      });
+    },
+    "node",
+  );
+  stops.push(async () => {
+    for (const upstream of upstreams) upstream.abort();
+    relay.server.forceShutdown();
+  });
+  // On the path: the caller's packets for the executor's address reach the relay (as a route or DNS would send them).
+  const view = caller.registry as unknown as { addresses: Map<string, string>; update(snapshot: unknown): void };
+  const proxy = `127.0.0.1:${relay.address.kind === "tcp" ? relay.address.port : 0}`;
+  view.addresses.set("E", proxy);
+  const update = view.update.bind(view);
+  view.update = (snapshot) => {
+    update(snapshot);
+    view.addresses.set("E", proxy);
+  };
+  for (let i = 0; i < 30; i++) {
+    expect(await caller.call("price", [i], { mode: Mode.FG, timeout: 5 })).toEqual({ real: i * 2 });
+    await sleep(30);
+  }
+  expect(caller.directLinks).toEqual([]);
+  expect(calls).toEqual([]);
+});
