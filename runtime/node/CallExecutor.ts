@@ -67,6 +67,11 @@ export class CallExecutor {
    * but keeps its place in maxConcurrentCalls until its function returns.
    */
   private active = 0;
+  /**
+   * NO_RETURN calls running: nobody waits for them, so they are not tied to the link they came on
+   * (its end does not abort them, as through the controller); a stop still waits for them.
+   */
+  private readonly silent = new Set<Tracked>();
   /** Set while the node stops: new calls are refused, running ones finish. */
   private stopping = false;
 
@@ -80,7 +85,7 @@ export class CallExecutor {
 
   /** Nothing running here still owes an answer. */
   get idle(): boolean {
-    return this.calls.size === 0;
+    return this.calls.size === 0 && this.silent.size === 0;
   }
 
   /** Refuses new calls from now on (with StoppedError); those running go on. */
@@ -91,7 +96,10 @@ export class CallExecutor {
   /** The node stops: scheduled tasks end, and every call still running is ended without an answer. */
   stop(): void {
     this.scheduler.stop();
-    this.linkLost(undefined, new StoppedError(`process '${this.processName}' stopped`));
+    const stopped = new StoppedError(`process '${this.processName}' stopped`);
+    this.linkLost(undefined, stopped);
+    for (const call of this.silent) call.scope?.abort(stopped);
+    this.silent.clear();
   }
 
   /**
@@ -137,7 +145,8 @@ export class CallExecutor {
     }
     const invalid = entry.metadata && checkArguments(entry.metadata, args);
     if (invalid) return this.answerError(header, invalid, true);
-    const call = this.track(header, undefined, scope);
+    const call: Tracked = header.mode === Mode.NO_RETURN ? { running: undefined, header, scope } : this.track(header, undefined, scope);
+    if (header.mode === Mode.NO_RETURN) this.silent.add(call);
     this.active++;
     let result: unknown;
     try {
@@ -146,6 +155,7 @@ export class CallExecutor {
       return this.settle(call, error, true);
     }
     if (isIterator(result)) {
+      this.silent.delete(call);
       this.release(header, call);
       return this.stream(header, result, scope); // still active: the stream's end counts it out
     }
@@ -215,6 +225,10 @@ export class CallExecutor {
   /** A plain call finished: its answer (or error) goes out unless it was ended meanwhile. */
   private settle(call: Tracked, outcome: unknown, failed: boolean): void {
     this.active--;
+    if (this.silent.delete(call)) {
+      if (failed) this.answerError(call.header, outcome, false); // logged: nothing goes back
+      return;
+    }
     if (!this.release(call.header, call)) return;
     if (failed) this.answerError(call.header, outcome, false);
     else this.answer(call.header, outcome);

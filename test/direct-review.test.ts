@@ -1,6 +1,5 @@
-// A direct link over TLS cannot be relayed by someone on the path who holds another certificate of
-// the same CA: the executor's proof signs the certificate it shows, and the caller compares it with
-// the one its TLS handshake saw (review of issue 17). Real controller, nodes and sockets, in one process.
+// Findings of the review of direct links (issue 17), each shown first, then fixed. Real controller,
+// nodes and sockets, in one process.
 import { afterAll, expect, it } from "@jest/globals";
 import * as grpc from "@grpc/grpc-js";
 import { Controller } from "../runtime/controller/Controller";
@@ -15,6 +14,7 @@ import type { ReceivedFrame } from "../runtime/wire/Frame";
 import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { Kind, Mode } from "../runtime/wire/Kind";
 import { channelCredentials, serverCredentials } from "../runtime/wire/tls";
+import { currentCall } from "../runtime/context/CallContext";
 import { makeCertificates } from "./helpers/certificates";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,6 +23,9 @@ afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
 });
 
+// A direct link over TLS cannot be relayed by someone on the path who holds another certificate of
+// the same CA: the executor's proof signs the certificate it shows, and the caller compares it with
+// the one its TLS handshake saw.
 it("a relay showing another CA-signed certificate gets no link: the caller's calls never reach it", async () => {
   const certs = makeCertificates();
   const tlsOf = (pair: { cert: string; key: string }) => ({ sslCertificate: pair.cert, sslKey: pair.key, sslCa: certs.ca.cert });
@@ -93,4 +96,40 @@ it("a relay showing another CA-signed certificate gets no link: the caller's cal
   }
   expect(caller.directLinks).toEqual([]);
   expect(calls).toEqual([]);
+});
+
+// NO_RETURN: nobody waits for it, so the end of the link it came on (its caller stopped, or the link
+// idled out) does not abort it, as through the controller.
+it("a NO_RETURN call sent on a direct link runs to its end when its caller stops", async () => {
+  const controller = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", new Logger("controller", "controller", "silent"), {}, {});
+  await controller.start();
+  stops.push(() => controller.stop(100, 100));
+  const outcomes: string[] = [];
+  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
+    const registry = new CallbackRegistry();
+    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
+    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} });
+    await node.start(controller.address, { direct: { enabled: true } });
+    return node;
+  };
+  const executor = await start("E2", {
+    who: () => "E2",
+    job: async () => {
+      const call = currentCall()!;
+      await sleep(800);
+      outcomes.push(call.signal.aborted ? `aborted: ${(call.signal.reason as Error).name}` : "ran to the end");
+    },
+  });
+  stops.push(() => executor.stop(0.2));
+  const caller = await start("C2", {});
+  for (let i = 0; i < 50 && !caller.directLinks.includes("E2"); i++) {
+    await caller.call("who", [], { mode: Mode.FG, timeout: 5 });
+    await sleep(30);
+  }
+  expect(caller.directLinks).toEqual(["E2"]);
+  await caller.call("job", [], { mode: Mode.NO_RETURN });
+  await sleep(100);
+  await caller.stop(1);
+  await sleep(1_200);
+  expect(outcomes).toEqual(["ran to the end"]);
 });
