@@ -15,6 +15,7 @@ import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { Kind, Mode } from "../runtime/wire/Kind";
 import { channelCredentials, serverCredentials } from "../runtime/wire/tls";
 import { currentCall } from "../runtime/context/CallContext";
+import { PayloadTooLargeError } from "../runtime/errors/DaffiError";
 import { makeCertificates } from "./helpers/certificates";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -132,4 +133,35 @@ it("a NO_RETURN call sent on a direct link runs to its end when its caller stops
   await caller.stop(1);
   await sleep(1_200);
   expect(outcomes).toEqual(["ran to the end"]);
+});
+
+// With the controller away, a call the ready link cannot take now has nowhere to wait: it fails at
+// once (PayloadTooLargeError, OverloadedError) instead of waiting for a controller that may not come.
+it("with the controller away, a call the direct link cannot take fails at once, typed", async () => {
+  const controller = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", new Logger("controller", "controller", "silent"), {}, {});
+  await controller.start();
+  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>, options: { maxMessageSize?: number; maxQueuedBytes?: number }) => {
+    const registry = new CallbackRegistry();
+    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
+    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, options);
+    await node.start(controller.address, { direct: { enabled: true } });
+    stops.push(() => node.stop(0.2));
+    return node;
+  };
+  await start("E3", { who: () => "E3", size: (text: string) => text.length }, { maxMessageSize: 256 * 1024 });
+  const caller = await start("C3", {}, { maxQueuedBytes: 1024 * 1024 });
+  for (let i = 0; i < 50 && !caller.directLinks.includes("E3"); i++) {
+    await caller.call("who", [], { mode: Mode.FG, timeout: 5 });
+    await sleep(30);
+  }
+  await controller.stop(100, 100);
+  for (let i = 0; i < 100 && caller.isConnected; i++) await sleep(20);
+  expect(caller.isConnected).toBe(false);
+  expect(await caller.call("size", ["x"], { mode: Mode.FG, timeout: 3 })).toBe(1);
+  const started = Date.now();
+  await expect(caller.call("size", ["y".repeat(300_000)], { mode: Mode.FG, timeout: 3 })).rejects.toThrow(PayloadTooLargeError);
+  expect(Date.now() - started).toBeLessThan(1_000);
+  const burst = await Promise.allSettled(Array.from({ length: 40 }, () => caller.call("size", ["z".repeat(200_000)], { mode: Mode.FG, timeout: 3 })));
+  const outcomes = new Set(burst.map((result) => (result.status === "fulfilled" ? "answered" : (result.reason as Error).name)));
+  expect([...outcomes].sort()).toEqual(["OverloadedError", "answered"]);
 });

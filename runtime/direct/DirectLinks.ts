@@ -1,6 +1,7 @@
 // The calling side of direct links: one link per executing node, made on the first call there,
 // kept while used, closed when idle. A link that cannot be made costs nothing: the calls go
 // through the controller meanwhile, the reason is logged once, and the link is tried again later.
+import { type DaffiError, OverloadedError, PayloadTooLargeError } from "../errors/DaffiError";
 import { callStorage } from "../context/CallContext";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -109,6 +110,23 @@ export class DirectLinks {
     }
     // Made outside any call this node runs: the link's events must not carry that call's context (currentCall, its deadline).
     if (address !== undefined && !this.stopped) callStorage.exit(() => this.open(process, address));
+    return undefined;
+  }
+
+  /**
+   * Why a call of `bytes` cannot go on the ready link to `process` now: above what its executor takes
+   * (PayloadTooLargeError), or its link holds maxQueuedBytes already (OverloadedError); undefined
+   * when there is no ready link, or it can. With the controller away there is no other way: the
+   * call fails at once instead of waiting for a controller.
+   */
+  refusal(process: string, bytes: number): DaffiError | undefined {
+    const peer = this.peers.get(process);
+    if (!peer?.ready) return undefined;
+    if (bytes > peer.writer.maxPayload) return new PayloadTooLargeError(`the arguments take ${bytes} bytes, above what '${shown(process)}' takes (${peer.writer.maxPayload}), and the controller is away`);
+    const held = peer.writer.heldBytes;
+    if (held !== 0 && held + bytes > this.settings.maxQueuedBytes) {
+      return new OverloadedError(`the direct link to '${shown(process)}' holds ${held} bytes it has not taken, and the controller is away: no room for this call`);
+    }
     return undefined;
   }
 

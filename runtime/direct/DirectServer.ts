@@ -84,8 +84,8 @@ class InboundLink {
   closed = false;
   /** Its PROOF came while the registry did not list it with its key: waiting for it to. */
   waiting = false;
-  /** Ready, and the registry stopped listing its process: cut if that lasts. */
-  unlisted = false;
+  /** Ready, and the registry stopped listing its process: the timer that cuts it if that lasts 10 s. */
+  unlisted?: NodeJS.Timeout;
 
   constructor(
     readonly incarnation: number,
@@ -303,17 +303,19 @@ export class DirectServer {
     if (inbound.closed || !inbound.ready || !inbound.caller) return;
     const holder = this.host.keyOf(inbound.caller.process);
     if (holder === null || holder === inbound.key) {
-      inbound.unlisted = false;
+      // Listed again: a later absence counts its 10 s from its own start.
+      clearTimeout(inbound.unlisted);
+      inbound.unlisted = undefined;
       return;
     }
     if (holder === undefined && !final) {
-      if (!inbound.unlisted) {
-        inbound.unlisted = true;
-        setTimeout(() => this.revokeIfGone(inbound, true), UNLISTED_MS).unref();
-      }
+      inbound.unlisted ??= setTimeout(() => {
+        inbound.unlisted = undefined;
+        this.revokeIfGone(inbound, true);
+      }, UNLISTED_MS).unref();
       return;
     }
-    if (holder === undefined && !inbound.unlisted) return; // listed again meanwhile (and the check came round)
+    clearTimeout(inbound.unlisted);
     this.log.info(`Direct link of '${shown(inbound.caller.process)}' closed: the controller no longer lists that process with its key`);
     this.cut(inbound);
   }

@@ -213,7 +213,9 @@ export class Node {
     const id = this.pending.allocate();
     const strategy = options.target === undefined && options.mode !== Mode.BROADCAST ? (options.balancing ?? this.balancing) : "random";
     const preferred = strategy === "random" || !this.controllerFeatures.includes("preferred") ? undefined : this.balancer.pick(strategy, name, this.pickable(name, options.accept, payload.length));
-    const direct = this.direct && this.directRoute(name, options, preferred, payload.length);
+    const route = this.direct && this.directRoute(name, options, preferred, payload.length);
+    if (route instanceof DaffiError) return refused(route);
+    const direct = route;
     const done = new Promise((resolve, reject) => {
       const timeoutMs = timeout === undefined ? 0 : Math.max(1, Math.round(timeout * 1000));
       const frame: Frame = {
@@ -315,7 +317,7 @@ export class Node {
    * The direct links a call goes on (one; every provider's for a BROADCAST), or undefined: then it
    * goes through the controller, and the links it would have taken are being made for the next calls.
    */
-  private directRoute(name: string, options: CallOptions, preferred: string | undefined, bytes: number): DirectPeer[] | undefined {
+  private directRoute(name: string, options: CallOptions, preferred: string | undefined, bytes: number): DirectPeer[] | DaffiError | undefined {
     const links = this.direct!.links;
     if (options.mode === Mode.BROADCAST && options.target === undefined) {
       const providers = this.candidates(name, options.accept);
@@ -335,7 +337,9 @@ export class Node {
     }
     if (process === this.processName) return undefined;
     const peer = links.ready(process, this.registry.address(process), bytes);
-    return peer && [peer];
+    if (peer) return [peer];
+    // With the controller away, a call that the ready link cannot take has nowhere to wait for room: it fails at once.
+    return this.life.linked ? undefined : links.refusal(process, bytes);
   }
 
   /**
