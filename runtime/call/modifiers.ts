@@ -13,6 +13,7 @@ interface WithMetadata {
 
 /** A caller's own cancellation: aborting it cancels the call (CancelledError). */
 interface WithSignal {
+  /** Aborting it cancels the call: the promise rejects with CancelledError, the callback's currentCall().signal aborts. */
   signal?: AbortSignal | undefined;
 }
 
