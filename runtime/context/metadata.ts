@@ -41,6 +41,8 @@ export function checkMetadata(value: unknown, what: string): Metadata | undefine
  * its own (each later one wins a key). ConfigurationError when together they are above the limit.
  */
 export function callMetadata(inherited: Metadata | undefined, defaults: Metadata | undefined, own: Metadata | undefined, name: string): Metadata {
+  // The common call: none of them (no array, no record made on the hot path).
+  if (inherited === undefined && defaults === undefined) return own ?? NO_METADATA;
   let trace: Record<string, string> | undefined;
   if (inherited && inherited !== NO_METADATA) {
     for (const key of TRACE_KEYS) if (inherited[key] !== undefined) (trace ??= Object.create(null) as Record<string, string>)[key] = inherited[key]!;

@@ -195,9 +195,7 @@ export class Node {
         return refused(new TimeoutError(`cannot call '${name}': the deadline of the call it is made in ('${within.callback}') has passed`));
       }
       if (within.aborted) return refused(new CancelledError(`cannot call '${name}': the call it is made in ('${within.callback}') has ended: ${within.aborted.message}`));
-      if (left !== undefined) {
-        if (timeout === undefined || left < timeout) timeout = left;
-      }
+      if (left !== undefined && (timeout === undefined || left < timeout)) timeout = left;
     }
     let payload: Buffer;
     let metadata: Metadata;
@@ -213,9 +211,8 @@ export class Node {
     const id = this.pending.allocate();
     const strategy = options.target === undefined && options.mode !== Mode.BROADCAST ? (options.balancing ?? this.balancing) : "random";
     const preferred = strategy === "random" || !this.controllerFeatures.includes("preferred") ? undefined : this.balancer.pick(strategy, name, this.pickable(name, options.accept, payload.length));
-    const route = this.direct && this.directRoute(name, options, preferred, payload.length);
-    if (route instanceof DaffiError) return refused(route);
-    const direct = route;
+    const direct = this.direct && this.directRoute(name, options, preferred, payload.length);
+    if (direct instanceof DaffiError) return refused(direct);
     const done = new Promise((resolve, reject) => {
       const timeoutMs = timeout === undefined ? 0 : Math.max(1, Math.round(timeout * 1000));
       const frame: Frame = {
