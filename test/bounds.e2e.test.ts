@@ -162,12 +162,31 @@ describe("a lossless stop of the controller", () => {
     const caller = Spawned.script("test/fixtures/burst-caller.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_COUNT: "60", DAFFI_SIZE: String(MiB) });
     await caller.waitForLine(/^READY$/);
     caller.kill("SIGUSR2");
-    await sleep(30);
+    await caller.waitForLine(/^SENT$/);
     await controller.stop();
     const [, json] = await caller.waitForLine(/^RESULT (.*)$/, 20_000);
     const counts = JSON.parse(json!) as Record<string, number>;
     expect(counts.NODE_DISCONNECTED).toBeUndefined();
     expect((counts.ok ?? 0) + (counts.STOPPED ?? 0)).toBe(60);
+  });
+});
+
+describe("a controller stopping amid a steady flow of calls", () => {
+  it("cuts none off: a call that reaches it is answered or refused with StoppedError; one made after it said GOAWAY waits for the next controller (here: its timeout)", async () => {
+    const folder = tempSocketFolder();
+    const controller = await Global.start({ initController: true, initNode: false, unixSockPath: folder, logLevel: "silent" });
+    for (const name of ["p1", "p2"]) await Spawned.script("test/fixtures/peer.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_NAME: name }).waitForLine(/^READY$/);
+    // No direct links: every call crosses the controller.
+    const caller = Spawned.script("test/fixtures/flow-caller.js", { DAFFI_UNIX_SOCK_PATH: folder, DAFFI_DIRECT: "0" });
+    await caller.waitForLine(/^READY$/);
+    caller.kill("SIGUSR2");
+    await caller.waitForLine(/^FLOWING$/);
+    await controller.stop();
+    const [, json] = await caller.waitForLine(/^RESULT (.*)$/, 20_000);
+    const counts = JSON.parse(json!) as Record<string, number>;
+    console.log(`flow through a stopping controller: ${json}`);
+    expect(counts.ok).toBeGreaterThan(0);
+    expect(Object.keys(counts).filter((code) => !["ok", "STOPPED", "TIMEOUT"].includes(code))).toEqual([]);
   });
 });
 

@@ -50,6 +50,8 @@ export class NodeSession {
 
   /** Set once the controller ended the stream: nothing more it sent is handled. */
   closed = false;
+  /** The node answered the stopping controller's GOAWAY: every call it sent on this stream has arrived. */
+  goneAway = false;
 
   constructor(
     private readonly writer: FrameWriter,

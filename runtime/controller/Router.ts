@@ -62,15 +62,19 @@ export class Router {
     return { processes: [...this.sessions.keys()], callbacks, ...(addresses.length > 0 ? { addresses } : {}) };
   }
 
-  /** The controller stops: new calls get StoppedError, those in flight go on. */
+  /**
+   * The controller stops: new calls get StoppedError, those in flight go on, and every node is told
+   * (GOAWAY) so that it sends no more calls; its GOAWAY back says all it sent has arrived.
+   */
   refuseNewCalls(): void {
     this.stopping = true;
     clearInterval(this.ticketTimer);
+    for (const session of this.sessions.values()) session.send({ kind: Kind.GOAWAY });
   }
 
-  /** Some call is still in flight. */
+  /** Some call is still in flight, or some node has not answered GOAWAY yet (a call of its may still be on its way). */
   get busy(): boolean {
-    for (const session of this.sessions.values()) if (session.outgoing.size > 0) return true;
+    for (const session of this.sessions.values()) if (session.outgoing.size > 0 || (this.stopping && !session.goneAway)) return true;
     return false;
   }
 
@@ -103,6 +107,9 @@ export class Router {
       case Kind.PING:
         return session.send({ kind: Kind.PONG, callId: frame.callId });
       case Kind.PONG:
+        return;
+      case Kind.GOAWAY:
+        session.goneAway = true;
         return;
       default:
         this.log.warn(`Ignored frame of unknown kind ${frame.kind} from '${shown(session.name)}'`);
@@ -184,6 +191,7 @@ export class Router {
     this.registryChanged();
     // The newcomer knows the system right after WELCOME (the others hear of it at the end of this turn).
     session.send({ kind: Kind.REGISTRY, payload: encode(this.snapshot()) });
+    if (this.stopping) session.send({ kind: Kind.GOAWAY }); // admitted while the controller stops
   }
 
   /**

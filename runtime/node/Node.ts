@@ -73,6 +73,8 @@ export class Node {
   private readonly life: ConnectionLife;
   private stream?: Link;
   private writer?: FrameWriter;
+  /** The controller said GOAWAY on this stream (it stops): no more calls go on it; they wait for the next connection. */
+  private controllerLeaving = false;
   private attempts = 0;
   private retryTimer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
@@ -293,7 +295,7 @@ export class Node {
         }
         // A broadcast sent directly knows at once where it went (the controller's ACCEPTED otherwise).
         options.broadcast?.accept(direct.map((peer) => peer.process));
-      } else if (this.life.linked && writer && this.pending.noneWaiting && this.hasRoom(writer, call)) {
+      } else if (this.controllerTakesCalls && writer && this.pending.noneWaiting && this.hasRoom(writer, call)) {
         call.sent = true;
         this.pending.add(call);
         writer.send(frame);
@@ -336,7 +338,7 @@ export class Node {
     const peer = links.ready(process, this.registry.address(process), bytes);
     if (peer) return [peer];
     // With the controller away, a call that the ready link cannot take has nowhere to wait for room: it fails at once.
-    return this.life.linked ? undefined : links.refusal(process, bytes);
+    return this.controllerTakesCalls ? undefined : links.refusal(process, bytes);
   }
 
   /**
@@ -345,7 +347,7 @@ export class Node {
    */
   private pickable(name: string, accept: string | undefined, bytes: number): readonly string[] {
     const providers = this.candidates(name, accept);
-    if (this.life.linked || !this.direct || providers.length < 2) return providers;
+    if (this.controllerTakesCalls || !this.direct || providers.length < 2) return providers;
     const linked = providers.filter((provider) => this.direct!.links.ready(provider, this.registry.address(provider), bytes) !== undefined);
     return linked.length > 0 ? linked : providers;
   }
@@ -428,7 +430,7 @@ export class Node {
    */
   private transmitWaiting(): void {
     const writer = this.writer;
-    if (!this.life.linked || !writer || this.pending.noneWaiting) return;
+    if (!this.controllerTakesCalls || !writer || this.pending.noneWaiting) return;
     this.pending.sendWaiting(
       (call) => this.hasRoom(writer, call),
       (call) => {
@@ -436,6 +438,11 @@ export class Node {
         writer.send(call.frame);
       },
     );
+  }
+
+  /** New calls may go to the controller: linked, and it has not said GOAWAY. */
+  private get controllerTakesCalls(): boolean {
+    return this.life.linked && !this.controllerLeaving;
   }
 
   private hasRoom(writer: FrameWriter, call: PendingCall): boolean {
@@ -477,6 +484,7 @@ export class Node {
     });
     this.stream = stream;
     this.writer = writer;
+    this.controllerLeaving = false;
     let closed = false;
     const close = (error?: Error) => {
       if (closed) return;
@@ -556,6 +564,10 @@ export class Node {
         return;
       case Kind.TICKET:
         return this.renewTicket(frame);
+      case Kind.GOAWAY:
+        // Every call sent before this answer reaches the controller before it: it answers or refuses each (StoppedError).
+        this.controllerLeaving = true;
+        return this.writer?.send({ kind: Kind.GOAWAY });
       default:
         this.log.warn(`Ignored frame of unknown kind ${frame.kind}`);
     }

@@ -17,6 +17,7 @@ export const Kind = {
   PONG: 14,
   TICKET: 15,
   PROOF: 16,
+  GOAWAY: 17,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
