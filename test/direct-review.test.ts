@@ -15,7 +15,7 @@ import { FrameWriter } from "../runtime/wire/FrameWriter";
 import { Kind, Mode } from "../runtime/wire/Kind";
 import { channelCredentials, serverCredentials } from "../runtime/wire/tls";
 import { currentCall } from "../runtime/context/CallContext";
-import { PayloadTooLargeError } from "../runtime/errors/DaffiError";
+import { PayloadTooLargeError, PermissionDeniedError } from "../runtime/errors/DaffiError";
 import { makeCertificates } from "./helpers/certificates";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -165,3 +165,62 @@ it("with the controller away, a call the direct link cannot take fails at once, 
   const outcomes = new Set(burst.map((result) => (result.status === "fulfilled" ? "answered" : (result.reason as Error).name)));
   expect([...outcomes].sort()).toEqual(["OverloadedError", "answered"]);
 });
+
+// A controller restarted with narrower rules: a direct link made under the earlier one must not keep
+// the earlier rules. The caller shows its new ticket on the link (TICKET); the executor, which met a
+// new controller, holds a caller's new calls until it does, and cuts the link if it does not.
+it("after a controller restart with narrower auth, the executor applies the new rules on existing direct links; a call in flight is answered", async () => {
+  const tokens = { worker: "worker-secret-0123456789", web: "web-secret-0123456789" };
+  const auth = (webMay: string[]) => ({
+    identities: {
+      worker: { token: tokens.worker, processNames: ["worker-*"], serve: ["who", "add", "slow"], call: [] },
+      web: { token: tokens.web, processNames: ["web-*"], serve: [], call: webMay },
+    },
+  });
+  const log = (name: string) => new Logger("controller", name, "silent");
+  const first = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", log("controller"), {}, { auth: auth(["who", "add", "slow"]) });
+  await first.start();
+  const address = first.address;
+  const start = async (name: string, token: string, fns: Record<string, (...args: never[]) => unknown>) => {
+    const registry = new CallbackRegistry();
+    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
+    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
+    await node.start(address, { token, direct: { enabled: true } });
+    stops.push(() => node.stop(0.2));
+    return node;
+  };
+  await start("worker-1", tokens.worker, { who: () => currentCall()?.identity, add: (a: number, b: number) => a + b, slow: async () => (await sleep(1500), "slow done") });
+  const honest = await start("web-1", tokens.web, {});
+  const hostile = await start("web-2", tokens.web, {});
+  for (const caller of [honest, hostile]) {
+    for (let i = 0; i < 50 && !caller.directLinks.includes("worker-1"); i++) {
+      await caller.call("who", [], { mode: Mode.FG, timeout: 5 });
+      await sleep(30);
+    }
+    expect(caller.directLinks).toContain("worker-1");
+    expect(await caller.call("add", [1, 2], { mode: Mode.FG, timeout: 5 })).toBe(3);
+  }
+  const inFlight = honest.call("slow", [], { mode: Mode.FG, timeout: 10 });
+  await sleep(100);
+  await first.stop(100, 100);
+  const second = new Controller(address, "controller", log("controller"), {}, { auth: auth(["who", "slow"]) });
+  await second.start();
+  stops.push(() => second.stop(100, 100));
+  // A hostile caller does not show its new ticket on the link.
+  (hostile as unknown as { direct: { links: { renewed(): void } } }).direct.links.renewed = () => undefined;
+  for (let i = 0; i < 300 && ![honest, hostile].every((node) => node.isConnected); i++) await sleep(20);
+  await sleep(300); // the registry that lists everyone again
+  // Neither refuses by its own (new) ticket: what the executor does is what counts.
+  for (const caller of [honest, hostile]) (caller as unknown as { directRules?: unknown }).directRules = undefined;
+  expect(honest.directLinks).toContain("worker-1");
+  expect(await inFlight).toBe("slow done");
+  // The honest caller's link took its new ticket at once: what it may still call is answered, the rest refused.
+  expect(await honest.call("who", [], { mode: Mode.FG, timeout: 5 })).toBe("web");
+  await expect(honest.call("add", [1, 2], { mode: Mode.FG, timeout: 5 })).rejects.toThrow(/identity 'web' may not call 'add'/);
+  // The hostile one's calls wait for a ticket that never comes; then they are refused and its link is cut.
+  const started = Date.now();
+  await expect(hostile.call("add", [1, 2], { mode: Mode.FG, timeout: 20 })).rejects.toThrow(PermissionDeniedError);
+  expect(Date.now() - started).toBeLessThan(12_000);
+  for (let i = 0; i < 50 && hostile.directLinks.includes("worker-1"); i++) await sleep(20);
+  expect(hostile.directLinks).not.toContain("worker-1");
+}, 40_000);

@@ -63,6 +63,12 @@ export class DirectEnd {
     this.links = new DirectLinks({ ...host, key: this.key }, { credentials, options: channelOptions(tls.heartbeat, maxMessageSize), maxMessageSize, maxQueuedBytes, certificate }, log);
   }
 
+  /** This node has a new ticket from a (perhaps new) controller: its callers must show one from it too, and its own links carry it. */
+  credentialsChanged(): void {
+    this.server.credentialsChanged();
+    this.links.renewed();
+  }
+
   /** Starts the server; a node that cannot listen still calls others directly, and is called through the controller. */
   async listen(): Promise<void> {
     try {

@@ -59,6 +59,8 @@ export class DirectPeer {
   wasReady = false;
   readyAt = 0;
   closed = false;
+  /** The ticket the executor has of this node (HELLO's, then each renewal sent on the link). */
+  ticket?: Uint8Array;
   lastUsed = Date.now();
   readonly writer: FrameWriter;
 
@@ -128,6 +130,22 @@ export class DirectLinks {
       return new OverloadedError(`the direct link to '${shown(process)}' holds ${held} bytes it has not taken, and the controller is away: no room for this call`);
     }
     return undefined;
+  }
+
+  /**
+   * This node has a fresh ticket (a renewal, or a restarted controller's): each ready link carries
+   * it, so that its executor applies the rules it states from now on (and takes new calls again).
+   */
+  renewed(): void {
+    const ticket = this.caller.credentials()?.ticket;
+    if (!ticket) return;
+    for (const peer of this.peers.values()) if (peer.ready) this.showTicket(peer, ticket);
+  }
+
+  private showTicket(peer: DirectPeer, ticket: Uint8Array): void {
+    if (peer.ticket === ticket) return;
+    peer.ticket = ticket;
+    peer.writer.send({ kind: Kind.TICKET, payload: encode({ ticket }) });
   }
 
   readyProcesses(): string[] {
@@ -213,6 +231,9 @@ export class DirectLinks {
         peer.readyAt = peer.lastUsed = Date.now();
         this.log.debug(`Direct link to '${shown(process)}' is ready (${shown(address)})`);
         this.sweep();
+        // A ticket that came during the handshake goes now.
+        const latest = this.caller.credentials()?.ticket;
+        if (latest) this.showTicket(peer, latest);
         const rest = frames.slice(i + 1);
         if (rest.length > 0) this.caller.onFrames(peer, rest);
         return;
@@ -221,6 +242,7 @@ export class DirectLinks {
     link.on("error", end);
     link.on("end", () => end());
     link.on("close", () => end());
+    peer.ticket = credentials.ticket;
     const hello = { protocol: PROTOCOL_VERSION, ticket: credentials.ticket, nonce, maxMessageSize: this.settings.maxMessageSize };
     peer.writer.send({ kind: Kind.HELLO, name: this.caller.processName, payload: encode(hello) });
   }

@@ -15,12 +15,12 @@ import { shown } from "../log/shown";
 import { Throttle } from "../log/Throttle";
 import { BUILTIN_PREFIX } from "../node/builtins";
 import type { Address } from "../wire/address";
-import { decode, encode } from "../wire/codec";
+import { decode, decodeOr, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { Kind, Mode } from "../wire/Kind";
 import { MAX_ACCEPT_LENGTH, MAX_NAME_LENGTH, PROTOCOL_VERSION } from "../wire/limits";
-import { checkProof, keyFingerprint, newNonce, prove, readTicket, type SigningKey, type TicketBody } from "./Ticket";
+import { checkProof, keyFingerprint, MAX_TICKET_BYTES, newNonce, prove, readTicket, type SigningKey, type TicketBody } from "./Ticket";
 
 /**
  * Incarnations of direct links start here: the controller numbers its connections below 2^21, so an
@@ -33,6 +33,13 @@ const DIRECT_INCARNATION_MAX = 2 ** 31;
 const PROVISIONAL_MS = 800;
 /** A ready caller the registry stops listing is cut after this (a restarted controller's nodes reconnect within a few seconds). */
 const UNLISTED_MS = 10_000;
+/**
+ * A ready caller whose ticket is not from the controller this node is connected to now (it restarted,
+ * perhaps with other rules) has this long to show one that is; its new calls wait meanwhile.
+ */
+const STALE_MS = 10_000;
+/** Calls held on one stale link, at most (and no more than maxQueuedBytes of them). */
+const MAX_HELD_CALLS = 10_000;
 /** Links not past their handshake, at most: beyond, new connections are dropped at once. */
 const MAX_HANDSHAKES = 64;
 /** A handshake takes at most this (or two heartbeats, if shorter). */
@@ -86,6 +93,15 @@ class InboundLink {
   waiting = false;
   /** Ready, and the registry stopped listing its process: the timer that cuts it if that lasts 10 s. */
   unlisted?: NodeJS.Timeout;
+  /** The controller key that signed the ticket its rules come from. */
+  signedBy?: KeyObject;
+  /** Its ticket is from another controller than this node's now: the timer that cuts it if no fresh one comes. */
+  stale?: NodeJS.Timeout;
+  /** Calls that came while it was stale, to be checked under the fresh ticket's rules, and their bytes. */
+  held: ReceivedFrame[] = [];
+  heldBytes = 0;
+  /** A ticket it sent that this node could not check yet (it did not know that controller's key yet). */
+  nextTicket?: Uint8Array;
 
   constructor(
     readonly incarnation: number,
@@ -208,10 +224,14 @@ export class DirectServer {
     frame.incarnation = inbound.incarnation;
     switch (frame.kind) {
       case Kind.CALL:
-        // And under the ticket's identity, when the controller enforces auth (currentCall().identity).
-        frame.identity = inbound.caller!.enforced ? inbound.caller!.identity : "";
+        if (inbound.stale) return this.hold(inbound, frame);
         return this.call(inbound, frame);
+      case Kind.TICKET:
+        return this.renewed(inbound, decodeOr<{ ticket?: unknown }>(frame.payload)?.ticket);
       case Kind.CANCEL:
+        if (inbound.stale && this.unhold(inbound, frame.callId)) return;
+        frame.target = "";
+        return this.host.onCallerFrame(frame);
       case Kind.STREAM_ITEM:
       case Kind.STREAM_END:
       case Kind.CREDIT:
@@ -242,9 +262,8 @@ export class DirectServer {
       if (typeof body === "string") return this.refuse(inbound, "PERMISSION_DENIED", `${body} (from the controller this node is connected to)`);
       const nonce = hello.nonce;
       if (!(nonce instanceof Uint8Array) || nonce.length < 16 || nonce.length > 64) return this.refuse(inbound, "PROTOCOL", "a HELLO without a challenge");
-      inbound.caller = body;
       inbound.key = keyFingerprint(body.key);
-      inbound.identity = new Identity(body.identity, { processNames: [], serve: [], call: body.call, transfer: body.transfer });
+      this.takeRules(inbound, body, credentials.controllerKey);
       inbound.nonce = newNonce();
       // Answers fit what the caller takes: a larger one is answered PayloadTooLargeError, the link goes on.
       if (typeof hello.maxMessageSize === "number" && hello.maxMessageSize >= 1024) inbound.writer.narrow(hello.maxMessageSize);
@@ -278,6 +297,86 @@ export class DirectServer {
     inbound.waiting = false;
     inbound.ready = true;
     this.reply(inbound, { kind: Kind.PROOF });
+    // This node met another controller during the handshake: the caller's rules must come from that one too.
+    this.checkFresh(inbound);
+  }
+
+  private takeRules(inbound: InboundLink, body: TicketBody, signedBy: KeyObject): void {
+    inbound.caller = body;
+    inbound.identity = new Identity(body.identity, { processNames: [], serve: [], call: body.call, transfer: body.transfer });
+    inbound.signedBy = signedBy;
+  }
+
+  /**
+   * This node's controller changed (a restart, perhaps with other rules): each caller must show a
+   * ticket from the new one, as it does on its own once it reconnects (TICKET on the link). Until
+   * then its new calls wait; the calls running go on; without one within STALE_MS the link is cut.
+   */
+  credentialsChanged(): void {
+    for (const inbound of this.links.values()) if (inbound.ready && !inbound.closed) this.checkFresh(inbound);
+  }
+
+  private checkFresh(inbound: InboundLink): void {
+    const credentials = this.host.credentials();
+    if (!credentials || inbound.signedBy?.equals(credentials.controllerKey)) return;
+    if (inbound.nextTicket) {
+      const ticket = inbound.nextTicket;
+      inbound.nextTicket = undefined;
+      this.renewed(inbound, ticket);
+      if (inbound.closed || inbound.signedBy?.equals(credentials.controllerKey)) return;
+    }
+    inbound.stale ??= setTimeout(() => {
+      if (inbound.closed) return;
+      const why = `process '${shown(inbound.caller!.process)}' showed no ticket from the controller '${shown(this.host.processName)}' is connected to now`;
+      this.log.info(`Direct link of '${shown(inbound.caller!.process)}' closed: it showed no ticket from the controller this node is connected to now`);
+      for (const frame of inbound.held) this.answerError(inbound, frame, "PERMISSION_DENIED", why);
+      inbound.held = [];
+      inbound.writer.close(); // the refusals go out first
+      inbound.closed = true;
+      inbound.link.end();
+    }, STALE_MS).unref();
+  }
+
+  /** A fresh ticket from the caller (a renewal, or one from a restarted controller): its rules apply from now on, to the calls held too. */
+  private renewed(inbound: InboundLink, ticket: unknown): void {
+    if (!(ticket instanceof Uint8Array)) return this.refuse(inbound, "PROTOCOL", "a TICKET without a ticket");
+    const credentials = this.host.credentials();
+    const body = credentials ? readTicket(ticket, credentials.controllerKey) : "no controller now";
+    if (!credentials || typeof body === "string") {
+      // Perhaps from a controller this node has not met yet (it reconnects): looked at again when it has.
+      if (ticket.length <= MAX_TICKET_BYTES) inbound.nextTicket = ticket;
+      return;
+    }
+    if (body.process !== inbound.caller!.process || keyFingerprint(body.key) !== inbound.key) {
+      return this.refuse(inbound, "PERMISSION_DENIED", "a TICKET for another process or key than the link's");
+    }
+    this.takeRules(inbound, body, credentials.controllerKey);
+    if (!inbound.stale) return;
+    clearTimeout(inbound.stale);
+    inbound.stale = undefined;
+    const held = inbound.held;
+    inbound.held = [];
+    inbound.heldBytes = 0;
+    for (const frame of held) if (!inbound.closed) this.call(inbound, frame);
+  }
+
+  /** A call on a stale link waits for the caller's fresh ticket (bounded: beyond, OverloadedError). */
+  private hold(inbound: InboundLink, frame: ReceivedFrame): void {
+    const bytes = frame.payload?.length ?? 0;
+    if (inbound.held.length >= MAX_HELD_CALLS || inbound.heldBytes + bytes > this.settings.maxQueuedBytes) {
+      return this.answerError(inbound, frame, "OVERLOADED", `the direct link waits for a fresh ticket of '${shown(frame.source)}' and holds as many calls as it takes`);
+    }
+    inbound.held.push(frame);
+    inbound.heldBytes += bytes;
+  }
+
+  /** A CANCEL of a held call: it never runs. */
+  private unhold(inbound: InboundLink, callId: number): boolean {
+    const index = inbound.held.findIndex((frame) => frame.callId === callId);
+    if (index < 0) return false;
+    inbound.heldBytes -= inbound.held[index]!.payload?.length ?? 0;
+    inbound.held.splice(index, 1);
+    return true;
   }
 
   /** A caller the registry did not list with its key at its PROOF: taken once it does; refused if it did not in time (`final`). */
@@ -329,6 +428,8 @@ export class DirectServer {
 
   /** The controller's rules, applied here: who may call what, what is served, contracts, room for answers. */
   private call(inbound: InboundLink, frame: ReceivedFrame): void {
+    // Under the ticket's identity, when the controller enforces auth (currentCall().identity).
+    frame.identity = inbound.caller!.enforced ? inbound.caller!.identity : "";
     if (frame.name.length > MAX_NAME_LENGTH) return this.answerError(inbound, frame, "PROTOCOL", `callback names are at most ${MAX_NAME_LENGTH} characters`);
     if (frame.accept.length > MAX_ACCEPT_LENGTH) return this.answerError(inbound, frame, "PROTOCOL", `a call accepts at most ${MAX_ACCEPT_LENGTH} characters of contract fingerprints`);
     const denied = inbound.identity!.refuseCall(frame.name);

@@ -15,7 +15,7 @@ import { RegistryView, type RegistrySnapshot } from "../registry/RegistryView";
 import { type Address, describeAddress, grpcTarget } from "../wire/address";
 import { channelOptions, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
 import { channelCredentials, type TlsOptions } from "../wire/tls";
-import { decode, encode } from "../wire/codec";
+import { decode, decodeOr, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { grpcClientLink } from "../link/grpcLink";
@@ -657,6 +657,8 @@ export class Node {
     this.directRules = own && typeof own !== "string" ? new Identity(own.identity, { processNames: [], serve: [], call: own.call, transfer: own.transfer }) : undefined;
     if (this.directCredentials && !this.directRules) this.directCredentials = undefined;
     this.life.to("ready", "welcomed by the controller");
+    // Links made under an earlier controller (or ticket) take this one's rules, both ways.
+    this.direct?.credentialsChanged();
     this.attempts = 0;
     this.log.info(`Node '${this.processName}' has been connected to Controller`);
     this.announce(); // callbacks added since HELLO
@@ -669,7 +671,9 @@ export class Node {
   /** A fresh ticket from the controller (the last one is about to expire). */
   private renewTicket(frame: ReceivedFrame): void {
     const ticket = decodeOr<{ ticket?: unknown }>(frame.payload)?.ticket;
-    if (this.directCredentials && ticket instanceof Uint8Array) this.directCredentials = { ...this.directCredentials, ticket };
+    if (!this.directCredentials || !(ticket instanceof Uint8Array)) return;
+    this.directCredentials = { ...this.directCredentials, ticket };
+    this.direct?.links.renewed();
   }
 
   /** What the direct links need of this node, both sides. */
@@ -735,15 +739,6 @@ export class Node {
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts = Math.min(this.attempts + 1, 16);
     this.retryTimer = setTimeout(() => this.connectStream(), delay);
-  }
-}
-
-/** A payload's CBOR, or undefined when it is not CBOR. */
-function decodeOr<T>(payload: Uint8Array): T | undefined {
-  try {
-    return decode<T>(payload);
-  } catch {
-    return undefined;
   }
 }
 

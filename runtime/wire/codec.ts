@@ -39,6 +39,15 @@ export function decode<T = unknown>(bytes: Uint8Array | undefined): T {
 }
 
 /** The CBOR of an array of `count` items already encoded (complete CBOR values, joined into `parts`). */
+/** A payload's CBOR, or undefined when it is not CBOR. */
+export function decodeOr<T>(payload: Uint8Array | undefined): T | undefined {
+  try {
+    return decode<T>(payload);
+  } catch {
+    return undefined;
+  }
+}
+
 export function encodeArrayOf(count: number, parts: Buffer[]): Buffer {
   let header: Buffer;
   if (count < 24) header = Buffer.from([0x80 + count]);
