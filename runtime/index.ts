@@ -4,6 +4,7 @@ export type { GlobalOptions, LifecycleHook } from "./global/GlobalOptions";
 export type { CallProxy } from "./global/callProxy";
 export { RemoteCall } from "./call/RemoteCall";
 export { currentCall, outsideCall } from "./context/CallContext";
+export type { Interceptor, InterceptorStep, InterceptedCall } from "./context/Interceptor";
 export type { CallContext } from "./context/CallContext";
 export { FG, BG, NO_RETURN, PERIOD, BROADCAST } from "./call/modifiers";
 export type { FGOptions, BGOptions, NoReturnOptions, PeriodOptions, BroadcastOptions, Modifier, ModifierFactory } from "./call/modifiers";

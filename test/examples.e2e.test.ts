@@ -127,5 +127,18 @@ describe("call chain (README, Call context): web → orders → billing → ledg
       "ledger aborted req-3: CancelledError",
     ]);
   });
+
+  it("interceptors: the client's token and request id on every call, the service's token check and timing", async () => {
+    const folder = tempSocketFolder();
+    const controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+    await controller.waitForLine(/Controller has been started successfully/);
+    const env = { DAFFI_UNIX_SOCK_PATH: folder };
+    const service = Spawned.script("examples/interceptors/service.js", env);
+    await service.waitForLine(/Node 'greeter' has been connected to Controller/);
+    const client = Spawned.script("examples/interceptors/client.js", env);
+    await client.succeeds(30_000);
+    expect(client.stdout.filter((line) => !line.startsWith("INFO"))).toEqual(["hello Ada (request req-1)", "refused: 'client' showed no valid token"]);
+    await service.waitForLine(/^greet from client took [\d.]+ ms$/);
+  });
 });
 

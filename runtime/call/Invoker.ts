@@ -9,7 +9,7 @@ export interface Invoker {
    */
   invoke(name: string, args: unknown[], modifier: Modifier, checkResult?: (value: unknown) => unknown, contract?: MethodContract): unknown;
   /** Reads the items of a generator callback. */
-  read(name: string, args: unknown[], checkItem?: (value: unknown, index: number) => void, contract?: MethodContract): AsyncIterable<unknown>;
+  read(name: string, args: unknown[], checkItem?: (value: unknown, index: number) => void, contract?: MethodContract, modifier?: Modifier): AsyncIterable<unknown>;
   /**
    * Runs the callback once per item (each an `args(...)`), in order; resolves when all ran. Under
    * BROADCAST, on every provider: `{ [process]: itemsRun | error }` with `returnResult`.

@@ -6,6 +6,7 @@ import type { OpenCall } from "../node/CallOptions";
 import type { Node } from "../node/Node";
 import { ItemsTaken, STREAM_WINDOW } from "../node/StreamSink";
 import { Kind, Mode } from "../wire/Kind";
+import { intercepted } from "./intercepted";
 
 export class StreamReader<T> implements AsyncIterable<T> {
   constructor(
@@ -16,6 +17,8 @@ export class StreamReader<T> implements AsyncIterable<T> {
     private readonly checkItem?: (value: unknown, index: number) => void,
     /** The contract check: where the call may go (asked when the iteration starts). */
     private readonly admit?: Admit,
+    /** Sent with the stream's call (under the process's defaults, as interceptors leave it). */
+    private readonly metadata?: Readonly<Record<string, string>>,
   ) {}
 
   /** Each iteration is one call; nothing is sent before it starts. */
@@ -34,10 +37,21 @@ export class StreamReader<T> implements AsyncIterable<T> {
       wake?.();
     };
     let retried = false;
+    // The interceptors' metadata, once they ran (the stream as a whole is one call for them); its end settles `ended`.
+    let final: { metadata?: Readonly<Record<string, string>>; metadataFinal?: boolean } = { metadata: this.metadata };
+    let ended: { resolve(): void; reject(error: unknown): void } | undefined;
+    let chained: Promise<unknown> | undefined;
+    const finish = (error?: unknown) => {
+      if (ended) return error === undefined ? ended.resolve() : ended.reject(error);
+      if (error === undefined) over = true;
+      else return fail(error);
+      wake?.();
+    };
     const begin = (route: Route | undefined) => {
       let received = false;
       const sentAt = this.node.registry.version;
       call = this.node.open(this.name, this.args, {
+        ...final,
         mode: Mode.FG,
         balancing: "random", // a stream is not balanced: the controller picks its provider
         credit: STREAM_WINDOW,
@@ -55,19 +69,16 @@ export class StreamReader<T> implements AsyncIterable<T> {
         },
       });
       call.done.then(
-        () => {
-          over = true;
-          wake?.();
-        },
+        () => finish(),
         (error: unknown) => {
           // Refused by the controller because the providers changed since the check (before anything was sent): judged again, once.
-          if (!(error instanceof ContractMismatchError && error.stale && route && !retried && !received && !over)) return fail(error);
+          if (!(error instanceof ContractMismatchError && error.stale && route && !retried && !received && !over)) return finish(error);
           retried = true;
           const registry = this.node.registry;
           registry
             .waitUntil(() => registry.version !== sentAt, "the new providers", RELEARN_SECONDS)
             .then(() => (over ? undefined : start()))
-            .catch(() => fail(error));
+            .catch(() => finish(error));
         },
       );
     };
@@ -76,14 +87,37 @@ export class StreamReader<T> implements AsyncIterable<T> {
       try {
         admission = this.admit?.(false);
       } catch (error) {
-        return fail(error);
+        return finish(error);
       }
-      if (admission instanceof Promise) admission.then((route) => (over ? undefined : begin(route)), fail);
+      if (admission instanceof Promise) admission.then((route) => (over ? undefined : begin(route)), finish);
       else begin(admission);
     };
-    start();
+    if (!this.node.interceptors.outgoing) start();
+    else {
+      // Around the stream as a whole: the last step sends it, and its promise settles when the stream ends.
+      chained = intercepted(
+        this.node,
+        this.name,
+        this.args,
+        { mode: Mode.FG, metadata: this.metadata },
+        (options) =>
+          new Promise<void>((resolve, reject) => {
+            ended = { resolve, reject };
+            final = { metadata: options.metadata, metadataFinal: true };
+            if (!over) start();
+          }),
+        "read",
+      ).then(
+        () => {
+          over = true;
+          wake?.();
+        },
+        fail,
+      );
+    }
     const close = (): void => {
       if (!over && call) this.node.abandon(call.id, new CancelledError(`the reader of '${this.name}' stopped`));
+      if (!over && !call) ended?.reject(new CancelledError(`the reader of '${this.name}' stopped`));
       over = true;
       failure = undefined;
       buffered.length = 0;
@@ -93,6 +127,8 @@ export class StreamReader<T> implements AsyncIterable<T> {
     return {
       next: async (): Promise<IteratorResult<T>> => {
         while (buffered.length === 0 && !over) await new Promise<void>((resolve) => (wake = resolve));
+        // After the last item, the interceptors' own ends (their throw is the reader's error).
+        if (buffered.length === 0 && chained) await chained;
         if (buffered.length > 0) {
           const value = buffered.shift() as T;
           const grant = taken.took(sizes.shift()!);

@@ -7,6 +7,7 @@ import { Mode } from "../wire/Kind";
 import { AsyncResult } from "./AsyncResult";
 import { BroadcastCollector } from "./BroadcastCollector";
 import { delay } from "./delay";
+import { intercepted } from "./intercepted";
 import type { BGOptions, BroadcastOptions, FGOptions, Modifier, NoReturnOptions, PeriodOptions } from "./modifiers";
 import { parseInterval } from "./parseInterval";
 import { ScheduledTask } from "./ScheduledTask";
@@ -56,7 +57,7 @@ export function admitted(node: Node, name: string, args: unknown[], options: Cal
 }
 
 export function carryOut(node: Node, name: string, args: unknown[], modifier: Modifier, checkResult: (value: unknown) => unknown = asIs, admit?: Admit): unknown {
-  const send = (options: CallOptions) => admitted(node, name, args, options, admit);
+  const send = (options: CallOptions) => intercepted(node, name, args, options, (final) => admitted(node, name, args, final, admit));
   switch (modifier.kind) {
     case "FG": {
       const { timeout, balancing, metadata, signal } = modifier.options as FGOptions;

@@ -3,7 +3,7 @@ import { passed } from "../errors/passed";
 import { ConfigurationError } from "../errors/DaffiError";
 import { type Balancing, checkBalancing } from "./Balancer";
 import { parseInterval } from "./parseInterval";
-import { checkMetadata } from "../context/metadata";
+import { checkMetadata, type Metadata } from "../context/metadata";
 
 /** What every modifier may carry: metadata for the callback (README: Call context). */
 interface WithMetadata {
@@ -160,3 +160,10 @@ export const NO_RETURN = modifierFactory<"NO_RETURN", NoReturnOptions>("NO_RETUR
   balancing: checkBalancing(o.balancing, "NO_RETURN balancing"),
   metadata: checkMetadata(o.metadata, "NO_RETURN metadata"),
 }));
+
+/** The modifier with `metadata` under its own (a fetcher's `static metadata`); as it is without. */
+export function withMetadata(modifier: Modifier, metadata: Metadata | undefined): Modifier {
+  if (metadata === undefined) return modifier;
+  const options = modifier.options as WithMetadata | undefined;
+  return { kind: modifier.kind, options: { ...options, metadata: options?.metadata ? Object.freeze({ ...metadata, ...options.metadata }) : metadata } };
+}

@@ -11,6 +11,7 @@ import type { Admit } from "./carryOut";
 import { delay } from "./delay";
 import { LongTimeout } from "./LongTimeout";
 import type { BroadcastOptions } from "./modifiers";
+import type { Metadata } from "../context/metadata";
 
 type Items = Iterable<unknown> | AsyncIterable<unknown>;
 
@@ -26,7 +27,7 @@ class ItemStreamCall {
   constructor(
     private readonly node: Node,
     name: string,
-    where: { target?: string; accept?: string },
+    where: { target?: string; accept?: string; metadata?: Metadata | undefined; metadataFinal?: boolean | undefined },
     wake: () => void,
   ) {
     const call = node.open(name, [], {
@@ -148,10 +149,10 @@ function waker(): { waiting: { wake?: () => void }; wake: () => void } {
   };
 }
 
-export async function writeStream(node: Node, name: string, items: Items, admit?: Admit): Promise<void> {
+export async function writeStream(node: Node, name: string, items: Items, admit?: Admit, metadata?: Metadata, metadataFinal?: boolean): Promise<void> {
   const route = await admit?.(false);
   const { waiting, wake } = waker();
-  const call = new ItemStreamCall(node, name, route?.target ? { target: route.target } : { accept: route?.accept }, wake);
+  const call = new ItemStreamCall(node, name, { ...(route?.target ? { target: route.target } : { accept: route?.accept }), metadata, metadataFinal }, wake);
   await feed([call], items, waiting, () => call.failed); // the callback failed: stop producing
   await call.done;
 }
@@ -161,14 +162,21 @@ export async function writeStream(node: Node, name: string, items: Items, admit?
  * the start), every item to each. A provider that fails is left out (its entry is the error), the
  * others go on; the producer stops only when all failed. `timeout` bounds the whole stream.
  */
-export async function broadcastStream(node: Node, name: string, items: Items, options: BroadcastOptions): Promise<BroadcastResult<number> | undefined> {
+export async function broadcastStream(
+  node: Node,
+  name: string,
+  items: Items,
+  options: BroadcastOptions,
+  metadata = options.metadata,
+  metadataFinal?: boolean,
+): Promise<BroadcastResult<number> | undefined> {
   await delay(options.eta, node.stopSignal);
   // Who provides it is known once connected (a call made meanwhile waits, as others do).
   if (!node.isConnected) await node.registry.waitUntil(() => node.isConnected, "the controller", options.timeout);
   const processes = [...(node.registry.providers(name)?.processes ?? [])];
   if (processes.length === 0) throw new CallbackNotFoundError(`no connected process has a callback named '${name}'`);
   const { waiting, wake } = waker();
-  const calls = processes.map((process) => new ItemStreamCall(node, name, { target: process }, wake));
+  const calls = processes.map((process) => new ItemStreamCall(node, name, { target: process, metadata, metadataFinal }, wake));
   let expire: (() => void) | undefined;
   const expired = new Promise<void>((resolve) => (expire = resolve));
   const timer =

@@ -16,9 +16,20 @@ export class CallScope {
     /** The caller's identity when the controller enforces auth ("" otherwise). */
     readonly identity: string,
     timeoutMs: number,
-    readonly metadata: Readonly<Record<string, string>>,
+    private metadataSeen: Readonly<Record<string, string>>,
   ) {
     this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : undefined;
+  }
+
+  /** The caller's metadata, as the incoming interceptors left it. */
+  get metadata(): Readonly<Record<string, string>> {
+    return this.metadataSeen;
+  }
+
+  /** What the last incoming interceptor passed on is what the callback reads. */
+  setMetadata(metadata: Readonly<Record<string, string>>): void {
+    this.metadataSeen = metadata;
+    this.view = undefined;
   }
 
   get aborted(): Error | undefined {
@@ -65,7 +76,7 @@ export class CallScope {
       get signal() {
         return scope.signal;
       },
-      metadata: this.metadata,
+      metadata: this.metadataSeen,
     });
     return this.view;
   }

@@ -2,6 +2,7 @@
 import { type Balancing, checkBalancing } from "../call/Balancer";
 import { FG, type Modifier } from "../call/modifiers";
 import { ConfigurationError } from "../errors/DaffiError";
+import { checkMetadata, type Metadata } from "../context/metadata";
 import { ALIAS, DEFINE, LOCAL, type Marked } from "../registry/marks";
 import type { ClassMetadata, MethodMetadata } from "../registry/metadata";
 import { warnUntransformed } from "../registry/untransformed";
@@ -58,6 +59,10 @@ function classBalancing(cls: Function): () => Balancing | undefined {
   return () => checkBalancing((cls as { balancing?: unknown }).balancing, `${cls.name}.balancing`);
 }
 
+function classMetadataOf(cls: Function): () => Metadata | undefined {
+  return () => checkMetadata((cls as { metadata?: unknown }).metadata, `${cls.name}.metadata`);
+}
+
 function classModifier(cls: Function): () => Modifier {
   return () => {
     const modifier = (cls as { execModifier?: Modifier }).execModifier ?? FG;
@@ -75,7 +80,7 @@ function resolve(cls: Function, target: object, property: string, receiver: obje
     // Not defined by the class: a `declare`d proxy or a method of the shared interface,
     // unless it is an Object member (toString, …), `then` (await-safety) or `_private`.
     if (property in target || property === "then" || property.startsWith("_")) return undefined;
-    return remoteMethod({ remoteName: metadata?.remoteName ?? property, metadata, modifier: classModifier(cls), balancing: classBalancing(cls) });
+    return remoteMethod({ remoteName: metadata?.remoteName ?? property, metadata, modifier: classModifier(cls), balancing: classBalancing(cls), callMetadata: classMetadataOf(cls) });
   }
   const body = Reflect.get(target, property, receiver) as unknown;
   if (typeof body !== "function") return undefined;
@@ -89,6 +94,7 @@ function resolve(cls: Function, target: object, property: string, receiver: obje
     metadata,
     modifier: classModifier(cls),
     balancing: classBalancing(cls),
+    callMetadata: classMetadataOf(cls),
     prepare: (args) => {
       const result = (body as (...a: unknown[]) => unknown).apply(receiver, args);
       if (isIterator(result)) return { items: result };
@@ -105,7 +111,8 @@ function resolve(cls: Function, target: object, property: string, receiver: obje
 /**
  * Base of fetcher classes: `class CalculatorClient extends Fetcher<Calculator> {}`.
  * `static execModifier = BG(...)` sets the modifier of all its methods; `static balancing =
- * "round-robin"` (or "least-busy", "random") how they pick a provider, unless a modifier says.
+ * "round-robin"` (or "least-busy", "random") how they pick a provider, unless a modifier says;
+ * `static metadata = { … }` what each of their calls sends, under a modifier's own `metadata`.
  * @daffiKind fetcher-class
  */
 export const Fetcher = FetcherBase as unknown as FetcherConstructor;

@@ -2,7 +2,8 @@
 import { AsyncResult } from "../call/AsyncResult";
 import { ConfigurationError } from "../errors/DaffiError";
 import { type Balancing, withBalancing } from "../call/Balancer";
-import type { Modifier } from "../call/modifiers";
+import type { Metadata } from "../context/metadata";
+import { type Modifier, withMetadata } from "../call/modifiers";
 import { currentInvoker } from "../global/activeGlobals";
 import type { MethodMetadata } from "../registry/metadata";
 import { checkArguments, checkItem, checkResult, signatureFor } from "../validation/validate";
@@ -12,6 +13,8 @@ export interface RemoteMethodPlan {
   metadata?: MethodMetadata;
   /** For a method with a body: runs it and returns the arguments to send, or the items to stream. */
   prepare?: (args: unknown[]) => Prepared;
+  /** The fetcher class's `static metadata`: sent with each call, under the modifier's own. */
+  callMetadata?: () => Metadata | undefined;
   /** The modifier when none is given with `.with()`. */
   modifier: () => Modifier;
   /** The fetcher class's `static balancing`, for modifiers that do not say theirs. */
@@ -41,6 +44,7 @@ export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
     let modifier = given;
     try {
       if (plan.balancing) modifier = withBalancing(given, plan.balancing());
+      if (plan.callMetadata) modifier = withMetadata(modifier, plan.callMetadata());
       const invalid = metadata && checkArguments(metadata, args);
       if (invalid) return failed(remoteName, modifier, invalid);
       // An overloaded method's result is checked against the signature its arguments fit.
@@ -53,7 +57,7 @@ export function remoteMethod(plan: RemoteMethodPlan): RemoteMethod {
         }
         return invoker.write(remoteName, prepared.items, metadata?.contract, modifier);
       }
-      if (metadata?.stream) return invoker.read(remoteName, prepared.args, checkItems, metadata.contract);
+      if (metadata?.stream) return invoker.read(remoteName, prepared.args, checkItems, metadata.contract, modifier);
       return invoker.invoke(remoteName, prepared.args, modifier, check, metadata?.contract);
     } catch (error) {
       return failed(remoteName, modifier, error);

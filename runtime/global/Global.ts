@@ -7,7 +7,9 @@ import { ContractCheck } from "../contract/ContractCheck";
 import type { MethodContract } from "../contract/Shape";
 import { LongTimeout } from "../call/LongTimeout";
 import { StreamReader } from "../call/StreamReader";
-import type { BroadcastOptions } from "../call/modifiers";
+import type { BroadcastOptions, FGOptions } from "../call/modifiers";
+import { intercepted } from "../call/intercepted";
+import { interceptorChains } from "../context/Interceptor";
 import { broadcastStream, writeStream } from "../call/writeStream";
 import { Controller } from "../controller/Controller";
 import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
@@ -79,6 +81,7 @@ export class Global implements AsyncDisposable {
           maxQueuedBytes: options.maxQueuedBytes,
           balancing: options.balancing,
           metadata: checkMetadata(options.metadata, "metadata"),
+          interceptors: interceptorChains(options.interceptors),
         },
       );
     }
@@ -203,11 +206,19 @@ export class Global implements AsyncDisposable {
 
   private readonly invoker: Invoker = {
     invoke: (name, args, modifier, checkResult, contract) => carryOut(this.callingNode(name), name, args, modifier, checkResult, this.admitFor(name, contract)),
-    read: (name, args, checkItem, contract) => new StreamReader(this.callingNode(name), name, args, checkItem, this.admitFor(name, contract)),
-    write: (name, items, contract, modifier) =>
-      modifier?.kind === "BROADCAST"
-        ? broadcastStream(this.callingNode(name), name, items, modifier.options as BroadcastOptions)
-        : writeStream(this.callingNode(name), name, items, this.admitFor(name, contract)),
+    read: (name, args, checkItem, contract, modifier) =>
+      new StreamReader(this.callingNode(name), name, args, checkItem, this.admitFor(name, contract), (modifier?.options as FGOptions | undefined)?.metadata),
+    write: (name, items, contract, modifier) => {
+      const node = this.callingNode(name);
+      const metadata = (modifier?.options as FGOptions | BroadcastOptions | undefined)?.metadata;
+      // Around the stream as a whole: the last outgoing interceptor's metadata goes with its call(s).
+      return intercepted(node, name, [], { mode: modifier?.kind === "BROADCAST" ? Mode.BROADCAST : Mode.FG, metadata }, (options) =>
+        modifier?.kind === "BROADCAST"
+          ? broadcastStream(node, name, items, modifier.options as BroadcastOptions, options.metadata, options.metadataFinal)
+          : writeStream(node, name, items, this.admitFor(name, contract), options.metadata, options.metadataFinal),
+        "write",
+      );
+    },
   };
 
   /** The contract check of one call (none without a contract, or with `contract: "off"`). */

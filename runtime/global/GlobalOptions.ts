@@ -9,6 +9,7 @@ import { type AuthOptions, checkAuthOptions } from "../auth/AuthOptions";
 import { MAX_NAME_LENGTH } from "../wire/limits";
 import { MAX_TIMER_MS } from "../call/LongTimeout";
 import { checkMetadata } from "../context/metadata";
+import { type Interceptor, interceptorChains } from "../context/Interceptor";
 
 /** `onInit`, `onNodeConnect`, `onNodeDisconnect`: called with the Global and its process name; may be async (a rejection is logged). */
 export type LifecycleHook = (g: Global, processName: string) => unknown;
@@ -47,6 +48,12 @@ export interface GlobalOptions extends TlsOptions {
   balancing?: Balancing | undefined;
   /** Metadata every call of this process sends, under each call's own (README: Call context): string keys and values, at most 8 KiB. */
   metadata?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Code around every call (README: Interceptors): `outgoing(call, next)` around each call this
+   * process makes, `incoming(call, next)` around each call it runs, first to last; streams count as
+   * one call each.
+   */
+  interceptors?: Interceptor[] | undefined;
   /**
    * Direct links (default true, or $DAFFI_DIRECT=0 for false): a node calls the others on links of
    * their own (one hop), the controller only finding who serves what. On a controller, false gives
@@ -106,6 +113,7 @@ const known = new Set<string>([
   "maxQueuedBytes",
   "balancing",
   "metadata",
+  "interceptors",
   "direct",
   "directHost",
   "directPort",
@@ -156,6 +164,7 @@ export function checkOptions(options: GlobalOptions): void {
   }
   checkBalancing(options.balancing, "balancing");
   checkMetadata(options.metadata, "metadata");
+  interceptorChains(options.interceptors);
   if (options.direct !== undefined && typeof options.direct !== "boolean") throw new ConfigurationError(`direct must be true or false, got ${passed(options.direct)}`);
   if (options.directHost !== undefined && (typeof options.directHost !== "string" || options.directHost.length === 0)) {
     throw new ConfigurationError(`directHost must be a non-empty string, got ${passed(options.directHost)}`);

@@ -5,6 +5,9 @@ import { callStorage } from "../context/CallContext";
 import { CallScope } from "../context/CallScope";
 import { MAX_METADATA_BYTES, metadataTooLarge } from "../context/metadata";
 import { abortReason } from "../context/cancelReason";
+import { type InterceptedCall, type InterceptorStep, mapOf, metadataOf, once, runSteps } from "../context/Interceptor";
+import type { CallbackEntry } from "../registry/CallbackRegistry";
+import { NO_METADATA } from "../wire/Frame";
 import {
   CallbackNotFoundError,
   CancelledError,
@@ -25,7 +28,7 @@ import type { CallbackRegistry } from "../registry/CallbackRegistry";
 import { checkArguments } from "../validation/validate";
 import { decode, encode } from "../wire/codec";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
-import { Kind, Mode } from "../wire/Kind";
+import { Kind, Mode, MODE_NAMES } from "../wire/Kind";
 import { BUILTIN } from "./builtins";
 import { CallTable } from "./CallTable";
 import { type CallHeader, type Running, takeHeader, toCaller } from "./ExecutingCall";
@@ -42,11 +45,13 @@ export interface ExecutorSettings {
   maxConcurrentCalls: number;
   /** The largest payload one answer may carry (a collected generator's array too). */
   maxPayload: number;
+  /** The incoming interceptors, first to last (undefined: none). */
+  incoming?: InterceptorStep[] | undefined;
 }
 
 /** A call in the executor's table: what runs (a stream, a collector; nothing for a plain call), for whom, and the timer of its deadline. */
 interface Tracked {
-  readonly running: Running | undefined;
+  running: Running | undefined;
   readonly header: CallHeader;
   /** What currentCall() shows the callback; aborted when the call ends without an answer. */
   readonly scope: CallScope | undefined;
@@ -125,6 +130,8 @@ export class CallExecutor {
     const entry = this.registry.get(frame.name);
     if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(frame.name)}'`), true);
     const scope = new CallScope(frame.name, frame.source, frame.identity, frame.timeoutMs, frame.metadata);
+    const steps = this.settings.incoming;
+    if (frame.itemStream && steps) return this.intercepted(steps, entry, header, scope, undefined);
     if (frame.itemStream) {
       this.active++;
       const stream = new InboundStream(entry, header, scope, this.send, () => {
@@ -145,6 +152,7 @@ export class CallExecutor {
     }
     const invalid = entry.metadata && checkArguments(entry.metadata, args);
     if (invalid) return this.answerError(header, invalid, true);
+    if (steps) return this.intercepted(steps, entry, header, scope, args);
     const call: Tracked = header.mode === Mode.NO_RETURN ? { running: undefined, header, scope } : this.track(header, undefined, scope);
     if (header.mode === Mode.NO_RETURN) this.silent.add(call);
     this.active++;
@@ -157,7 +165,8 @@ export class CallExecutor {
     if (isIterator(result)) {
       this.silent.delete(call);
       this.release(header, call);
-      return this.stream(header, result, scope); // still active: the stream's end counts it out
+      void this.stream(header, result, scope); // still active: the stream's end counts it out
+      return;
     }
     if (isPromiseLike(result)) {
       result.then(
@@ -167,6 +176,73 @@ export class CallExecutor {
     } else {
       this.settle(call, result, false);
     }
+  }
+
+  /**
+   * A call run inside the incoming interceptors: the last step runs the callback (in the call's
+   * context, with the metadata the steps left); its promise settles with the result, or when the
+   * stream ends (a generator's, or the caller's items: `args` undefined). A step's throw is the
+   * caller's error — the same class for a DaffiError, unless the callback threw it — and then the
+   * callback does not run. A throw after a stream ended (its answer went already) is logged.
+   */
+  private intercepted(steps: InterceptorStep[], entry: CallbackEntry, header: CallHeader, scope: CallScope, args: unknown[] | undefined): void {
+    const call: Tracked = header.mode === Mode.NO_RETURN ? { running: undefined, header, scope } : this.track(header, undefined, scope);
+    if (header.mode === Mode.NO_RETURN) this.silent.add(call);
+    this.active++;
+    let streamed = false;
+    /** Errors the callback itself threw: a DaffiError among them is still the callback's (RemoteError), not daffi's. */
+    let thrown: unknown = NOT_THROWN;
+    const last = once((passed: InterceptedCall) => {
+      scope.setMetadata(metadataOf(passed.metadata, `the metadata of '${shown(header.name)}' (as incoming interceptors left it)`) ?? NO_METADATA);
+      if (args === undefined) {
+        streamed = true;
+        return new Promise<void>((resolve) => {
+          const stream = new InboundStream(entry, header, scope, this.send, () => {
+            this.active--;
+            this.release(header, stream);
+            resolve();
+          });
+          call.running = stream;
+        });
+      }
+      let result: unknown;
+      try {
+        result = entry.fn.apply(entry.target, args);
+      } catch (error) {
+        thrown = error;
+        throw error;
+      }
+      if (isIterator(result)) {
+        streamed = true;
+        this.silent.delete(call);
+        this.release(header, call);
+        return this.stream(header, result, scope);
+      }
+      return Promise.resolve(result).catch((error: unknown) => {
+        thrown = error;
+        throw error;
+      });
+    }, `'${header.name}'`);
+    const seen: InterceptedCall = {
+      name: header.name,
+      modifier: MODE_NAMES[header.mode],
+      stream: args === undefined ? "write" : header.credit > 0 ? "read" : undefined,
+      args: args ?? [],
+      metadata: mapOf(scope.metadata),
+      caller: header.source,
+      target: this.processName,
+      deadline: scope.deadline,
+      identity: scope.identity || undefined,
+    };
+    callStorage.run(scope, runSteps, steps, seen, last, 0).then(
+      (value) => {
+        if (!streamed) this.settle(call, value, false);
+      },
+      (error: unknown) => {
+        if (!streamed) return this.settle(call, error, true, error !== thrown && error instanceof DaffiError);
+        if (error !== thrown) this.log.warn(`An incoming interceptor of '${shown(header.name)}' failed after its stream ended: ${shown(error instanceof Error ? error.message : String(error), 400)}`);
+      },
+    );
   }
 
   /** CANCEL, stream items and credit sent by the caller of a call this node runs. */
@@ -223,14 +299,14 @@ export class CallExecutor {
   }
 
   /** A plain call finished: its answer (or error) goes out unless it was ended meanwhile. */
-  private settle(call: Tracked, outcome: unknown, failed: boolean): void {
+  private settle(call: Tracked, outcome: unknown, failed: boolean, raisedByDaffi = false): void {
     this.active--;
     if (this.silent.delete(call)) {
-      if (failed) this.answerError(call.header, outcome, false); // logged: nothing goes back
+      if (failed) this.answerError(call.header, outcome, raisedByDaffi); // logged: nothing goes back
       return;
     }
     if (!this.release(call.header, call)) return;
-    if (failed) this.answerError(call.header, outcome, false);
+    if (failed) this.answerError(call.header, outcome, raisedByDaffi);
     else this.answer(call.header, outcome);
   }
 
@@ -252,11 +328,15 @@ export class CallExecutor {
     if (!this.settings.allowTransfer) {
       return this.answerError(header, new TransferNotAllowedError(`process '${this.processName}' does not run transferred functions (start it with allowTransfer: true)`), true);
     }
+    const fn = rebuildFunction(String(source));
+    const values = Array.isArray(args) ? args : [];
+    // Around it too: an interceptor guarding this process sees transferred functions as well.
+    if (this.settings.incoming) return this.intercepted(this.settings.incoming, { name: header.name, fn, target: undefined, origin: "a transferred function" }, header, scope, values);
     const call = this.track(header, undefined, scope);
     this.active++;
     let result: unknown;
     try {
-      result = callStorage.run(scope, invoke, rebuildFunction(String(source)), undefined, Array.isArray(args) ? args : []);
+      result = callStorage.run(scope, invoke, fn, undefined, values);
     } catch (error) {
       return this.settle(call, error, true);
     }
@@ -298,11 +378,11 @@ export class CallExecutor {
   }
 
   /** A generator callback: items go out as the caller grants credit; a caller that asked for no stream gets an array. */
-  private stream(header: CallHeader, iterator: AnyIterator, scope: CallScope): void {
+  private stream(header: CallHeader, iterator: AnyIterator, scope: CallScope): Promise<void> {
     if (header.credit === 0) {
       const collector = new Collector(iterator, this.settings.maxPayload);
       this.track(header, collector, scope);
-      callStorage.run(scope, () => collector.run()).then(
+      return callStorage.run(scope, () => collector.run()).then(
         (payload) => {
           this.active--;
           if (payload && this.release(header, collector)) this.sendToCaller(header, toCaller(header, Kind.RESULT, payload));
@@ -312,11 +392,10 @@ export class CallExecutor {
           if (this.release(header, collector)) this.answerError(header, error, error instanceof DaffiError);
         },
       );
-      return;
     }
     const outbound = new OutboundStream(iterator, header, this.send);
     this.track(header, outbound, scope);
-    void callStorage.run(scope, () => outbound.run()).finally(() => {
+    return callStorage.run(scope, () => outbound.run()).finally(() => {
       this.active--;
       this.release(header, outbound);
     });
@@ -363,6 +442,8 @@ export class CallExecutor {
     this.sendToCaller(header, toCaller(header, Kind.ERROR, payload));
   }
 }
+
+const NOT_THROWN = Symbol("not thrown");
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";

@@ -16,7 +16,7 @@ import { type Address, describeAddress, grpcTarget } from "../wire/address";
 import { channelOptions, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
 import { channelCredentials, type TlsOptions } from "../wire/tls";
 import { decode, decodeOr, encode } from "../wire/codec";
-import type { Frame, ReceivedFrame } from "../wire/Frame";
+import { type Frame, NO_METADATA, type ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { grpcClientLink } from "../link/grpcLink";
 import type { Link } from "../link/Link";
@@ -33,6 +33,7 @@ import { type DirectPeer } from "../direct/DirectLinks";
 import { DirectEnd, type DirectSettings } from "../direct/DirectEnd";
 import { callStorage } from "../context/CallContext";
 import { callMetadata, type Metadata } from "../context/metadata";
+import type { InterceptorChains } from "../context/Interceptor";
 import { type CancelReason, cancelReasonOf } from "../context/cancelReason";
 
 export type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
@@ -96,7 +97,9 @@ export class Node {
   private readonly stopController = new AbortController();
 
   /** What every call of this process sends, under its own metadata (the Global's `metadata`). */
-  private readonly defaultMetadata: Metadata | undefined;
+  readonly defaultMetadata: Metadata | undefined;
+  /** The Global's `interceptors`, by side (undefined: none). */
+  readonly interceptors: InterceptorChains;
   /** The strategy of calls that name none (the Global's `balancing`). */
   private readonly balancing: Balancing;
   private readonly balancer = new Balancer();
@@ -113,13 +116,22 @@ export class Node {
   lastError?: Error;
 
   constructor(
-    private readonly processName: string,
+    readonly processName: string,
     private readonly callbacks: CallbackRegistry,
     private readonly log: Logger,
     private readonly events: NodeEvents,
-    options: { allowTransfer?: boolean; maxConcurrentCalls?: number; maxMessageSize?: number; maxQueuedBytes?: number; balancing?: Balancing; metadata?: Metadata } = {},
+    options: {
+      allowTransfer?: boolean;
+      maxConcurrentCalls?: number;
+      maxMessageSize?: number;
+      maxQueuedBytes?: number;
+      balancing?: Balancing;
+      metadata?: Metadata;
+      interceptors?: InterceptorChains;
+    } = {},
   ) {
     this.defaultMetadata = options.metadata;
+    this.interceptors = options.interceptors ?? { outgoing: undefined, incoming: undefined };
     this.life = new ConnectionLife(log);
     this.balancing = options.balancing ?? "random";
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -130,6 +142,7 @@ export class Node {
         allowTransfer: options.allowTransfer ?? false,
         maxConcurrentCalls: options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS,
         maxPayload: this.maxMessageSize - 16 * 1024,
+        incoming: this.interceptors.incoming,
       },
       callbacks,
       // The answer goes back on the link the call came on: a direct link's, or the controller's.
@@ -202,7 +215,8 @@ export class Node {
     let payload: Buffer;
     let metadata: Metadata;
     try {
-      metadata = callMetadata(within?.metadata, this.defaultMetadata, options.metadata, name);
+      // After outgoing interceptors the metadata is what they left, merged already.
+      metadata = options.metadataFinal ? (options.metadata ?? NO_METADATA) : callMetadata(within?.metadata, this.defaultMetadata, options.metadata, name);
       payload = encode(options.schedule ? { args, ...options.schedule } : args);
     } catch (error) {
       return refused(error instanceof DaffiError ? error : new ProtocolError(`arguments of '${name}' cannot be encoded as CBOR: ${String(error)}`));

@@ -29,3 +29,6 @@ export const Mode = {
   PERIOD: 4,
 } as const;
 export type Mode = (typeof Mode)[keyof typeof Mode];
+
+/** Each mode's name, as the modifiers are called (interceptors see it). */
+export const MODE_NAMES = { [Mode.FG]: "FG", [Mode.BG]: "BG", [Mode.NO_RETURN]: "NO_RETURN", [Mode.BROADCAST]: "BROADCAST", [Mode.PERIOD]: "PERIOD" } as const;
