@@ -167,6 +167,23 @@ async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100
   report.add({ name, value, unit: units[workload], baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "moleculer", providers });
 }
 
+/**
+ * A daffi variant against plain daffi, in turns on fresh systems: the row's baseline is daffi's
+ * own figure of the same run (e.g. fg_seq with a no-op interceptor on each side against none).
+ */
+async function compareVariant(name: string, workload: Workload, plain: () => Promise<DaffiSystem>, variant: () => Promise<DaffiSystem>): Promise<void> {
+  const args = [workload, String(seconds)];
+  const values = { plain: [] as number[], variant: [] as number[] };
+  for (let i = 0; i < repetitions; i++) {
+    values.variant.push((await using(variant(), (system) => runOnce("bench/daffi-client.js", args, system.env))).value);
+    values.plain.push((await using(plain(), (system) => runOnce("bench/daffi-client.js", args, system.env))).value);
+  }
+  const ratios = values.variant.map((value, i) => value / values.plain[i]!);
+  const value = median(values.variant);
+  const baseline = median(values.plain);
+  report.add({ name, value, unit: units[workload], baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "daffi" });
+}
+
 async function transportRun(transport: Transport): Promise<void> {
   const start = () => DaffiSystem.start(transport);
   for (const workload of ["fg_seq", "fg_par100", "stream", "payload_1mb"] as const) {
@@ -192,6 +209,12 @@ async function transportRun(transport: Transport): Promise<void> {
   // The same fan-out in raw gRPC (one stream to each of N servers): what the machine allows with N processes.
   for (const providers of [2, 20]) {
     await compare(`fan_out_par100_direct_vs_raw_${providers}_${transport}`, transport, "fan_out_par100", () => DaffiSystem.start(transport, workerNames(providers), undefined, true), { direct: true, providers });
+  }
+  // One no-op interceptor on each side, against none (issue 18: within 5 %).
+  for (const direct of [false, true]) {
+    await compareVariant(`fg_seq${direct ? "_direct" : ""}_intercepted_${transport}`, "fg_seq", () => DaffiSystem.start(transport, undefined, undefined, direct), () =>
+      DaffiSystem.start(transport, undefined, undefined, direct, true),
+    );
   }
   const broadcast = await repeated(() =>
     using(DaffiSystem.start(transport, ["worker-1", "worker-2", "worker-3"]), (system) => runOnce("bench/daffi-client.js", ["broadcast3", String(seconds)], system.env)),

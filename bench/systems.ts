@@ -52,7 +52,8 @@ export class DaffiSystem {
 
   /** With `trace`, the controller's role is "controller" and each worker's is its name. */
   /** `direct`: the nodes call each other on direct links (else, with --no-direct, every call crosses the controller). */
-  static async start(transport: Transport, workerNames = ["worker-1"], trace?: Trace, direct = false): Promise<DaffiSystem> {
+  /** `intercepted`: every daffi process of the system runs a no-op interceptor on each side (bench/interceptors.ts). */
+  static async start(transport: Transport, workerNames = ["worker-1"], trace?: Trace, direct = false, intercepted = false): Promise<DaffiSystem> {
     const folder = freshFolder();
     const address = transport === "unix" ? ["--unix-sock-path", folder] : ["--host", "127.0.0.1", "--port", "0"];
     const tracing = traced(trace, "controller");
@@ -61,6 +62,7 @@ export class DaffiSystem {
     const env: Record<string, string> = transport === "unix" ? { DAFFI_UNIX_SOCK_PATH: folder } : { DAFFI_HOST: "127.0.0.1", DAFFI_PORT: port! };
     // The client makes its direct links before it measures (a stream's one call would otherwise start before them).
     if (direct) env.DAFFI_BENCH_DIRECT = "1";
+    if (intercepted) env.DAFFI_BENCH_INTERCEPT = "1";
     const workers = workerNames.map((name) => {
       const worker = traced(trace, name);
       return Spawned.script("bench/daffi-worker.js", { ...env, DAFFI_NAME: name, ...worker.env }, [], worker.nodeArgs);

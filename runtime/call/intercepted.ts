@@ -43,7 +43,11 @@ export function intercepted(
   }
   const last = (passed: InterceptedCall) => {
     try {
-      return send({ ...options, metadata: metadataOf(passed.metadata, `the metadata of the call to '${name}' (as interceptors left it)`), metadataFinal: true });
+      // Object.assign, not a spread with more keys: on every call, several times cheaper in V8.
+      const final = Object.assign({}, options);
+      final.metadata = passed.metadata.size === 0 ? undefined : metadataOf(passed.metadata, `the metadata of the call to '${name}' (as interceptors left it)`);
+      final.metadataFinal = true;
+      return send(final);
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -218,6 +218,7 @@ export class CallExecutor {
         this.release(header, call);
         return this.stream(header, result, scope);
       }
+      if (!isPromiseLike(result)) return Promise.resolve(result);
       return Promise.resolve(result).catch((error: unknown) => {
         thrown = error;
         throw error;
