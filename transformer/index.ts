@@ -111,8 +111,9 @@ export default function daffiTransformer(program: ts.Program, config: DaffiTrans
     const functionCall = (node: ts.CallExpression, visited: ts.CallExpression): ts.CallExpression | undefined => {
       const kind = daffiKindOf(resolveDeclaration(checker, node.expression));
       if (kind === "callback-function") {
-        const fn = node.arguments[node.arguments.length - 1];
-        const method = fn && node.arguments.length <= 2 ? signaturesInfo(checker, checker.getTypeAtLocation(fn).getCallSignatures(), fn, "") : undefined;
+        // callback(fn), callback(name, fn), callback(name, fn, { concurrency, queue }).
+        const fn = node.arguments.length === 3 ? node.arguments[1] : node.arguments[node.arguments.length - 1];
+        const method = fn && node.arguments.length <= 3 ? signaturesInfo(checker, checker.getTypeAtLocation(fn).getCallSignatures(), fn, "") : undefined;
         if (!method) return undefined;
         reportUnchecked(method, ts.isFunctionExpression(fn!) && fn.name ? fn.name.text : "callback");
         return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, [...visited.arguments, functionLiteral(factory, methodLiteral(factory, method, validators, false))]);

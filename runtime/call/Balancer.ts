@@ -33,9 +33,15 @@ export function withBalancing(modifier: Modifier, balancing: Balancing | undefin
   return { kind: modifier.kind, options: { ...options, balancing } };
 }
 
+/** A provider that refused a call of a callback for want of room (OverloadedError) is passed over by least-busy this long. */
+export const NO_ROOM_MS = 1000;
+const MAX_NO_ROOM = 10_000;
+
 export class Balancer {
   private readonly turns = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
+  /** `callback\0process` → until when that provider is passed over (it had no room for a call of that callback). */
+  private readonly noRoom = new Map<string, number>();
 
   /**
    * The process the call should go to, or undefined to let the controller pick (random; round-robin
@@ -52,7 +58,9 @@ export class Balancer {
     let fewest = Number.POSITIVE_INFINITY;
     let ties = 0;
     let chosen: string | undefined;
-    for (const candidate of candidates) {
+    // Providers with room first: one that just refused a call of this callback (its limit, its load) only when all did.
+    const roomy = this.noRoom.size === 0 ? candidates : this.withRoom(name, candidates);
+    for (const candidate of roomy) {
       const busy = this.inFlight.get(candidate) ?? 0;
       if (busy < fewest) {
         fewest = busy;
@@ -63,6 +71,30 @@ export class Balancer {
       }
     }
     return chosen;
+  }
+
+  /** `process` refused a call of `name` for want of room (OverloadedError): passed over for NO_ROOM_MS. */
+  full(process: string, name: string): void {
+    if (this.noRoom.size >= MAX_NO_ROOM) this.noRoom.clear();
+    this.noRoom.set(`${name}\0${process}`, Date.now() + NO_ROOM_MS);
+  }
+
+  /** `process` answered a call of `name`: it has room again. */
+  roomAt(process: string, name: string): void {
+    if (this.noRoom.size > 0) this.noRoom.delete(`${name}\0${process}`);
+  }
+
+  private withRoom(name: string, candidates: readonly string[]): readonly string[] {
+    const now = Date.now();
+    const roomy = candidates.filter((candidate) => {
+      const key = `${name}\0${candidate}`;
+      const until = this.noRoom.get(key);
+      if (until === undefined) return true;
+      if (until > now) return false;
+      this.noRoom.delete(key);
+      return true;
+    });
+    return roomy.length > 0 ? roomy : candidates;
   }
 
   /** A call to `process` went out (least-busy counts them until they end). */

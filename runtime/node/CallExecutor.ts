@@ -32,6 +32,7 @@ import { Kind, Mode, MODE_NAMES } from "../wire/Kind";
 import { BUILTIN } from "./builtins";
 import { CallTable } from "./CallTable";
 import { type CallHeader, type Running, takeHeader, toCaller } from "./ExecutingCall";
+import { Bulkhead } from "./Bulkhead";
 import { InboundStream } from "./InboundStream";
 import { Collector, OutboundStream } from "./OutboundStream";
 import { rebuildFunction } from "./rebuildFunction";
@@ -77,6 +78,8 @@ export class CallExecutor {
    * (its end does not abort them, as through the controller); a stop still waits for them.
    */
   private readonly silent = new Set<Tracked>();
+  /** The incoming steps of each callback with a concurrency limit (its bulkhead last), made at its first call. */
+  private readonly bulkheads = new WeakMap<CallbackEntry, InterceptorStep[]>();
   /** Set while the node stops: new calls are refused, running ones finish. */
   private stopping = false;
 
@@ -130,7 +133,7 @@ export class CallExecutor {
     const entry = this.registry.get(frame.name);
     if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(frame.name)}'`), true);
     const scope = new CallScope(frame.name, frame.source, frame.identity, frame.timeoutMs, frame.metadata);
-    const steps = this.settings.incoming;
+    const steps = entry.limit ? this.limitedSteps(entry) : this.settings.incoming;
     if (frame.itemStream && steps) return this.intercepted(steps, entry, header, scope, undefined);
     if (frame.itemStream) {
       this.active++;
@@ -244,6 +247,16 @@ export class CallExecutor {
         if (error !== thrown) this.log.warn(`An incoming interceptor of '${shown(header.name)}' failed after its stream ended: ${shown(error instanceof Error ? error.message : String(error), 400)}`);
       },
     );
+  }
+
+  /** The incoming steps of a callback with a concurrency limit: the Global's, then its bulkhead (innermost). */
+  private limitedSteps(entry: CallbackEntry): InterceptorStep[] {
+    let steps = this.bulkheads.get(entry);
+    if (!steps) {
+      steps = [...(this.settings.incoming ?? []), new Bulkhead(entry.name, entry.limit!, this.processName).step];
+      this.bulkheads.set(entry, steps);
+    }
+    return steps;
   }
 
   /** CANCEL, stream items and credit sent by the caller of a call this node runs. */

@@ -320,8 +320,17 @@ export class Node {
     });
     if (preferred !== undefined && strategy === "least-busy") {
       this.balancer.started(preferred);
-      const finished = () => this.balancer.finished(preferred);
-      done.then(finished, finished);
+      done.then(
+        () => {
+          this.balancer.finished(preferred);
+          this.balancer.roomAt(preferred, name);
+        },
+        (error: unknown) => {
+          this.balancer.finished(preferred);
+          // No room there (its limit, or its load): the next calls prefer the providers that have some.
+          if (error instanceof OverloadedError) this.balancer.full(preferred, name);
+        },
+      );
     }
     return { id, done };
   }

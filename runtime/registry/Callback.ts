@@ -34,7 +34,7 @@ export class Callback {
       }
       byName.set(remoteName, key);
     }
-    localCallbacks.add(methods.map(({ remoteName, fn, metadata }) => ({ name: remoteName, fn, target: this, origin: `class ${cls.name}`, metadata })));
+    localCallbacks.add(methods.map(({ remoteName, fn, metadata, limit }) => ({ name: remoteName, fn, target: this, origin: `class ${cls.name}`, metadata, limit })));
     instances.set(cls, this);
   }
 

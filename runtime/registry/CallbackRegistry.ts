@@ -1,6 +1,7 @@
 // The callbacks this process exposes, by remote name; the node announces them to the controller.
 import { ConfigurationError } from "../errors/DaffiError";
 import type { MethodMetadata } from "./metadata";
+import type { Limit } from "./marks";
 import { MAX_NAME_LENGTH } from "../wire/limits";
 
 export interface CallbackEntry {
@@ -12,6 +13,8 @@ export interface CallbackEntry {
   readonly origin: string;
   /** From the transformer: the validators of the arguments. */
   readonly metadata?: MethodMetadata;
+  /** Its concurrency limit (`@limit`, or callback()'s options), if any. */
+  readonly limit?: Required<Limit> | undefined;
 }
 
 export class CallbackRegistry {

@@ -1,7 +1,8 @@
 // `@local` and `@alias(name)`: method decorators for Callback and Fetcher classes, standard (TC39) or
 // TypeScript's `experimentalDecorators` (the norm of NestJS and TypeORM projects), with the same effect.
 import { ConfigurationError } from "../errors/DaffiError";
-import { ALIAS, LOCAL, type Marked } from "./marks";
+import { ALIAS, LIMIT, type Limit, LOCAL, type Marked } from "./marks";
+import { checkLimit } from "./limit";
 
 type Method = (this: unknown, ...args: never[]) => unknown;
 
@@ -38,6 +39,20 @@ export const local: DaffiMethodDecorator = ((...args: unknown[]) => {
   method[LOCAL] = true;
   return result(args, method);
 }) as DaffiMethodDecorator;
+
+/**
+ * Bounds how many calls of a callback method run at once on this process (a bulkhead): beyond
+ * `concurrency`, calls wait in a queue of `queue` (default 100; their deadline still counts); beyond
+ * that, they fail at once with OverloadedError.
+ */
+export function limit(options: Limit): DaffiMethodDecorator {
+  const checked = checkLimit(options, "@limit");
+  return ((...args: unknown[]) => {
+    const method = decorated("@limit", args);
+    method[LIMIT] = checked;
+    return result(args, method);
+  }) as DaffiMethodDecorator;
+}
 
 /**
  * Exposes a callback method (or points a fetcher method) under another remote name.

@@ -1,5 +1,5 @@
 // Which methods of a Callback instance are callbacks: from transformer metadata, else found at run time.
-import { ALIAS, LOCAL, type Marked } from "./marks";
+import { ALIAS, LIMIT, type Limit, LOCAL, type Marked } from "./marks";
 import type { ClassMetadata, MethodMetadata } from "./metadata";
 
 export interface ExposedMethod {
@@ -8,6 +8,8 @@ export interface ExposedMethod {
   remoteName: string;
   fn: (...args: unknown[]) => unknown;
   metadata?: MethodMetadata;
+  /** `@limit`'s, if any. */
+  limit?: Required<Limit> | undefined;
 }
 
 /**
@@ -40,9 +42,9 @@ export function exposedMethods(instance: object, stopAt: object, metadataOf: (cl
       if (marked[LOCAL]) continue;
       if (metadata) {
         const declared = metadata.methods.find((method) => method.name === key);
-        if (declared) methods.push({ key, remoteName: marked[ALIAS] ?? declared.remoteName, fn: value as ExposedMethod["fn"], metadata: mostDerived(key) ?? declared });
+        if (declared) methods.push({ key, remoteName: marked[ALIAS] ?? declared.remoteName, fn: value as ExposedMethod["fn"], metadata: mostDerived(key) ?? declared, limit: marked[LIMIT] as Required<Limit> | undefined });
       } else if (!key.startsWith("_")) {
-        methods.push({ key, remoteName: marked[ALIAS] ?? key, fn: value as ExposedMethod["fn"] });
+        methods.push({ key, remoteName: marked[ALIAS] ?? key, fn: value as ExposedMethod["fn"], limit: marked[LIMIT] as Required<Limit> | undefined });
       }
     }
   }
