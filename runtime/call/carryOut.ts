@@ -8,7 +8,8 @@ import { AsyncResult } from "./AsyncResult";
 import { BroadcastCollector } from "./BroadcastCollector";
 import { delay } from "./delay";
 import { intercepted } from "./intercepted";
-import type { BGOptions, BroadcastOptions, FGOptions, Modifier, NoReturnOptions, PeriodOptions } from "./modifiers";
+import type { BGOptions, BroadcastOptions, FGOptions, Modifier, NoReturnOptions, PeriodOptions, RetryOptions } from "./modifiers";
+import { notStartedBy } from "../errors/notStarted";
 import { parseInterval } from "./parseInterval";
 import { ScheduledTask } from "./ScheduledTask";
 
@@ -60,16 +61,18 @@ export function carryOut(node: Node, name: string, args: unknown[], modifier: Mo
   const send = (options: CallOptions) => intercepted(node, name, args, options, (final) => admitted(node, name, args, final, admit));
   switch (modifier.kind) {
     case "FG": {
-      const { timeout, balancing, metadata, signal } = modifier.options as FGOptions;
-      const done = send({ mode: Mode.FG, timeout, balancing, metadata, signal });
+      const { timeout, balancing, metadata, signal, retry } = modifier.options as FGOptions;
+      const options: CallOptions = { mode: Mode.FG, timeout, balancing, metadata, signal };
+      const done = retry ? retried(node, send, options, retry) : send(options);
       return checkResult === asIs ? done : done.then(checkResult);
     }
     case "BG": {
-      const { timeout, eta, balancing, metadata, signal: own } = modifier.options as BGOptions;
+      const { timeout, eta, balancing, metadata, signal: own, retry } = modifier.options as BGOptions;
       return new AsyncResult(name, async (cancelled) => {
         const signal = own ? AbortSignal.any([cancelled, own]) : cancelled;
         await delay(eta, signal, node.stopSignal);
-        return checkResult(await send({ mode: Mode.BG, timeout, signal, balancing, metadata }));
+        const options: CallOptions = { mode: Mode.BG, timeout, signal, balancing, metadata };
+        return checkResult(await (retry ? retried(node, send, options, retry) : send(options)));
       });
     }
     case "NO_RETURN": {
@@ -86,6 +89,29 @@ export function carryOut(node: Node, name: string, args: unknown[], modifier: Mo
 }
 
 type Send = (options: CallOptions) => Promise<unknown>;
+
+/**
+ * `retry`: the call is sent again — to a provider that has not refused it, when there is one — only
+ * when its error proves it never started (a refusal before any callback ran); after `backoff`
+ * seconds, doubling; the timeout counts across the tries. Any other error, or the last one, is the call's.
+ */
+async function retried(node: Node, send: Send, options: CallOptions, retry: RetryOptions): Promise<unknown> {
+  const deadline = options.timeout === undefined ? undefined : Date.now() + options.timeout * 1000;
+  const refused = new Set<string>();
+  for (let attempt = 1; ; attempt++) {
+    const left = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
+    try {
+      return await send(attempt === 1 ? options : { ...options, timeout: left, exclude: refused });
+    } catch (error) {
+      const by = notStartedBy(error);
+      if (by === undefined || attempt >= retry.attempts) throw error;
+      if (by !== "") refused.add(by);
+      const wait = (retry.backoff ?? 0.1) * 2 ** (attempt - 1);
+      if (deadline !== undefined && Date.now() + wait * 1000 >= deadline) throw error;
+      await delay(wait, options.signal, node.stopSignal);
+    }
+  }
+}
 
 async function broadcast(node: Node, send: Send, options: BroadcastOptions, checkResult: (value: unknown) => unknown): Promise<unknown> {
   const { timeout, metadata, signal } = options;

@@ -22,8 +22,35 @@ function checkSignal(value: unknown, what: string): AbortSignal | undefined {
   throw new ConfigurationError(`${what} must be an AbortSignal, got ${passed(value)}`);
 }
 
+/** An opt-in retry of a call refused before it started (README: Retries). */
+export interface RetryOptions {
+  /** Tries in all, the first included (2 to 10). */
+  attempts: number;
+  /** Seconds before the first retry, doubling at each (default 0.1); the call's timeout counts across all tries. */
+  backoff?: number | undefined;
+}
+
+interface WithRetry {
+  /**
+   * Tries again — on another provider when there is one — only when the call provably did not start
+   * (CallbackNotFoundError, OverloadedError, StoppedError, NodeDisconnectedError refused before the
+   * executor took it): never after the callback may have run.
+   */
+  retry?: RetryOptions | undefined;
+}
+
+function checkRetry(value: unknown, what: string): Required<RetryOptions> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null) throw new ConfigurationError(`${what} takes { attempts, backoff? }, got ${passed(value)}`);
+  const { attempts, backoff = 0.1, ...rest } = value as RetryOptions;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new ConfigurationError(`${what} has no option '${unknown[0]}' (options: attempts, backoff)`);
+  if (!Number.isInteger(attempts) || attempts < 2 || attempts > 10) throw new ConfigurationError(`${what}: attempts must be a whole number from 2 to 10 (tries in all), got ${passed(attempts)}`);
+  return Object.freeze({ attempts, backoff: checkSeconds(backoff, `${what} backoff`, true)! });
+}
+
 /** Options of FG: the caller waits for the result. */
-export interface FGOptions extends WithMetadata, WithSignal {
+export interface FGOptions extends WithMetadata, WithSignal, WithRetry {
   /** Seconds to wait for the result before TimeoutError. */
   timeout?: number | undefined;
   /** How to pick among the callback's providers: "random" (default), "round-robin", "least-busy". */
@@ -31,7 +58,7 @@ export interface FGOptions extends WithMetadata, WithSignal {
 }
 
 /** Options of BG: the call runs in the background; its AsyncResult gives the result later. */
-export interface BGOptions extends WithMetadata, WithSignal {
+export interface BGOptions extends WithMetadata, WithSignal, WithRetry {
   /** Seconds to wait for the result (from sending) before TimeoutError. */
   timeout?: number | undefined;
   /** Seconds to wait before sending the call. */
@@ -107,15 +134,17 @@ function modifierFactory<K extends string, O extends object>(kind: K, allowed: A
 }
 
 /** Foreground: the call resolves to the callback's result (the default). */
-export const FG = modifierFactory<"FG", FGOptions>("FG", ["timeout", "balancing", "metadata", "signal"], (o) => ({
+export const FG = modifierFactory<"FG", FGOptions>("FG", ["timeout", "balancing", "metadata", "signal", "retry"], (o) => ({
   timeout: checkSeconds(o.timeout, "FG timeout"),
   balancing: checkBalancing(o.balancing, "FG balancing"),
   metadata: checkMetadata(o.metadata, "FG metadata"),
   signal: checkSignal(o.signal, "FG signal"),
+  retry: checkRetry(o.retry, "FG retry"),
 }));
 
 /** Background: the call returns an AsyncResult at once. */
-export const BG = modifierFactory<"BG", BGOptions>("BG", ["timeout", "eta", "balancing", "metadata", "signal"], (o) => ({
+export const BG = modifierFactory<"BG", BGOptions>("BG", ["timeout", "eta", "balancing", "metadata", "signal", "retry"], (o) => ({
+  retry: checkRetry(o.retry, "BG retry"),
   timeout: checkSeconds(o.timeout, "BG timeout"),
   eta: checkSeconds(o.eta, "BG eta", true),
   balancing: checkBalancing(o.balancing, "BG balancing"),

@@ -5,6 +5,7 @@ import { AccessPolicy } from "../auth/AccessPolicy";
 import { DaffiError } from "../errors/DaffiError";
 import type { Logger } from "../log/Logger";
 import { shown } from "../log/shown";
+import { NOT_STARTED } from "../errors/notStarted";
 import { encode, decode } from "../wire/codec";
 import { type Frame, frameSize, type ReceivedFrame } from "../wire/Frame";
 import { Kind, Mode } from "../wire/Kind";
@@ -259,7 +260,7 @@ export class Router {
   }
 
   private routeCall(caller: NodeSession, frame: ReceivedFrame): void {
-    if (this.stopping) return this.sendError(caller, frame.callId, this.controllerName, "STOPPED", "the controller is stopping");
+    if (this.stopping) return this.sendError(caller, frame.callId, this.controllerName, "STOPPED", "the controller is stopping", NOT_STARTED);
     if (frame.name.length > MAX_NAME_LENGTH || frame.target.length > MAX_NAME_LENGTH) {
       return this.sendError(caller, frame.callId, this.controllerName, "PROTOCOL", `callback and process names are at most ${MAX_NAME_LENGTH} characters`);
     }
@@ -315,7 +316,7 @@ export class Router {
   /** The call is not taken: `node` already holds more than maxQueuedBytes for `what`. */
   private sendOverloaded(caller: NodeSession, callId: number, node: NodeSession, what: string, source: string): void {
     const message = `process '${shown(node.name)}' has ${node.heldBytes} bytes waiting to be sent to it (maxQueuedBytes ${node.maxQueuedBytes}): no room for more ${what}`;
-    this.sendError(caller, callId, source, "OVERLOADED", message);
+    this.sendError(caller, callId, source, "OVERLOADED", message, NOT_STARTED);
   }
 
   /** The target process, every provider (BROADCAST), the caller's preferred one, or one provider at random. */
@@ -330,16 +331,16 @@ export class Router {
       const pinned = this.sessions.get(frame.target);
       // Pinned to a process, a callback still goes only to one it was registered for (its identity may serve it); daffi's built-ins go to any.
       if (pinned && !frame.name.startsWith(BUILTIN_PREFIX) && !this.providers.get(frame.name)?.includes(pinned)) {
-        this.sendError(caller, frame.callId, this.controllerName, "CALLBACK_NOT_FOUND", `process '${shown(frame.target)}' has no callback named '${shown(frame.name)}'`);
+        this.sendError(caller, frame.callId, this.controllerName, "CALLBACK_NOT_FOUND", `process '${shown(frame.target)}' has no callback named '${shown(frame.name)}'`, NOT_STARTED);
         return undefined;
       }
       if (pinned) return [pinned];
-      this.sendError(caller, frame.callId, this.controllerName, "NODE_DISCONNECTED", `process '${frame.target}' is not connected`);
+      this.sendError(caller, frame.callId, this.controllerName, "NODE_DISCONNECTED", `process '${frame.target}' is not connected`, NOT_STARTED);
       return undefined;
     }
     const all = this.providers.get(frame.name);
     if (!all || all.length === 0) {
-      this.sendError(caller, frame.callId, this.controllerName, "CALLBACK_NOT_FOUND", `no connected process has a callback named '${frame.name}'`);
+      this.sendError(caller, frame.callId, this.controllerName, "CALLBACK_NOT_FOUND", `no connected process has a callback named '${frame.name}'`, NOT_STARTED);
       return undefined;
     }
     const candidates = frame.accept ? accepting(all, frame.name, frame.accept) : all;

@@ -13,6 +13,7 @@ import { type Listening, listenForLinks, shutDown } from "../link/grpcServer";
 import type { Logger } from "../log/Logger";
 import { shown } from "../log/shown";
 import { Throttle } from "../log/Throttle";
+import { NOT_STARTED } from "../errors/notStarted";
 import { BUILTIN_PREFIX } from "../node/builtins";
 import type { Address } from "../wire/address";
 import { decode, decodeOr, encode } from "../wire/codec";
@@ -364,7 +365,7 @@ export class DirectServer {
   private hold(inbound: InboundLink, frame: ReceivedFrame): void {
     const bytes = frame.payload?.length ?? 0;
     if (inbound.held.length >= MAX_HELD_CALLS || inbound.heldBytes + bytes > this.settings.maxQueuedBytes) {
-      return this.answerError(inbound, frame, "OVERLOADED", `the direct link waits for a fresh ticket of '${shown(frame.source)}' and holds as many calls as it takes`);
+      return this.answerError(inbound, frame, "OVERLOADED", `the direct link waits for a fresh ticket of '${shown(frame.source)}' and holds as many calls as it takes`, NOT_STARTED);
     }
     inbound.held.push(frame);
     inbound.heldBytes += bytes;
@@ -436,7 +437,7 @@ export class DirectServer {
     if (denied) return this.answerError(inbound, frame, denied.code, denied.message);
     const builtin = frame.name.startsWith(BUILTIN_PREFIX);
     if (!builtin && inbound.caller!.enforced && !this.host.registered(frame.name)) {
-      return this.answerError(inbound, frame, "CALLBACK_NOT_FOUND", `process '${shown(this.host.processName)}' has no callback named '${shown(frame.name)}'`);
+      return this.answerError(inbound, frame, "CALLBACK_NOT_FOUND", `process '${shown(this.host.processName)}' has no callback named '${shown(frame.name)}'`, NOT_STARTED);
     }
     const fingerprint = builtin || !frame.accept ? undefined : this.host.fingerprint(frame.name);
     if (fingerprint && !listed(frame.accept, fingerprint)) {
@@ -444,7 +445,7 @@ export class DirectServer {
     }
     // A caller that does not take its answers gets no new work done for it.
     if (inbound.writer.heldBytes > this.settings.maxQueuedBytes) {
-      return this.answerError(inbound, frame, "OVERLOADED", `${inbound.writer.heldBytes} bytes of answers wait for '${shown(frame.source)}' on its direct link: no room for more calls`);
+      return this.answerError(inbound, frame, "OVERLOADED", `${inbound.writer.heldBytes} bytes of answers wait for '${shown(frame.source)}' on its direct link: no room for more calls`, NOT_STARTED);
     }
     frame.target = "";
     this.host.run(frame);

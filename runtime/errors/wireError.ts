@@ -20,6 +20,8 @@ import {
   ValidationError,
 } from "./DaffiError";
 
+import { markNotStarted } from "./notStarted";
+
 export interface WireError {
   code: ErrorCode;
   name: string;
@@ -71,5 +73,7 @@ export function fromWireError(wire: WireError, processName: string): DaffiError 
   // `stale` is the controller's word only: it sends it without a source (it names the executor of every answer it forwards).
   if (wire?.code === "CONTRACT_MISMATCH") return new ContractMismatchError(message, { stale: data.stale === true && processName === "" });
   const ErrorClass = Object.hasOwn(plain, wire?.code) ? plain[wire.code] : undefined;
-  return ErrorClass ? new ErrorClass(message) : new ProtocolError(`malformed error from '${processName}': ${message}`);
+  if (!ErrorClass) return new ProtocolError(`malformed error from '${processName}': ${message}`);
+  // A refusal before the callback ran (README: Retries); the others may have run it.
+  return data.notStarted === true ? markNotStarted(new ErrorClass(message), processName) : new ErrorClass(message);
 }

@@ -22,6 +22,7 @@ import {
   ValidationError,
 } from "../errors/DaffiError";
 import { toWireError } from "../errors/wireError";
+import { NOT_STARTED } from "../errors/notStarted";
 import type { Logger } from "../log/Logger";
 import { shown } from "../log/shown";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
@@ -122,16 +123,16 @@ export class CallExecutor {
 
   run(frame: ReceivedFrame): void {
     const { header, payload } = takeHeader(frame);
-    if (this.stopping) return this.answerError(header, new StoppedError(`process '${this.processName}' is stopping`), true);
+    if (this.stopping) return this.answerError(header, new StoppedError(`process '${this.processName}' is stopping`), true, true);
     if (this.active >= this.settings.maxConcurrentCalls) {
-      return this.answerError(header, new OverloadedError(`process '${this.processName}' runs ${this.active} calls, its maxConcurrentCalls`), true);
+      return this.answerError(header, new OverloadedError(`process '${this.processName}' runs ${this.active} calls, its maxConcurrentCalls`), true, true);
     }
     const tooLarge = metadataTooLarge(frame.metadata);
     if (tooLarge !== undefined) return this.answerError(header, new ProtocolError(`the metadata of the call takes ${tooLarge} bytes, above the limit of ${MAX_METADATA_BYTES}`), true);
     if (frame.name.startsWith("__daffi.")) return this.builtin(header, payload, frame);
     if (frame.mode === Mode.PERIOD) return this.schedule(header, payload);
     const entry = this.registry.get(frame.name);
-    if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(frame.name)}'`), true);
+    if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(frame.name)}'`), true, true);
     const scope = new CallScope(frame.name, frame.source, frame.identity, frame.timeoutMs, frame.metadata);
     const steps = entry.limit ? this.limitedSteps(entry) : this.settings.incoming;
     if (frame.itemStream && steps) return this.intercepted(steps, entry, header, scope, undefined);
@@ -193,9 +194,12 @@ export class CallExecutor {
     if (header.mode === Mode.NO_RETURN) this.silent.add(call);
     this.active++;
     let streamed = false;
+    /** The last step ran: the callback started (a refusal after it may not be retried). */
+    let started = false;
     /** Errors the callback itself threw: a DaffiError among them is still the callback's (RemoteError), not daffi's. */
     let thrown: unknown = NOT_THROWN;
     const last = once((passed: InterceptedCall) => {
+      started = true;
       scope.setMetadata(metadataOf(passed.metadata, `the metadata of '${shown(header.name)}' (as incoming interceptors left it)`) ?? NO_METADATA);
       if (args === undefined) {
         streamed = true;
@@ -243,7 +247,7 @@ export class CallExecutor {
         if (!streamed) this.settle(call, value, false);
       },
       (error: unknown) => {
-        if (!streamed) return this.settle(call, error, true, error !== thrown && error instanceof DaffiError);
+        if (!streamed) return this.settle(call, error, true, error !== thrown && error instanceof DaffiError, !started && refusal(error));
         if (error !== thrown) this.log.warn(`An incoming interceptor of '${shown(header.name)}' failed after its stream ended: ${shown(error instanceof Error ? error.message : String(error), 400)}`);
       },
     );
@@ -313,14 +317,14 @@ export class CallExecutor {
   }
 
   /** A plain call finished: its answer (or error) goes out unless it was ended meanwhile. */
-  private settle(call: Tracked, outcome: unknown, failed: boolean, raisedByDaffi = false): void {
+  private settle(call: Tracked, outcome: unknown, failed: boolean, raisedByDaffi = false, notStarted = false): void {
     this.active--;
     if (this.silent.delete(call)) {
       if (failed) this.answerError(call.header, outcome, raisedByDaffi); // logged: nothing goes back
       return;
     }
     if (!this.release(call.header, call)) return;
-    if (failed) this.answerError(call.header, outcome, raisedByDaffi);
+    if (failed) this.answerError(call.header, outcome, raisedByDaffi, notStarted);
     else this.answer(call.header, outcome);
   }
 
@@ -363,7 +367,7 @@ export class CallExecutor {
   /** PERIOD: check the arguments now, then run the callback as scheduled; answers the task's id. */
   private schedule(header: CallHeader, payload: Uint8Array): void {
     const entry = this.registry.get(header.name);
-    if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(header.name)}'`), true);
+    if (!entry) return this.answerError(header, new CallbackNotFoundError(`this process has no callback named '${shown(header.name)}'`), true, true);
     let request: { args: unknown[] } & Schedule;
     try {
       request = decode(payload);
@@ -440,12 +444,14 @@ export class CallExecutor {
     this.sendToCaller(header, toCaller(header, Kind.RESULT, payload));
   }
 
-  private answerError(header: CallHeader, error: unknown, raisedByDaffi: boolean): void {
+  /** `notStarted`: refused before the callback ran (the caller may retry it elsewhere: README, Retries). */
+  private answerError(header: CallHeader, error: unknown, raisedByDaffi: boolean, notStarted = false): void {
     if (header.mode === Mode.NO_RETURN) {
       this.log.warn(`Callback '${shown(header.name)}' called by '${shown(header.source)}' (NO_RETURN) failed: ${shown(error instanceof Error ? error.message : String(error), 1000)}`);
       return;
     }
     const wire = toWireError(error, raisedByDaffi);
+    if (notStarted) wire.data = { ...wire.data, ...NOT_STARTED };
     let payload: Buffer;
     try {
       payload = encode(wire);
@@ -458,6 +464,11 @@ export class CallExecutor {
 }
 
 const NOT_THROWN = Symbol("not thrown");
+
+/** A refusal an incoming step (a bulkhead, an interceptor) made before the callback started: the caller may try another provider. */
+function refusal(error: unknown): boolean {
+  return error instanceof OverloadedError || error instanceof CallbackNotFoundError || error instanceof StoppedError;
+}
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";

@@ -27,6 +27,8 @@ export interface CallOptions {
   broadcast?: BroadcastCollector;
   /** Sent with the call (checked: runtime/context/metadata.ts), over the process's defaults. */
   metadata?: Readonly<Record<string, string>>;
+  /** A retry: the providers that refused it before it started; another is picked when there is one. */
+  exclude?: ReadonlySet<string>;
   /** `metadata` is all the call sends (outgoing interceptors had it merged): nothing is added. */
   metadataFinal?: boolean;
   /** PERIOD: when the executing node runs the call (sent with the arguments). */

@@ -34,6 +34,7 @@ import { DirectEnd, type DirectSettings } from "../direct/DirectEnd";
 import { callStorage } from "../context/CallContext";
 import { callMetadata, type Metadata } from "../context/metadata";
 import type { InterceptorChains } from "../context/Interceptor";
+import { markNotStarted } from "../errors/notStarted";
 import { type CancelReason, cancelReasonOf } from "../context/cancelReason";
 
 export type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
@@ -200,7 +201,7 @@ export class Node {
     // The rules of this node's own ticket are the controller's: a call they refuse is refused here, at once, as the controller would.
     const denied = name.length <= MAX_NAME_LENGTH ? this.directRules?.refuseCall(name) : undefined;
     if (denied) return refused(denied);
-    if (this.pending.size >= MAX_PENDING_CALLS) return refused(new OverloadedError(`cannot call '${name}': ${this.pending.size} calls of this process are in flight already`));
+    if (this.pending.size >= MAX_PENDING_CALLS) return refused(markNotStarted(new OverloadedError(`cannot call '${name}': ${this.pending.size} calls of this process are in flight already`)));
     // A call made inside a callback: it ends when the call it is made in does (deadline, cancellation), and passes its trace context on.
     const within = callStorage.getStore();
     let timeout = options.timeout;
@@ -226,7 +227,7 @@ export class Node {
     }
     const id = this.pending.allocate();
     const strategy = options.target === undefined && options.mode !== Mode.BROADCAST ? (options.balancing ?? this.balancing) : "random";
-    const preferred = strategy === "random" || !this.controllerFeatures.includes("preferred") ? undefined : this.balancer.pick(strategy, name, this.pickable(name, options.accept, payload.length));
+    const preferred = options.exclude && options.target === undefined ? this.another(name, options, strategy, payload.length) : strategy === "random" || !this.controllerFeatures.includes("preferred") ? undefined : this.balancer.pick(strategy, name, this.pickable(name, options.accept, payload.length));
     const direct = this.direct && this.directRoute(name, options, preferred, payload.length);
     if (direct instanceof DaffiError) return refused(direct);
     const done = new Promise((resolve, reject) => {
@@ -361,7 +362,20 @@ export class Node {
     const peer = links.ready(process, this.registry.address(process), bytes);
     if (peer) return [peer];
     // With the controller away, a call that the ready link cannot take has nowhere to wait for room: it fails at once.
-    return this.controllerTakesCalls ? undefined : links.refusal(process, bytes);
+    if (this.controllerTakesCalls) return undefined;
+    const refusal = links.refusal(process, bytes);
+    return refusal instanceof OverloadedError ? markNotStarted(refusal, process) : refusal;
+  }
+
+  /**
+   * A retry: a provider other than those that refused the call (`exclude`), by the call's strategy
+   * (at random for "random"); undefined when there is no other (then it may go to the same again).
+   */
+  private another(name: string, options: CallOptions, strategy: Balancing, bytes: number): string | undefined {
+    if (!this.controllerFeatures.includes("preferred") && !this.direct) return undefined;
+    const others = this.pickable(name, options.accept, bytes).filter((provider) => !options.exclude!.has(provider));
+    if (others.length === 0) return undefined;
+    return strategy === "random" ? others[Math.floor(Math.random() * others.length)] : this.balancer.pick(strategy, name, others);
   }
 
   /**
