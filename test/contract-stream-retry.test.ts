@@ -15,6 +15,7 @@ function scripted() {
   let id = 0;
   const node = {
     registry,
+    interceptors: { outgoing: undefined, incoming: undefined },
     open: (_name: string, _args: unknown[], options: { sink: { item(v: unknown, b: number): void } }) => {
       let resolve!: () => void, reject!: (e: Error) => void;
       const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));

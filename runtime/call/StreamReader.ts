@@ -1,10 +1,10 @@
 // A stream from a generator callback, read with `for await`: credit is granted as items are consumed.
 import { type Admit, RELEARN_SECONDS } from "./carryOut";
 import type { Admission, Route } from "../contract/ContractCheck";
-import { CancelledError, ContractMismatchError } from "../errors/DaffiError";
+import { CancelledError, ContractMismatchError, ProtocolError } from "../errors/DaffiError";
 import type { OpenCall } from "../node/CallOptions";
 import type { Node } from "../node/Node";
-import { ItemsTaken, STREAM_WINDOW } from "../node/StreamSink";
+import { ItemsTaken, STREAM_WINDOW, WindowGuard } from "../node/StreamSink";
 import { Kind, Mode } from "../wire/Kind";
 import { intercepted } from "./intercepted";
 
@@ -31,6 +31,8 @@ export class StreamReader<T> implements AsyncIterable<T> {
     let failure: unknown;
     let wake: (() => void) | undefined;
     let call: OpenCall | undefined;
+    /** The executor keeps within the credit this reader granted, or the stream ends. */
+    let window = new WindowGuard();
     const fail = (error: unknown) => {
       failure ??= error;
       over = true;
@@ -49,6 +51,7 @@ export class StreamReader<T> implements AsyncIterable<T> {
     };
     const begin = (route: Route | undefined) => {
       let received = false;
+      window = new WindowGuard();
       const sentAt = this.node.registry.version;
       call = this.node.open(this.name, this.args, {
         ...final,
@@ -58,6 +61,7 @@ export class StreamReader<T> implements AsyncIterable<T> {
         ...(route?.target ? { target: route.target } : { accept: route?.accept }),
         sink: {
           item: (value, bytes) => {
+            if (!window.received(bytes)) return this.node.abandon(call!.id, new ProtocolError(`'${this.name}' sent stream items beyond the credit it was granted`));
             received = true;
             buffered.push(value as T);
             sizes.push(bytes);
@@ -141,7 +145,10 @@ export class StreamReader<T> implements AsyncIterable<T> {
               throw error;
             }
           }
-          if (grant > 0 && !over && call) this.node.sendOnCall(call.id, { kind: Kind.CREDIT, credit: grant });
+          if (grant > 0 && !over && call) {
+            window.granted(grant);
+            this.node.sendOnCall(call.id, { kind: Kind.CREDIT, credit: grant });
+          }
           return { value, done: false };
         }
         if (failure !== undefined) {

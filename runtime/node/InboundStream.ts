@@ -9,12 +9,14 @@ import type { CallbackEntry } from "../registry/CallbackRegistry";
 import { checkArguments } from "../validation/validate";
 import { toWireError } from "../errors/wireError";
 import { ProtocolError, ValidationError } from "../errors/DaffiError";
-import { ItemsTaken, STREAM_WINDOW } from "./StreamSink";
+import { ItemsTaken, STREAM_WINDOW, WindowGuard } from "./StreamSink";
 
 export class InboundStream implements Running {
   private readonly queue: unknown[][] = [];
   private readonly sizes: number[] = [];
   private readonly taken = new ItemsTaken();
+  /** The caller keeps within the credit granted to it, or its stream ends. */
+  private readonly window = new WindowGuard(0);
   private ended = false;
   private over = false;
   private running = false;
@@ -33,6 +35,7 @@ export class InboundStream implements Running {
 
   item(payload: Uint8Array): void {
     if (this.over) return;
+    if (!this.window.received(payload.length)) return this.fail(new ProtocolError(`the caller sent items of '${this.call.name}' beyond the credit it was granted`), true);
     let args: unknown;
     try {
       args = decode(payload);
@@ -80,6 +83,7 @@ export class InboundStream implements Running {
   }
 
   private grant(count: number): void {
+    this.window.granted(count);
     this.send(toCaller(this.call, Kind.CREDIT, undefined, count));
   }
 

@@ -56,3 +56,31 @@ export class ItemsTaken {
     return grant;
   }
 }
+
+/**
+ * The consumer's check of the producer: no item beyond the credit it was granted, and no more bytes
+ * in flight than the window lets through. A peer past them does not play by the protocol: its stream
+ * ends (ProtocolError) instead of filling this process's memory.
+ */
+export class WindowGuard {
+  private credit: number;
+  private readonly inFlight = new ItemsInFlight();
+
+  constructor(initial = STREAM_WINDOW) {
+    this.credit = initial;
+  }
+
+  /** An item of `size` bytes arrived: false when the producer went past its windows. */
+  received(size: number): boolean {
+    if (this.credit <= 0 || !this.inFlight.fits(size)) return false;
+    this.credit--;
+    this.inFlight.sent(size);
+    return true;
+  }
+
+  /** This side granted `count` more. */
+  granted(count: number): void {
+    this.credit += count;
+    this.inFlight.granted(count);
+  }
+}
