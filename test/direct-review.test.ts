@@ -1,8 +1,11 @@
 // Findings of the review of direct links (issue 17), each shown first, then fixed. Real controller,
 // nodes and sockets, in one process.
 import { afterAll, expect, it } from "@jest/globals";
+import * as http2 from "node:http2";
+import * as net from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { Controller } from "../runtime/controller/Controller";
+import { DirectLinks } from "../runtime/direct/DirectLinks";
 import { listenForLinks, type Listening } from "../runtime/link/grpcServer";
 import { grpcClientLink } from "../runtime/link/grpcLink";
 import type { Link } from "../runtime/link/Link";
@@ -224,3 +227,72 @@ it("after a controller restart with narrower auth, the executor applies the new 
   for (let i = 0; i < 50 && hostile.directLinks.includes("worker-1"); i++) await sleep(20);
   expect(hostile.directLinks).not.toContain("worker-1");
 }, 40_000);
+
+// One host cannot take every handshake place of a node's direct server (review finding: 64 places,
+// anyone who reached the TCP port could keep them all), and one caller cannot hold many links.
+it("a host flooding a node's direct port with handshakes that never finish does not keep others' links out", async () => {
+  const controller = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", new Logger("controller", "controller", "silent"), {}, {});
+  await controller.start();
+  stops.push(() => controller.stop(100, 100));
+  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
+    const registry = new CallbackRegistry();
+    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
+    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
+    await node.start(controller.address, { direct: { enabled: true } });
+    stops.push(() => node.stop(0.2));
+    return node;
+  };
+  const executor = await start("E4", { who: () => "E4" });
+  const target = (executor as unknown as { direct: { address: string } }).direct.address;
+  const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+  // From another loopback address: 5 connections of 13 streams that open Connect and say nothing.
+  const sessions = Array.from({ length: 5 }, () => http2.connect(`http://${host}:${port}`, { createConnection: () => net.connect({ host, port, localAddress: "127.0.0.2" }) }));
+  for (const session of sessions) {
+    session.on("error", () => undefined);
+    for (let i = 0; i < 13; i++) {
+      const request = session.request({ ":method": "POST", ":path": "/daffi.Daffi/Connect", "content-type": "application/grpc", te: "trailers" });
+      request.on("error", () => undefined);
+    }
+  }
+  stops.push(async () => {
+    for (const session of sessions) session.destroy();
+  });
+  await sleep(300);
+  const caller = await start("C4", {});
+  const started = Date.now();
+  while (!caller.directLinks.includes("E4") && Date.now() - started < 1500) {
+    await caller.call("who", [], { mode: Mode.FG, timeout: 5 });
+    await sleep(30);
+  }
+  expect(caller.directLinks).toContain("E4");
+});
+
+it("one caller holds at most 4 direct links to a node at once: more are refused, its calls still go", async () => {
+  const controller = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", new Logger("controller", "controller", "silent"), {}, {});
+  await controller.start();
+  stops.push(() => controller.stop(100, 100));
+  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
+    const registry = new CallbackRegistry();
+    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
+    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
+    await node.start(controller.address, { direct: { enabled: true } });
+    stops.push(() => node.stop(0.2));
+    return node;
+  };
+  const executor = await start("E5", { who: () => "E5" });
+  const caller = await start("C5", {});
+  for (let i = 0; i < 50 && !caller.directLinks.includes("E5"); i++) {
+    await caller.call("who", [], { mode: Mode.FG, timeout: 5 });
+    await sleep(30);
+  }
+  // The same caller (its key, its ticket) opens more links of its own, as a hostile program could.
+  const links = (caller as unknown as { direct: { links: { caller: unknown; settings: unknown } } }).direct.links;
+  const address = (executor as unknown as { direct: { address: string } }).direct.address;
+  const more = Array.from({ length: 6 }, () => new DirectLinks(links.caller as never, links.settings as never, new Logger("node", "C5", "silent")));
+  for (const extra of more) extra.ready("E5", address, 10);
+  await sleep(1500);
+  const ready = more.filter((extra) => extra.readyProcesses().includes("E5")).length;
+  expect(ready).toBe(3); // with the first one: 4
+  expect(await caller.call("who", [], { mode: Mode.FG, timeout: 5 })).toBe("E5");
+  for (const extra of more) await extra.stop(Date.now() + 100);
+});

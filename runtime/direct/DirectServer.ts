@@ -43,6 +43,10 @@ const STALE_MS = 10_000;
 const MAX_HELD_CALLS = 10_000;
 /** Links not past their handshake, at most: beyond, new connections are dropped at once. */
 const MAX_HANDSHAKES = 64;
+/** Of them, from one TCP host: one host cannot take every place (a UNIX socket's callers are this machine's, in a private folder). */
+const MAX_HANDSHAKES_PER_HOST = 16;
+/** Ready links of one caller process at once (it needs one; a reconnection may briefly make two): beyond, refused. */
+const MAX_LINKS_PER_CALLER = 4;
 /** A handshake takes at most this (or two heartbeats, if shorter). */
 const HANDSHAKE_MS = 5000;
 
@@ -108,7 +112,17 @@ class InboundLink {
     readonly incarnation: number,
     readonly link: Link,
     readonly writer: FrameWriter,
+    /** The TCP host it comes from (undefined over a UNIX socket or in memory). */
+    readonly host: string | undefined,
   ) {}
+}
+
+/** "ipv4:127.0.0.1:5000", "127.0.0.1:5000", "[::1]:5000" → the host; undefined for a UNIX socket or in memory. */
+function tcpHostOf(peer: string): string | undefined {
+  if (peer.startsWith("unix:") || peer === "in-process" || !peer.includes(":")) return undefined;
+  const address = peer.replace(/^ipv[46]:/, "");
+  const colon = address.lastIndexOf(":");
+  return colon > 0 ? address.slice(0, colon) : address;
 }
 
 export class DirectServer {
@@ -178,15 +192,22 @@ export class DirectServer {
   private accept(link: Link): void {
     if (this.stopping) return link.abort();
     // Before its handshake a link costs the node without proving anything: only so many at once.
+    const host = tcpHostOf(link.peer);
     let handshakes = 0;
-    for (const inbound of this.links.values()) if (!inbound.ready) handshakes++;
-    if (handshakes >= MAX_HANDSHAKES) {
-      const line = this.refusals.admit(`Dropped a direct link from ${link.peer}: ${MAX_HANDSHAKES} others are still in their handshake`);
+    let fromHost = 0;
+    for (const inbound of this.links.values()) {
+      if (inbound.ready) continue;
+      handshakes++;
+      if (host !== undefined && inbound.host === host) fromHost++;
+    }
+    if (handshakes >= MAX_HANDSHAKES || fromHost >= MAX_HANDSHAKES_PER_HOST) {
+      const why = fromHost >= MAX_HANDSHAKES_PER_HOST ? `${MAX_HANDSHAKES_PER_HOST} others from ${host} are` : `${MAX_HANDSHAKES} others are`;
+      const line = this.refusals.admit(`Dropped a direct link from ${link.peer}: ${why} still in their handshake`);
       if (line) this.log.warn(line);
       return link.abort();
     }
     const writer = new FrameWriter(link, this.settings.maxMessageSize);
-    const inbound = new InboundLink(this.takeIncarnation(), link, writer);
+    const inbound = new InboundLink(this.takeIncarnation(), link, writer, host);
     this.links.set(inbound.incarnation, inbound);
     // A caller that does not finish its HELLO and PROOF within two heartbeats is dropped.
     const handshake = setTimeout(() => {
@@ -295,6 +316,9 @@ export class DirectServer {
 
   /** The caller is ready: it sends its calls once it hears this (until then they go through the controller). */
   private open(inbound: InboundLink): void {
+    let links = 0;
+    for (const other of this.links.values()) if (other.ready && other.caller?.process === inbound.caller!.process) links++;
+    if (links >= MAX_LINKS_PER_CALLER) return this.refuse(inbound, "OVERLOADED", `process '${shown(inbound.caller!.process)}' has ${links} direct links to '${shown(this.host.processName)}' already`);
     inbound.waiting = false;
     inbound.ready = true;
     this.reply(inbound, { kind: Kind.PROOF });
