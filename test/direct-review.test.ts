@@ -296,3 +296,46 @@ it("one caller holds at most 4 direct links to a node at once: more are refused,
   expect(await caller.call("who", [], { mode: Mode.FG, timeout: 5 })).toBe("E5");
   for (const extra of more) await extra.stop(Date.now() + 100);
 });
+
+// A stale link (after a controller restart) holds calls until its caller shows a fresh ticket: what
+// it holds counts all of each call, and a call the executor would refuse anyway is not held.
+it("a stale link does not hold calls with oversized metadata, and counts what it holds in full", async () => {
+  const log = (name: string) => new Logger("controller", name, "silent");
+  const first = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", log("controller"), {}, {});
+  await first.start();
+  const address = first.address;
+  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
+    const registry = new CallbackRegistry();
+    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
+    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
+    await node.start(address, { direct: { enabled: true } });
+    stops.push(() => node.stop(0.2));
+    return node;
+  };
+  const worker = await start("worker-6", { add: (a: number, b: number) => a + b });
+  const hostile = await start("web-6", {});
+  for (let i = 0; i < 50 && !hostile.directLinks.includes("worker-6"); i++) {
+    await hostile.call("add", [1, 1], { mode: Mode.FG, timeout: 5 });
+    await sleep(30);
+  }
+  await first.stop(100, 100);
+  const second = new Controller(address, "controller", log("controller"), {}, {});
+  await second.start();
+  stops.push(() => second.stop(100, 100));
+  // It never shows its new ticket: its link stays stale.
+  (hostile as unknown as { direct: { links: { renewed(): void } } }).direct.links.renewed = () => undefined;
+  for (let i = 0; i < 300 && ![worker, hostile].every((node) => node.isConnected); i++) await sleep(20);
+  await sleep(300);
+  type Peer = { process: string; writer: { send(frame: unknown): void } };
+  type Inbound = { ready: boolean; stale?: unknown; held: unknown[]; heldBytes: number };
+  const peer = [...(hostile as unknown as { direct: { links: { peers: Map<string, Peer> } } }).direct.links.peers.values()].find((each) => each.process === "worker-6")!;
+  const inbound = [...(worker as unknown as { direct: { server: { links: Map<number, Inbound> } } }).direct.server.links.values()].find((each) => each.ready)!;
+  expect(inbound.stale).toBeDefined();
+  const big = "x".repeat(1024 * 1024);
+  for (let i = 0; i < 20; i++) peer.writer.send({ kind: Kind.CALL, callId: 900_000 + i, name: "add", mode: Mode.FG, payload: encode([1, 2]), metadata: { k: big } });
+  const small = "y".repeat(4000);
+  for (let i = 0; i < 5; i++) peer.writer.send({ kind: Kind.CALL, callId: 910_000 + i, name: "add", mode: Mode.FG, payload: encode([1, 2]), metadata: { k: small } });
+  await sleep(500);
+  expect(inbound.held).toHaveLength(5);
+  expect(inbound.heldBytes).toBeGreaterThan(5 * 4000);
+}, 30_000);

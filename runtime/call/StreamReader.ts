@@ -43,7 +43,10 @@ export class StreamReader<T> implements AsyncIterable<T> {
     let final: { metadata?: Readonly<Record<string, string>>; metadataFinal?: boolean } = { metadata: this.metadata };
     let ended: { resolve(): void; reject(error: unknown): void } | undefined;
     let chained: Promise<unknown> | undefined;
+    /** The stream's own call settled (its end, or its error). */
+    let settled = false;
     const finish = (error?: unknown) => {
+      settled = true;
       if (ended) return error === undefined ? ended.resolve() : ended.reject(error);
       if (error === undefined) over = true;
       else return fail(error);
@@ -105,18 +108,26 @@ export class StreamReader<T> implements AsyncIterable<T> {
         this.args,
         { mode: Mode.FG, metadata: this.metadata },
         (options) =>
-          new Promise<void>((resolve, reject) => {
-            ended = { resolve, reject };
-            final = { metadata: options.metadata, metadataFinal: true };
-            if (!over) start();
-          }),
+          // The reader stopped before a step let the stream start: it never does.
+          over
+            ? Promise.reject(new CancelledError(`the reader of '${this.name}' stopped`))
+            : new Promise<void>((resolve, reject) => {
+                ended = { resolve, reject };
+                final = { metadata: options.metadata, metadataFinal: true };
+                start();
+              }),
         "read",
       ).then(
         () => {
+          // A step that returned before the stream ended (it did not wait for next()): the stream goes with it.
+          if (!settled && call) this.node.abandon(call.id, new CancelledError(`the interceptors of '${this.name}' returned before its stream ended`));
           over = true;
           wake?.();
         },
-        fail,
+        (error: unknown) => {
+          if (!settled && call) this.node.abandon(call.id, new CancelledError(`the interceptors of '${this.name}' failed before its stream ended`));
+          fail(error);
+        },
       );
     }
     const close = (): void => {

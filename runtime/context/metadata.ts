@@ -12,7 +12,8 @@ export const TRACE_KEYS = ["traceparent", "tracestate"] as const;
 
 export type Metadata = Readonly<Record<string, string>>;
 
-function bytesOf(metadata: Metadata): number {
+/** The bytes of its keys and values (UTF-8). */
+export function bytesOf(metadata: Metadata): number {
   let bytes = 0;
   for (const key in metadata) bytes += Buffer.byteLength(key) + Buffer.byteLength(metadata[key]!);
   return bytes;

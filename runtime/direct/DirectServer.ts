@@ -17,6 +17,7 @@ import { NOT_STARTED } from "../errors/notStarted";
 import { BUILTIN_PREFIX } from "../node/builtins";
 import type { Address } from "../wire/address";
 import { decode, decodeOr, encode } from "../wire/codec";
+import { bytesOf, metadataTooLarge } from "../context/metadata";
 import type { Frame, ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { Kind, Mode } from "../wire/Kind";
@@ -41,6 +42,8 @@ const UNLISTED_MS = 10_000;
 const STALE_MS = 10_000;
 /** Calls held on one stale link, at most (and no more than maxQueuedBytes of them). */
 const MAX_HELD_CALLS = 10_000;
+/** What a held frame costs besides its bytes (the object and its fields), as counted against maxQueuedBytes. */
+const HELD_FRAME_BYTES = 256;
 /** Links not past their handshake, at most: beyond, new connections are dropped at once. */
 const MAX_HANDSHAKES = 64;
 /** Of them, from one TCP host: one host cannot take every place (a UNIX socket's callers are this machine's, in a private folder). */
@@ -115,6 +118,11 @@ class InboundLink {
     /** The TCP host it comes from (undefined over a UNIX socket or in memory). */
     readonly host: string | undefined,
   ) {}
+}
+
+/** What a held CALL keeps in memory, as counted against maxQueuedBytes. */
+function heldBytesOf(frame: ReceivedFrame): number {
+  return (frame.payload?.length ?? 0) + frame.name.length + frame.accept.length + bytesOf(frame.metadata) + HELD_FRAME_BYTES;
 }
 
 /** "ipv4:127.0.0.1:5000", "127.0.0.1:5000", "[::1]:5000" → the host; undefined for a UNIX socket or in memory. */
@@ -387,7 +395,9 @@ export class DirectServer {
 
   /** A call on a stale link waits for the caller's fresh ticket (bounded: beyond, OverloadedError). */
   private hold(inbound: InboundLink, frame: ReceivedFrame): void {
-    const bytes = frame.payload?.length ?? 0;
+    // What the executor would refuse anyway is not kept; what is kept counts all it holds (its metadata, its names too).
+    if (frame.name.length > MAX_NAME_LENGTH || frame.accept.length > MAX_ACCEPT_LENGTH || metadataTooLarge(frame.metadata) !== undefined) return this.call(inbound, frame);
+    const bytes = heldBytesOf(frame);
     if (inbound.held.length >= MAX_HELD_CALLS || inbound.heldBytes + bytes > this.settings.maxQueuedBytes) {
       return this.answerError(inbound, frame, "OVERLOADED", `the direct link waits for a fresh ticket of '${shown(frame.source)}' and holds as many calls as it takes`, NOT_STARTED);
     }
@@ -399,7 +409,7 @@ export class DirectServer {
   private unhold(inbound: InboundLink, callId: number): boolean {
     const index = inbound.held.findIndex((frame) => frame.callId === callId);
     if (index < 0) return false;
-    inbound.heldBytes -= inbound.held[index]!.payload?.length ?? 0;
+    inbound.heldBytes -= heldBytesOf(inbound.held[index]!);
     inbound.held.splice(index, 1);
     return true;
   }

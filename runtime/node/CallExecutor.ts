@@ -198,23 +198,42 @@ export class CallExecutor {
     let started = false;
     /** Errors the callback itself threw: a DaffiError among them is still the callback's (RemoteError), not daffi's. */
     let thrown: unknown = NOT_THROWN;
+    // A stream written to it exists from now (its end may come while the steps run), and is opened by the last step.
+    let inbound: InboundStream | undefined;
+    let finished: (() => void) | undefined;
+    if (args === undefined) {
+      inbound = new InboundStream(
+        entry,
+        header,
+        scope,
+        this.send,
+        () => {
+          if (!finished) return; // over before it was opened: the steps' outcome counts it out
+          this.active--;
+          this.release(header, inbound!);
+          finished();
+        },
+        false,
+      );
+      call.running = inbound;
+    }
     const last = once((passed: InterceptedCall) => {
+      // Cancelled, past its deadline or its caller gone while the steps ran: the callback does not start.
+      if (scope.aborted) return Promise.reject(scope.aborted);
+      if (inbound?.isOver) return Promise.reject(new ProtocolError(`the stream of '${shown(header.name)}' ended before its callback started`));
       started = true;
       scope.setMetadata(metadataOf(passed.metadata, `the metadata of '${shown(header.name)}' (as incoming interceptors left it)`) ?? NO_METADATA);
-      if (args === undefined) {
+      if (inbound) {
         streamed = true;
+        const stream = inbound;
         return new Promise<void>((resolve) => {
-          const stream = new InboundStream(entry, header, scope, this.send, () => {
-            this.active--;
-            this.release(header, stream);
-            resolve();
-          });
-          call.running = stream;
+          finished = resolve;
+          stream.open();
         });
       }
       let result: unknown;
       try {
-        result = entry.fn.apply(entry.target, args);
+        result = entry.fn.apply(entry.target, args ?? []);
       } catch (error) {
         thrown = error;
         throw error;
@@ -222,7 +241,12 @@ export class CallExecutor {
       if (isIterator(result)) {
         streamed = true;
         this.silent.delete(call);
-        this.release(header, call);
+        if (header.mode !== Mode.NO_RETURN && !this.release(header, call)) {
+          // Ended while the callback made its generator: nobody reads it.
+          this.active--;
+          void Promise.resolve(result.return?.(undefined)).catch(() => undefined);
+          return Promise.resolve();
+        }
         return this.stream(header, result, scope);
       }
       if (!isPromiseLike(result)) return Promise.resolve(result);

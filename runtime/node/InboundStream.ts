@@ -29,8 +29,23 @@ export class InboundStream implements Running {
     private readonly scope: CallScope,
     private readonly send: (frame: Frame) => void,
     private readonly onOver: () => void,
+    /** False: it waits for `open()` (incoming steps run first) — no credit, and a STREAM_END is kept for then. */
+    private opened = true,
   ) {
+    if (opened) this.grant(STREAM_WINDOW);
+  }
+
+  /** Ended (its answer sent, failed, or cancelled). */
+  get isOver(): boolean {
+    return this.over;
+  }
+
+  /** The callback may run now: the caller gets its credit; an end that came before is handled. */
+  open(): void {
+    if (this.opened || this.over) return;
+    this.opened = true;
     this.grant(STREAM_WINDOW);
+    if (this.ended) void callStorage.run(this.scope, this.drainInScope);
   }
 
   item(payload: Uint8Array): void {
@@ -50,7 +65,7 @@ export class InboundStream implements Running {
 
   end(): void {
     this.ended = true;
-    void callStorage.run(this.scope, this.drainInScope);
+    if (this.opened) void callStorage.run(this.scope, this.drainInScope);
   }
 
   cancel(): void {
