@@ -52,6 +52,8 @@ export class NodeSession {
   closed = false;
   /** The node answered the stopping controller's GOAWAY: every call it sent on this stream has arrived. */
   goneAway = false;
+  /** It said in HELLO that it answers GOAWAY (a node that does not is not waited for). */
+  answersGoAway = false;
 
   constructor(
     private readonly writer: FrameWriter,

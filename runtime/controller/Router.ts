@@ -75,7 +75,7 @@ export class Router {
 
   /** Some call is still in flight, or some node has not answered GOAWAY yet (a call of its may still be on its way). */
   get busy(): boolean {
-    for (const session of this.sessions.values()) if (session.outgoing.size > 0 || (this.stopping && !session.goneAway)) return true;
+    for (const session of this.sessions.values()) if (session.outgoing.size > 0 || (this.stopping && session.answersGoAway && !session.goneAway)) return true;
     return false;
   }
 
@@ -179,6 +179,7 @@ export class Router {
     }
     session.name = name;
     session.secretDigest = proof;
+    session.answersGoAway = (hello as { goaway?: unknown }).goaway === true;
     session.incarnation = this.takeIncarnation();
     this.sessions.set(name, session);
     session.publicKey = publicKeyBytes((hello as { key?: unknown }).key);

@@ -550,6 +550,8 @@ export class Node {
       callbacks: inHello ? names : [],
       fingerprints: inHello ? this.callbacks.fingerprints() : [],
       secret: this.secret,
+      // It answers a stopping controller's GOAWAY (the controller waits for that answer).
+      goaway: true,
       ...(this.settings.token === undefined ? {} : { token: this.settings.token }),
       ...(this.direct ? { key: this.direct.key.publicKey, ...(this.direct.address ? { direct: this.direct.address } : {}) } : {}),
     };
