@@ -35,7 +35,7 @@ export class DirectEnd {
   address?: string;
 
   constructor(
-    host: Host,
+    private readonly host: Host,
     private readonly controller: Address,
     private readonly tls: TlsOptions & { heartbeat?: number | undefined },
     private readonly settings: DirectSettings,
@@ -67,6 +67,7 @@ export class DirectEnd {
   credentialsChanged(): void {
     this.server.credentialsChanged();
     this.links.renewed();
+    if (!this.host.credentials()) this.links.drain();
   }
 
   /** Starts the server; a node that cannot listen still calls others directly, and is called through the controller. */

@@ -57,6 +57,8 @@ export class DirectPeer {
   ready = false;
   /** It was ready once: its end fails the calls sent on it. */
   wasReady = false;
+  /** No new calls go on it (the controller gives no tickets now); it ends once its calls are answered. */
+  draining = false;
   readyAt = 0;
   closed = false;
   /** The ticket the executor has of this node (HELLO's, then each renewal sent on the link). */
@@ -142,6 +144,19 @@ export class DirectLinks {
     for (const peer of this.peers.values()) if (peer.ready) this.showTicket(peer, ticket);
   }
 
+  /**
+   * The controller (a restarted one) gives no tickets: it vouches for no link. New calls go through
+   * it; each link ends once the calls sent on it are answered (checked with the idle ones).
+   */
+  drain(): void {
+    for (const peer of this.peers.values()) {
+      if (!peer.ready) continue;
+      peer.ready = false;
+      peer.draining = true;
+      if (peer.calls.size === 0) this.retire(peer);
+    }
+  }
+
   private showTicket(peer: DirectPeer, ticket: Uint8Array): void {
     if (peer.ticket === ticket) return;
     peer.ticket = ticket;
@@ -214,7 +229,7 @@ export class DirectLinks {
     let welcomed = false;
     link.on("data", (frames: ReceivedFrame[]) => {
       if (peer.closed) return;
-      if (peer.ready) return this.caller.onFrames(peer, frames);
+      if (peer.ready || peer.draining) return this.caller.onFrames(peer, frames);
       for (let i = 0; i < frames.length; i++) {
         const frame = frames[i]!;
         if (!welcomed) {
@@ -330,6 +345,8 @@ export class DirectLinks {
       for (const peer of this.peers.values()) {
         if (peer.ready && peer.calls.size === 0 && now - peer.lastUsed > IDLE_MS) {
           this.log.debug(`Direct link to '${shown(peer.process)}' closed: idle`);
+          this.retire(peer);
+        } else if (peer.draining && peer.calls.size === 0) {
           this.retire(peer);
         }
       }

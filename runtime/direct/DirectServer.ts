@@ -346,13 +346,16 @@ export class DirectServer {
    * then its new calls wait; the calls running go on; without one within STALE_MS the link is cut.
    */
   credentialsChanged(): void {
-    for (const inbound of this.links.values()) if (inbound.ready && !inbound.closed) this.checkFresh(inbound);
+    // A controller that gives no tickets (direct links off) vouches for no link: every one is stale.
+    const none = this.host.credentials() === undefined;
+    for (const inbound of this.links.values()) if (inbound.ready && !inbound.closed) this.checkFresh(inbound, none);
   }
 
-  private checkFresh(inbound: InboundLink): void {
+  private checkFresh(inbound: InboundLink, noTickets = false): void {
     const credentials = this.host.credentials();
-    if (!credentials || inbound.signedBy?.equals(credentials.controllerKey)) return;
-    if (inbound.nextTicket) {
+    if (!credentials && !noTickets) return;
+    if (credentials && inbound.signedBy?.equals(credentials.controllerKey)) return;
+    if (inbound.nextTicket && credentials) {
       const ticket = inbound.nextTicket;
       inbound.nextTicket = undefined;
       this.renewed(inbound, ticket);
