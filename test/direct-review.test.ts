@@ -343,7 +343,7 @@ it("a stale link does not hold calls with oversized metadata, and counts what it
 // A controller restarted with direct links off vouches for no link made before: callers stop using
 // theirs (new calls go through the controller, each link ends once its calls are answered), and an
 // executor holds then refuses what a caller still sends on one.
-it("after a restart with direct links off, links made before are given up; a caller that keeps using one is refused", async () => {
+it("after a restart with direct links off, links made before are given up; what a caller still sends on one is sent back, never run", async () => {
   const log = (name: string) => new Logger("controller", name, "silent");
   const first = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", log("controller"), {}, {});
   await first.start();
@@ -356,7 +356,8 @@ it("after a restart with direct links off, links made before are given up; a cal
     stops.push(() => node.stop(0.2));
     return node;
   };
-  const worker = await start("worker-7", { via: () => currentCall()?.caller, slow: async () => (await sleep(800), "slow done") });
+  let ran = 0;
+  const worker = await start("worker-7", { via: () => (ran++, currentCall()?.caller), slow: async () => (await sleep(800), "slow done") });
   const honest = await start("web-7", {});
   const hostile = await start("web-8", {});
   for (const caller of [honest, hostile]) {
@@ -379,15 +380,51 @@ it("after a restart with direct links off, links made before are given up; a cal
   expect(await inFlight).toBe("slow done");
   expect(honest.directLinks).toEqual([]);
   expect(await honest.call("via", [], { mode: Mode.FG, timeout: 5 })).toBe("web-7");
-  // What it still sends on its link is held, never run, then refused with the link cut.
+  // What it still sends on its link is sent back at once, never run: it is to go through the controller.
   type Peer = { process: string; writer: { send(frame: unknown): void } };
-  type Inbound = { ready: boolean; closed: boolean; stale?: unknown; held: unknown[]; caller?: { process: string } };
+  type Inbound = { ready: boolean; noTickets: boolean; held: unknown[]; caller?: { process: string } };
   const peer = [...(hostile as unknown as { direct: { links: { peers: Map<string, Peer> } } }).direct.links.peers.values()].find((each) => each.process === "worker-7")!;
+  const before = ran;
   peer.writer.send({ kind: Kind.CALL, callId: 990_001, name: "via", mode: Mode.FG, payload: encode([]) });
   await sleep(300);
   const inbound = [...(worker as unknown as { direct: { server: { links: Map<number, Inbound> } } }).direct.server.links.values()].find((each) => each.caller?.process === "web-8")!;
-  expect(inbound.stale).toBeDefined();
-  expect(inbound.held).toHaveLength(1);
-  await sleep(10_500);
-  expect(inbound.closed).toBe(true);
+  expect(inbound.noTickets).toBe(true);
+  expect(inbound.held).toHaveLength(0);
+  expect(ran).toBe(before);
+}, 40_000);
+
+// The same restart, the caller reconnecting later than the executor (as backoffs do): a call it sends
+// on its link meanwhile is sent back by the executor and goes through the controller — not held, not refused.
+it("after a restart with direct links off, a call sent on a link before its caller reconnected is answered through the controller", async () => {
+  const log = (name: string) => new Logger("controller", name, "silent");
+  const first = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", log("controller"), {}, {});
+  await first.start();
+  const address = first.address;
+  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
+    const registry = new CallbackRegistry();
+    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
+    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
+    await node.start(address, { direct: { enabled: true } });
+    stops.push(() => node.stop(0.2));
+    return node;
+  };
+  const worker = await start("worker-9", { ping: () => "pong" });
+  const caller = await start("caller-9", {});
+  for (let i = 0; i < 50 && !caller.directLinks.includes("worker-9"); i++) {
+    await caller.call("ping", [], { mode: Mode.FG, timeout: 5 });
+    await sleep(30);
+  }
+  expect(caller.directLinks).toContain("worker-9");
+  const reconnect = caller as unknown as { connectStream(): void };
+  const connect = reconnect.connectStream.bind(caller);
+  reconnect.connectStream = () => void setTimeout(connect, 1500);
+  await first.stop(100, 100);
+  const second = new Controller(address, "controller", log("controller"), {}, { direct: false });
+  await second.start();
+  stops.push(() => second.stop(100, 100));
+  for (let i = 0; i < 300 && !worker.isConnected; i++) await sleep(20);
+  expect(caller.isConnected).toBe(false);
+  const started = Date.now();
+  expect(await caller.call("ping", [], { mode: Mode.FG, timeout: 30 })).toBe("pong");
+  expect(Date.now() - started).toBeLessThan(8000);
 }, 40_000);

@@ -16,6 +16,9 @@ class Sinks extends Fetcher {
   *slow_limitedSink(ms: number[]): Generator<Args> {
     for (const each of ms) yield args(each);
   }
+  *cached_sink(count: number): Generator<Args> {
+    for (let i = 0; i < count; i++) yield args(i);
+  }
 }
 /** Its outcome, or "HANG" when it has none within `ms`. */
 const within = <T>(running: unknown, ms: number) => Promise.race([(running as Promise<T>).then((value) => ({ value }), (error: unknown) => ({ error: String(error) })), sleep(ms).then(() => "HANG" as const)]);
@@ -42,6 +45,11 @@ describe("while incoming steps run", () => {
     expect(await empty).not.toBe("HANG");
     expect(await within(sinks.slow_limitedSink([10]), 3000)).not.toBe("HANG");
     expect((await g.call.runs_!()) as string[]).toContain("limitedSink 10");
+  });
+
+  it("a stream written to a callback that an incoming step answers itself ends for its writer (the items are not sent)", async () => {
+    expect(await within(new Sinks().cached_sink(3), 3000)).not.toBe("HANG");
+    expect((await g.call.runs_!()) as string[]).not.toContain("cached 0");
   });
 
   it("a reader that stops while the steps run: its callback does not start, and no place is lost", async () => {

@@ -84,7 +84,7 @@ export class StreamReader<T> implements AsyncIterable<T> {
           const registry = this.node.registry;
           registry
             .waitUntil(() => registry.version !== sentAt, "the new providers", RELEARN_SECONDS)
-            .then(() => (over ? undefined : start()))
+            .then(() => (over ? finish(new CancelledError(`the reader of '${this.name}' stopped`)) : start()))
             .catch(() => finish(error));
         },
       );
@@ -132,7 +132,8 @@ export class StreamReader<T> implements AsyncIterable<T> {
     }
     const close = (): void => {
       if (!over && call) this.node.abandon(call.id, new CancelledError(`the reader of '${this.name}' stopped`));
-      if (!over && !call) ended?.reject(new CancelledError(`the reader of '${this.name}' stopped`));
+      // An outgoing step waiting for its stream learns it ended (even while a retry of the stream waits).
+      if (!over) ended?.reject(new CancelledError(`the reader of '${this.name}' stopped`));
       over = true;
       failure = undefined;
       buffered.length = 0;

@@ -23,6 +23,8 @@ class ItemStreamCall {
   /** Settles with the number of items the callback ran, or the error. */
   readonly done: Promise<unknown>;
   failed = false;
+  /** Answered already (e.g. by an interceptor that did not let it on): nothing more goes. */
+  answered = false;
 
   constructor(
     private readonly node: Node,
@@ -45,28 +47,40 @@ class ItemStreamCall {
       },
     });
     this.id = call.id;
-    this.done = call.done.catch((error: unknown) => {
-      this.failed = true;
-      wake();
-      throw error;
-    });
+    this.done = call.done.then(
+      (value) => {
+        this.answered = true;
+        wake();
+        return value;
+      },
+      (error: unknown) => {
+        this.failed = true;
+        wake();
+        throw error;
+      },
+    );
     this.done.catch(() => undefined); // observed by the caller; this keeps an early failure from being unhandled meanwhile
   }
 
   /** Within both windows, items and bytes (a large item waits until the callback took enough); a failed call holds nothing back. */
   ready(bytes: number): boolean {
-    return this.failed || (this.credit > 0 && this.inFlight.fits(bytes));
+    return this.over || (this.credit > 0 && this.inFlight.fits(bytes));
+  }
+
+  /** Failed or answered: its producer has nothing more to send it. */
+  get over(): boolean {
+    return this.failed || this.answered;
   }
 
   send(payload: Uint8Array): void {
-    if (this.failed) return;
+    if (this.over) return;
     this.credit--;
     this.inFlight.sent(payload.length);
     this.node.sendOnCall(this.id, { kind: Kind.STREAM_ITEM, payload });
   }
 
   end(): void {
-    if (!this.failed) this.node.sendOnCall(this.id, { kind: Kind.STREAM_END });
+    if (!this.over) this.node.sendOnCall(this.id, { kind: Kind.STREAM_END });
   }
 
   abandon(error: Error): void {
@@ -153,7 +167,7 @@ export async function writeStream(node: Node, name: string, items: Items, admit?
   const route = await admit?.(false);
   const { waiting, wake } = waker();
   const call = new ItemStreamCall(node, name, { ...(route?.target ? { target: route.target } : { accept: route?.accept }), metadata, metadataFinal }, wake);
-  await feed([call], items, waiting, () => call.failed); // the callback failed: stop producing
+  await feed([call], items, waiting, () => call.over); // the callback failed (or the call was answered): stop producing
   await call.done;
 }
 
@@ -187,7 +201,7 @@ export async function broadcastStream(
           expire!();
         }, options.timeout * 1000);
   try {
-    await feed(calls, items, waiting, () => calls.every((call) => call.failed), expired);
+    await feed(calls, items, waiting, () => calls.every((call) => call.over), expired);
     const outcomes = await Promise.allSettled(calls.map((call) => call.done));
     if (!options.returnResult) return undefined;
     return Object.fromEntries(processes.map((process, i) => [process, outcomes[i]!.status === "fulfilled" ? outcomes[i]!.value : outcomes[i]!.reason])) as BroadcastResult<number>;

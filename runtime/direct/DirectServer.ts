@@ -13,7 +13,7 @@ import { type Listening, listenForLinks, shutDown } from "../link/grpcServer";
 import type { Logger } from "../log/Logger";
 import { shown } from "../log/shown";
 import { Throttle } from "../log/Throttle";
-import { NOT_STARTED } from "../errors/notStarted";
+import { NOT_STARTED, REROUTE } from "../errors/notStarted";
 import { BUILTIN_PREFIX } from "../node/builtins";
 import type { Address } from "../wire/address";
 import { decode, decodeOr, encode } from "../wire/codec";
@@ -110,6 +110,8 @@ class InboundLink {
   heldBytes = 0;
   /** A ticket it sent that this node could not check yet (it did not know that controller's key yet). */
   nextTicket?: Uint8Array;
+  /** This node's controller gives no tickets: the link takes no new call (each is sent back to go through the controller); its running calls finish. */
+  noTickets = false;
 
   constructor(
     readonly incarnation: number,
@@ -254,6 +256,7 @@ export class DirectServer {
     frame.incarnation = inbound.incarnation;
     switch (frame.kind) {
       case Kind.CALL:
+        if (inbound.noTickets) return this.answerError(inbound, frame, "NODE_DISCONNECTED", this.noDirectCalls(), REROUTE);
         if (inbound.stale) return this.hold(inbound, frame);
         return this.call(inbound, frame);
       case Kind.TICKET:
@@ -353,8 +356,9 @@ export class DirectServer {
 
   private checkFresh(inbound: InboundLink, noTickets = false): void {
     const credentials = this.host.credentials();
-    if (!credentials && !noTickets) return;
-    if (credentials && inbound.signedBy?.equals(credentials.controllerKey)) return;
+    if (noTickets) return this.takeNoCalls(inbound);
+    inbound.noTickets = false;
+    if (!credentials || inbound.signedBy?.equals(credentials.controllerKey)) return;
     if (inbound.nextTicket && credentials) {
       const ticket = inbound.nextTicket;
       inbound.nextTicket = undefined;
@@ -371,6 +375,21 @@ export class DirectServer {
       inbound.closed = true;
       inbound.link.end();
     }, STALE_MS).unref();
+  }
+
+  private noDirectCalls(): string {
+    return `process '${shown(this.host.processName)}' takes no direct calls now (its controller gives no tickets): call it through the controller`;
+  }
+
+  /** The controller gives no tickets: what the link holds, and what comes on it, goes back to be sent through the controller. */
+  private takeNoCalls(inbound: InboundLink): void {
+    inbound.noTickets = true;
+    clearTimeout(inbound.stale);
+    inbound.stale = undefined;
+    const held = inbound.held;
+    inbound.held = [];
+    inbound.heldBytes = 0;
+    for (const frame of held) this.answerError(inbound, frame, "NODE_DISCONNECTED", this.noDirectCalls(), REROUTE);
   }
 
   /** A fresh ticket from the caller (a renewal, or one from a restarted controller): its rules apply from now on, to the calls held too. */

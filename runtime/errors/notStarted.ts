@@ -17,3 +17,5 @@ export function notStartedBy(error: unknown): string | undefined {
 
 /** The wire error's data with the mark (a refusal before the callback ran). */
 export const NOT_STARTED = Object.freeze({ notStarted: true });
+/** A direct link's refusal of a call it may not take now (its controller gives no tickets): the caller sends it through the controller instead. */
+export const REROUTE = Object.freeze({ notStarted: true, reroute: true });

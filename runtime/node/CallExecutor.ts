@@ -208,7 +208,8 @@ export class CallExecutor {
         scope,
         this.send,
         () => {
-          if (!finished) return; // over before it was opened: the steps' outcome counts it out
+          // Over before it was opened (it answered already, or was cancelled): out of the table, so the steps' outcome answers nothing more; settle counts it out.
+          if (!finished) return void this.release(header, inbound!);
           this.active--;
           this.release(header, inbound!);
           finished();

@@ -663,6 +663,8 @@ export class Node {
       if (collector.complete) this.pending.take(frame.callId)?.resolve(collector.result());
       return;
     }
+    // A direct link that takes no new call now (its executor's controller gives no tickets): the call goes through the controller instead.
+    if (from && !collector && frame.kind === Kind.ERROR && this.rerouted(frame, from)) return;
     // An executor says so of its own contract on a direct link: as the controller's `stale`, the caller judges again.
     if (from && frame.kind === Kind.ERROR && decode<WireError>(frame.payload)?.code === "CONTRACT_MISMATCH") frame.source = "";
     const call = this.pending.take(frame.callId);
@@ -673,6 +675,20 @@ export class Node {
     } catch (error) {
       call.reject(new ProtocolError(`the answer of '${shown(frame.source)}' could not be decoded: ${String(error)}`));
     }
+  }
+
+  /** A call refused on `from` before it started, to be sent through the controller: back in line (not a stream: its items went on that link). */
+  private rerouted(frame: ReceivedFrame, from: DirectPeer): boolean {
+    const wire = decodeOr<WireError>(frame.payload);
+    if (wire?.data?.reroute !== true) return false;
+    const call = this.pending.get(frame.callId);
+    if (!call || call.via !== from || call.sink) return false;
+    from.calls.delete(call.id);
+    call.via = undefined;
+    call.sent = false;
+    this.pending.requeue(call);
+    this.transmitWaiting();
+    return true;
   }
 
   private onStreamFrame(frame: ReceivedFrame, from?: DirectPeer): void {

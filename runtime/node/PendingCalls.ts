@@ -77,6 +77,11 @@ export class PendingCalls {
     return call;
   }
 
+  /** A call sent on a direct link that refused it before it started: in line again, to go through the controller. */
+  requeue(call: PendingCall): void {
+    if (this.calls.get(call.id) === call) this.waiting.set(call.id, call);
+  }
+
   /** Sends the calls waiting in line, in order, while `fits` says there is room for the next one. */
   sendWaiting(fits: (call: PendingCall) => boolean, send: (call: PendingCall) => void): void {
     for (const call of this.waiting.values()) {
