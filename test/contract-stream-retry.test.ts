@@ -77,4 +77,46 @@ describe("StreamReader stale retry", () => {
     await expect(first).rejects.toBeInstanceOf(ContractMismatchError);
     expect(opened.length).toBe(2);
   });
+
+  it("with an outgoing step: a reader that stops while the retry waits settles the step's next() (its own code after it runs)", async () => {
+    const registry = new RegistryView();
+    registry.update({ processes: ["p1"], callbacks: [["items", ["p1"], ["F"]]] });
+    const opened: Array<{ reject(error: Error): void }> = [];
+    const log: string[] = [];
+    const node = {
+      registry,
+      processName: "me",
+      defaultMetadata: undefined,
+      interceptors: {
+        outgoing: [
+          async (call: unknown, next: (call: unknown) => Promise<unknown>) => {
+            try {
+              return await next(call);
+            } finally {
+              log.push("step ended");
+            }
+          },
+        ],
+        incoming: undefined,
+      },
+      open: () => {
+        let reject!: (error: Error) => void;
+        const done = new Promise<void>((_resolve, fail) => (reject = fail));
+        opened.push({ reject });
+        return { id: opened.length, done };
+      },
+      abandon: () => undefined,
+      sendOnCall: () => undefined,
+    } as unknown as Node;
+    const iterator = new StreamReader<number>(node, "items", [], undefined, () => ({ accept: "F" }))[Symbol.asyncIterator]();
+    void iterator.next().catch(() => undefined);
+    await sleep(20);
+    opened[0]!.reject(new ContractMismatchError("changed", { stale: true }));
+    await sleep(20);
+    await iterator.return!();
+    registry.update({ processes: ["p2"], callbacks: [["items", ["p2"], ["F"]]] });
+    await sleep(200);
+    expect(opened.length).toBe(1);
+    expect(log).toEqual(["step ended"]);
+  });
 });
