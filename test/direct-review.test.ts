@@ -10,7 +10,8 @@ import { listenForLinks, type Listening } from "../runtime/link/grpcServer";
 import { grpcClientLink } from "../runtime/link/grpcLink";
 import type { Link } from "../runtime/link/Link";
 import { Logger } from "../runtime/log/Logger";
-import { Node } from "../runtime/node/Node";
+import { Node, type NodeSettings } from "../runtime/node/Node";
+import type { Address } from "../runtime/wire/address";
 import { CallbackRegistry } from "../runtime/registry/CallbackRegistry";
 import { decode, encode } from "../runtime/wire/codec";
 import type { ReceivedFrame } from "../runtime/wire/Frame";
@@ -26,6 +27,26 @@ const stops: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
 });
+
+type Fns = Record<string, (...args: never[]) => unknown>;
+
+/** A node serving `fns` that makes and takes direct links, stopped after the tests. */
+async function directNode(address: Address, name: string, fns: Fns, settings: NodeSettings = {}): Promise<Node> {
+  const registry = new CallbackRegistry();
+  registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
+  const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
+  await node.start(address, { ...settings, direct: { enabled: true } });
+  stops.push(() => node.stop(0.2));
+  return node;
+}
+
+/** Calls `callback(...args)` until `caller` has a direct link to `process` (up to 50 tries). */
+async function linkTo(caller: Node, process: string, callback: string, args: unknown[] = []): Promise<void> {
+  for (let i = 0; i < 50 && !caller.directLinks.includes(process); i++) {
+    await caller.call(callback, args, { mode: Mode.FG, timeout: 5 });
+    await sleep(30);
+  }
+}
 
 // A direct link over TLS cannot be relayed by someone on the path who holds another certificate of
 // the same CA: the executor's proof signs the certificate it shows, and the caller compares it with
@@ -126,10 +147,7 @@ it("a NO_RETURN call sent on a direct link runs to its end when its caller stops
   });
   stops.push(() => executor.stop(0.2));
   const caller = await start("C2", {});
-  for (let i = 0; i < 50 && !caller.directLinks.includes("E2"); i++) {
-    await caller.call("who", [], { mode: Mode.FG, timeout: 5 });
-    await sleep(30);
-  }
+  await linkTo(caller, "E2", "who", []);
   expect(caller.directLinks).toEqual(["E2"]);
   await caller.call("job", [], { mode: Mode.NO_RETURN });
   await sleep(100);
@@ -153,10 +171,7 @@ it("with the controller away, a call the direct link cannot take fails at once, 
   };
   await start("E3", { who: () => "E3", size: (text: string) => text.length }, { maxMessageSize: 256 * 1024 });
   const caller = await start("C3", {}, { maxQueuedBytes: 1024 * 1024 });
-  for (let i = 0; i < 50 && !caller.directLinks.includes("E3"); i++) {
-    await caller.call("who", [], { mode: Mode.FG, timeout: 5 });
-    await sleep(30);
-  }
+  await linkTo(caller, "E3", "who", []);
   await controller.stop(100, 100);
   for (let i = 0; i < 100 && caller.isConnected; i++) await sleep(20);
   expect(caller.isConnected).toBe(false);
@@ -184,22 +199,12 @@ it("after a controller restart with narrower auth, the executor applies the new 
   const first = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", log("controller"), {}, { auth: auth(["who", "add", "slow"]) });
   await first.start();
   const address = first.address;
-  const start = async (name: string, token: string, fns: Record<string, (...args: never[]) => unknown>) => {
-    const registry = new CallbackRegistry();
-    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
-    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
-    await node.start(address, { token, direct: { enabled: true } });
-    stops.push(() => node.stop(0.2));
-    return node;
-  };
+  const start = (name: string, token: string, fns: Fns) => directNode(address, name, fns, { token });
   await start("worker-1", tokens.worker, { who: () => currentCall()?.identity, add: (a: number, b: number) => a + b, slow: async () => (await sleep(1500), "slow done") });
   const honest = await start("web-1", tokens.web, {});
   const hostile = await start("web-2", tokens.web, {});
   for (const caller of [honest, hostile]) {
-    for (let i = 0; i < 50 && !caller.directLinks.includes("worker-1"); i++) {
-      await caller.call("who", [], { mode: Mode.FG, timeout: 5 });
-      await sleep(30);
-    }
+    await linkTo(caller, "worker-1", "who", []);
     expect(caller.directLinks).toContain("worker-1");
     expect(await caller.call("add", [1, 2], { mode: Mode.FG, timeout: 5 })).toBe(3);
   }
@@ -234,14 +239,7 @@ it("a host flooding a node's direct port with handshakes that never finish does 
   const controller = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", new Logger("controller", "controller", "silent"), {}, {});
   await controller.start();
   stops.push(() => controller.stop(100, 100));
-  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
-    const registry = new CallbackRegistry();
-    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
-    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
-    await node.start(controller.address, { direct: { enabled: true } });
-    stops.push(() => node.stop(0.2));
-    return node;
-  };
+  const start = (name: string, fns: Fns) => directNode(controller.address, name, fns);
   const executor = await start("E4", { who: () => "E4" });
   const target = (executor as unknown as { direct: { address: string } }).direct.address;
   const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
@@ -271,20 +269,10 @@ it("one caller holds at most 4 direct links to a node at once: more are refused,
   const controller = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", new Logger("controller", "controller", "silent"), {}, {});
   await controller.start();
   stops.push(() => controller.stop(100, 100));
-  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
-    const registry = new CallbackRegistry();
-    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
-    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
-    await node.start(controller.address, { direct: { enabled: true } });
-    stops.push(() => node.stop(0.2));
-    return node;
-  };
+  const start = (name: string, fns: Fns) => directNode(controller.address, name, fns);
   const executor = await start("E5", { who: () => "E5" });
   const caller = await start("C5", {});
-  for (let i = 0; i < 50 && !caller.directLinks.includes("E5"); i++) {
-    await caller.call("who", [], { mode: Mode.FG, timeout: 5 });
-    await sleep(30);
-  }
+  await linkTo(caller, "E5", "who", []);
   // The same caller (its key, its ticket) opens more links of its own, as a hostile program could.
   const links = (caller as unknown as { direct: { links: { caller: unknown; settings: unknown } } }).direct.links;
   const address = (executor as unknown as { direct: { address: string } }).direct.address;
@@ -304,20 +292,10 @@ it("a stale link does not hold calls with oversized metadata, and counts what it
   const first = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", log("controller"), {}, {});
   await first.start();
   const address = first.address;
-  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
-    const registry = new CallbackRegistry();
-    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
-    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
-    await node.start(address, { direct: { enabled: true } });
-    stops.push(() => node.stop(0.2));
-    return node;
-  };
+  const start = (name: string, fns: Fns) => directNode(address, name, fns);
   const worker = await start("worker-6", { add: (a: number, b: number) => a + b });
   const hostile = await start("web-6", {});
-  for (let i = 0; i < 50 && !hostile.directLinks.includes("worker-6"); i++) {
-    await hostile.call("add", [1, 1], { mode: Mode.FG, timeout: 5 });
-    await sleep(30);
-  }
+  await linkTo(hostile, "worker-6", "add", [1, 1]);
   await first.stop(100, 100);
   const second = new Controller(address, "controller", log("controller"), {}, {});
   await second.start();
@@ -348,23 +326,13 @@ it("after a restart with direct links off, links made before are given up; what 
   const first = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", log("controller"), {}, {});
   await first.start();
   const address = first.address;
-  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
-    const registry = new CallbackRegistry();
-    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
-    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
-    await node.start(address, { direct: { enabled: true } });
-    stops.push(() => node.stop(0.2));
-    return node;
-  };
+  const start = (name: string, fns: Fns) => directNode(address, name, fns);
   let ran = 0;
   const worker = await start("worker-7", { via: () => (ran++, currentCall()?.caller), slow: async () => (await sleep(800), "slow done") });
   const honest = await start("web-7", {});
   const hostile = await start("web-8", {});
   for (const caller of [honest, hostile]) {
-    for (let i = 0; i < 50 && !caller.directLinks.includes("worker-7"); i++) {
-      await caller.call("via", [], { mode: Mode.FG, timeout: 5 });
-      await sleep(30);
-    }
+    await linkTo(caller, "worker-7", "via", []);
     expect(caller.directLinks).toContain("worker-7");
   }
   const inFlight = honest.call("slow", [], { mode: Mode.FG, timeout: 10 });
@@ -400,20 +368,10 @@ it("after a restart with direct links off, a call sent on a link before its call
   const first = new Controller({ kind: "tcp", host: "127.0.0.1", port: 0 }, "controller", log("controller"), {}, {});
   await first.start();
   const address = first.address;
-  const start = async (name: string, fns: Record<string, (...args: never[]) => unknown>) => {
-    const registry = new CallbackRegistry();
-    registry.add(Object.entries(fns).map(([callback, fn]) => ({ name: callback, fn: fn as (...args: unknown[]) => unknown, target: undefined, origin: `function ${callback}` })));
-    const node = new Node(name, registry, new Logger("node", name, "silent"), { connected() {}, disconnected() {} }, {});
-    await node.start(address, { direct: { enabled: true } });
-    stops.push(() => node.stop(0.2));
-    return node;
-  };
+  const start = (name: string, fns: Fns) => directNode(address, name, fns);
   const worker = await start("worker-9", { ping: () => "pong" });
   const caller = await start("caller-9", {});
-  for (let i = 0; i < 50 && !caller.directLinks.includes("worker-9"); i++) {
-    await caller.call("ping", [], { mode: Mode.FG, timeout: 5 });
-    await sleep(30);
-  }
+  await linkTo(caller, "worker-9", "ping", []);
   expect(caller.directLinks).toContain("worker-9");
   const reconnect = caller as unknown as { connectStream(): void };
   const connect = reconnect.connectStream.bind(caller);
