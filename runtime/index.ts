@@ -1,6 +1,7 @@
 // The public API of daffi.
 export { Global } from "./global/Global";
 export type { GlobalOptions, LifecycleHook } from "./global/GlobalOptions";
+export type { NatsOptions, NatsTlsOptions } from "./nats/NatsOptions";
 export type { CallProxy } from "./global/callProxy";
 export { RemoteCall } from "./call/RemoteCall";
 export { currentCall, outsideCall } from "./context/CallContext";

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { alias, args, type Args, BROADCAST, Fetcher, Global, NO_RETURN, NodeDisconnectedError, PERIOD, PermissionDeniedError, TimeoutError } from "../runtime";
+import { BROADCAST, Global, NO_RETURN, NodeDisconnectedError, PERIOD, PermissionDeniedError, TimeoutError } from "../runtime";
 import { prove, SigningKey, TicketIssuer } from "../runtime/direct/Ticket";
 import { decode, encode } from "../runtime/wire/codec";
 import type { Frame, ReceivedFrame } from "../runtime/wire/Frame";
@@ -17,22 +17,15 @@ import { decodeBatch, encodeBatch } from "../runtime/wire/protocol";
 import { makeCertificates } from "./helpers/certificates";
 import { eventually } from "./helpers/eventually";
 import { settled } from "./helpers/settled";
+import { streamsBothWays } from "./helpers/streamsBothWays";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { type Connection, startController, tempSocketFolder } from "./helpers/system";
-import type { StreamApi } from "./fixtures/streamApi";
 
 // This suite is about direct links: on whatever the environment says (the CI's second run sets DAFFI_DIRECT=0 for the others).
 process.env.DAFFI_DIRECT = "1";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-class Streams extends Fetcher<StreamApi> {}
-class Feeder extends Fetcher {
-  @alias("collect")
-  *feedCollect(count: number): Generator<Args> {
-    for (let i = 0; i < count; i++) yield args(i);
-  }
-}
 
 /** Calls whoami until every name in `names` answered and this node has a direct link to each. */
 async function linked(g: Global, names: string[]): Promise<void> {
@@ -102,20 +95,7 @@ describe("every kind of call on direct links, with the controller gone", () => {
   });
 
   it("streams both ways, with flow control; a break ends the producer", async () => {
-    const streams = new Streams();
-    let sum = 0;
-    for await (const item of streams.range(20_000)) sum += item;
-    expect(sum).toBe((20_000 * 19_999) / 2);
-    // `endless` is served by p1, p2 (they print "endless ended" in its finally) and the streamer.
-    const ended = Promise.any(peers.map((peer) => peer.waitForLine(/endless ended/, 5000)));
-    ended.catch(() => undefined); // awaited only when a peer ran it
-    let read = 0;
-    for await (const item of g.call.endless()) if (++read > 5 && typeof item === "number") break;
-    const stats = await streams.producerStats();
-    if (stats.produced === 0) await ended; // the streamer counts its own ends instead
-    else await eventually(async () => (await streams.producerStats()).finallyRan >= 1, 5000, "the endless generator's finally");
-    await new Feeder().feedCollect(3_000);
-    expect(await streams.collected()).toMatchObject({ count: 3_000, inOrder: true });
+    await streamsBothWays(peers);
   });
 
   it("a timeout cancels the call on the executor; PERIOD, the scheduled-task built-ins and transfer work", async () => {

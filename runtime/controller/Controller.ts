@@ -5,16 +5,13 @@ import { AccessPolicy } from "../auth/AccessPolicy";
 import type { AuthOptions } from "../auth/AuthOptions";
 import type { Logger } from "../log/Logger";
 import { type Address, describeAddress } from "../wire/address";
-import type { ReceivedFrame } from "../wire/Frame";
-import { FrameWriter } from "../wire/FrameWriter";
-import { channelOptions, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
-import { shown } from "../log/shown";
+import { channelOptions } from "../wire/channelOptions";
 import { serverCredentials, type TlsOptions, usesTls } from "../wire/tls";
 import { listenForLinks, shutDown } from "../link/grpcServer";
 import type { Link } from "../link/Link";
 import { type LocalEnd, localLink } from "../link/localLink";
 import { prepareSocketFolder } from "../wire/socketFolder";
-import { NodeSession } from "./NodeSession";
+import { attachSession } from "./attachSession";
 import { Router } from "./Router";
 
 export interface ControllerSettings {
@@ -110,59 +107,6 @@ export class Controller {
 
   /** A node's link, over gRPC or in memory (`local`): a session of the router until it ends. */
   private accept(stream: Link, local = false): void {
-    const certificate = stream.peerCertificate;
-    const writer = new FrameWriter(stream, this.limits.maxMessageSize);
-    const endStream = () => {
-      writer.close(); // flushes what is queued (e.g. the ERROR of a refusal) before the end
-      stream.end();
-    };
-    this.streams.set(stream, endStream);
-    const overflow = (node: NodeSession, why: string) => {
-      this.log.warn(`Node '${shown(node.name || node.peer)}' does not read what is sent to it (${node.heldBytes} bytes wait, ${why}): it is disconnected`);
-      node.closed = true;
-      writer.abandon();
-      // Not a graceful end, which would wait behind what the node does not read: the stream goes at once, and its buffers with it.
-      stream.abort();
-      close();
-    };
-    const maxQueuedBytes = this.limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
-    const bounds = {
-      maxQueuedBytes,
-      hardBytes: 4 * Math.max(maxQueuedBytes, this.limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES),
-      stallMs: 2 * (this.limits.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS) * 1000,
-      overflow,
-    };
-    const session = new NodeSession(writer, endStream, stream.peer, { certificate, local }, bounds);
-    let closed = false;
-    // A client that connects and never says HELLO is dropped after two heartbeats.
-    const helloTimer = setTimeout(() => {
-      if (session.admitted) return;
-      this.log.warn(`Dropped a client from ${session.peer} that sent no HELLO`);
-      endStream();
-    }, 2 * (this.limits.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS) * 1000);
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      clearTimeout(helloTimer);
-      writer.close();
-      this.streams.delete(stream);
-      this.router.leave(session);
-    };
-    stream.on("data", (frames: ReceivedFrame[]) => {
-      for (const frame of frames) {
-        if (session.closed) return; // refused: the rest of what it sent is not looked at
-        try {
-          this.router.handle(session, frame);
-        } catch (error) {
-          this.log.warn(`Dropped a frame from '${session.name || session.peer}' that could not be handled: ${String(error)}`);
-        }
-      }
-    });
-    stream.on("end", () => {
-      close();
-      stream.end();
-    });
-    stream.on("error", close);
-    stream.on("close", close);
+    attachSession(this.router, stream, this.limits, this.log, local, this.streams);
   }
 }

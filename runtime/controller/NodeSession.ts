@@ -2,6 +2,7 @@
 import type { Credentials } from "../auth/AccessPolicy";
 import { Identity } from "../auth/Identity";
 import type { Frame } from "../wire/Frame";
+import { Kind } from "../wire/Kind";
 import type { FrameWriter } from "../wire/FrameWriter";
 import { DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
 
@@ -54,6 +55,11 @@ export class NodeSession {
   goneAway = false;
   /** It said in HELLO that it answers GOAWAY (a node that does not is not waited for). */
   answersGoAway = false;
+  /**
+   * A process of another hub (NATS, runtime/nats/): it is sent only the frames of calls; what a
+   * controller tells its own nodes (registry, GOAWAY, reports) stays here.
+   */
+  remote = false;
 
   constructor(
     private readonly writer: FrameWriter,
@@ -99,6 +105,8 @@ export class NodeSession {
    * large answers, is never cut off below `hardBytes`.
    */
   send(frame: Frame): void {
+    if (this.remote && !CALL_FRAMES.has(frame.kind)) return;
+    if (this.remote && frame.kind === Kind.ERROR && !frame.callId) return;
     this.writer.send(frame);
     const held = this.writer.heldBytes;
     if (held <= this.bounds.maxQueuedBytes || this.closed) return;
@@ -111,3 +119,6 @@ export class NodeSession {
     return this.writer.fits(frame);
   }
 }
+
+/** What a remote session is sent: the frames of calls, both ways. */
+const CALL_FRAMES = new Set<number>([Kind.CALL, Kind.RESULT, Kind.ERROR, Kind.CANCEL, Kind.STREAM_ITEM, Kind.STREAM_END, Kind.CREDIT]);

@@ -31,6 +31,9 @@ export class Router {
   private readonly registryListeners = new Set<() => void>();
   private stopping = false;
 
+  /** What a message too large for an executor's link cannot pass (said in PayloadTooLargeError). */
+  passage = "the controller: above its message size limit";
+
   constructor(
     private readonly controllerName: string,
     private readonly log: Logger,
@@ -138,6 +141,22 @@ export class Router {
     this.registryChanged();
   }
 
+  /**
+   * The calls `executor` runs end for their callers with this error, as if it had answered so (the
+   * link to it refused to carry them: a NATS server's permissions).
+   */
+  failCalls(executor: NodeSession, code: ErrorCode, message: string): void {
+    for (const route of [...executor.executing]) {
+      this.release(route, executor);
+      this.sendError(route.caller, route.callId, executor.name, code, message);
+    }
+  }
+
+  /** The admitted session of that process name, if any. */
+  session(name: string): NodeSession | undefined {
+    return this.sessions.get(name);
+  }
+
   /** Every admitted session, for shutdown. */
   all(): NodeSession[] {
     return [...this.sessions.values()];
@@ -225,8 +244,28 @@ export class Router {
     } catch {
       return this.log.warn(`Ignored a REGISTER from '${shown(session.name)}' whose payload is not valid CBOR`);
     }
-    session.callbacks = this.served(session, callbackNames(payload));
-    session.fingerprints = fingerprintsOf(payload, session.callbacks);
+    this.update(session, payload);
+  }
+
+  /**
+   * A process of another hub joins as its presence says (NATS: runtime/nats/NatsHub.ts), without
+   * HELLO: its name was claimed across the cluster. False when the name is held here.
+   */
+  join(session: NodeSession, name: string, announced: unknown): boolean {
+    if (this.sessions.has(name)) return false;
+    session.name = name;
+    session.remote = true;
+    session.identity = this.policy.admit(name, { local: false });
+    session.incarnation = this.takeIncarnation();
+    this.sessions.set(name, session);
+    this.update(session, announced);
+    return true;
+  }
+
+  /** The session serves what `announced` lists (`{ callbacks, fingerprints }`, as in HELLO and REGISTER). */
+  update(session: NodeSession, announced: unknown): void {
+    session.callbacks = this.served(session, callbackNames(announced));
+    session.fingerprints = fingerprintsOf(announced, session.callbacks);
     this.registryChanged();
   }
 
@@ -432,7 +471,7 @@ export class Router {
   }
 
   private sendTooLarge(caller: NodeSession, callId: number, source: string, what: string): void {
-    this.sendError(caller, callId, source, "PAYLOAD_TOO_LARGE", `${what} cannot pass the controller: above its message size limit`);
+    this.sendError(caller, callId, source, "PAYLOAD_TOO_LARGE", `${what} cannot pass ${this.passage}`);
   }
 
   private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string, data?: Record<string, unknown>): void {

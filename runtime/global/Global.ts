@@ -26,7 +26,8 @@ import { type Address, resolveAddress } from "../wire/address";
 import { activate, deactivate } from "./activeGlobals";
 import { type CallProxy, callProxy } from "./callProxy";
 import { passed } from "../errors/passed";
-import { checkOptions, directEnabled, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
+import { NatsHub } from "../nats/NatsHub";
+import { checkOptions, directEnabled, natsOf, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
 import { stopOnSignals } from "./signals";
 
 /** The entry point: starts a controller, a node or both (`await Global.start(options)`), carries out `g.call` and fetcher calls, and stops them (`await g.stop()`). */
@@ -35,6 +36,8 @@ export class Global implements AsyncDisposable {
   /** `g.call.name(...args)`: an untyped remote call (fetchers are the typed way). */
   readonly call: CallProxy;
   private readonly controller?: Controller;
+  /** On NATS: the hub in place of a controller (runtime/nats/NatsHub.ts). */
+  private readonly hub?: NatsHub;
   private readonly node?: Node;
   private readonly log: Logger;
   private readonly ready: Promise<void>;
@@ -63,6 +66,8 @@ export class Global implements AsyncDisposable {
     this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level);
     this.releaseGrpcLogs = routeGrpcLogs(this.log);
     this.controllerLog = new Logger("controller", this.processName, level);
+    const nats = natsOf(options);
+    if (nats) this.hub = new NatsHub(nats, this.processName, this.controllerLog, options);
     if (options.initController) this.controller = new Controller(this.address, this.processName, this.controllerLog, options, { ...options, direct: directEnabled(options.direct) });
     if (options.initNode ?? true) {
       this.node = new Node(
@@ -187,6 +192,7 @@ export class Global implements AsyncDisposable {
       deactivate(this.invoker);
       await this.node?.stop();
       await this.controller?.stop();
+      await this.hub?.stop();
       this.registry.abandon(new StoppedError("the Global was stopped"));
       this.releaseGrpcLogs();
       this.markStopped();
@@ -259,6 +265,14 @@ export class Global implements AsyncDisposable {
       const { router } = this.controller;
       if (!this.node) router.onRegistryChange(() => this.registry.update(router.snapshot()));
     }
+    if (this.hub) {
+      const hub = this.hub;
+      await withConnectTimeout(hub.start(), options.connectTimeout, () => `no NATS server answered within ${options.connectTimeout}s${hub.lastError ? ` (last error: ${hub.lastError.message})` : ""}`).catch(async (error: unknown) => {
+        await hub.stop(0, 0);
+        this.failedComponent = "controller";
+        throw error;
+      });
+    }
     if (this.node) await this.connectNode(options);
     this.runHook(options.onInit, "onInit");
     this.initialized = true;
@@ -267,23 +281,12 @@ export class Global implements AsyncDisposable {
 
   private async connectNode(options: GlobalOptions): Promise<void> {
     const node = this.node!;
-    const controller = this.controller;
-    const direct = { enabled: directEnabled(options.direct), host: options.directHost, port: options.directPort };
-    const connecting = node.start(this.address, { ...options, direct, local: controller && (() => controller.connectLocal()) });
-    const timeoutSeconds = options.connectTimeout;
-    if (timeoutSeconds === undefined) return connecting;
-    let timer: LongTimeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = new LongTimeout(() => {
-        const cause = node.lastError ? ` (last error: ${node.lastError.message})` : "";
-        reject(new TimeoutError(`no controller answered within ${timeoutSeconds}s${cause}`));
-      }, timeoutSeconds * 1000);
-    });
-    try {
-      await Promise.race([connecting, timeout]);
-    } finally {
-      timer?.clear();
-    }
+    const { controller, hub } = this;
+    const direct = { enabled: !hub && directEnabled(options.direct), host: options.directHost, port: options.directPort };
+    const local = hub ? () => hub.connectLocal() : controller && (() => controller.connectLocal());
+    if (hub) hub.onReopen = () => node.retryNow();
+    const connecting = node.start(this.address, { ...options, direct, local });
+    await withConnectTimeout(connecting, options.connectTimeout, () => `no controller answered within ${options.connectTimeout}s${node.lastError ? ` (last error: ${node.lastError.message})` : ""}`);
   }
 
   private liveView(): RegistryView {
@@ -299,6 +302,20 @@ export class Global implements AsyncDisposable {
     } catch (error) {
       this.log.error(`${name} failed: ${String(error)}`);
     }
+  }
+}
+
+/** `connecting`, or TimeoutError with `message()` after `timeoutSeconds` (none: no limit). */
+async function withConnectTimeout(connecting: Promise<void>, timeoutSeconds: number | undefined, message: () => string): Promise<void> {
+  if (timeoutSeconds === undefined) return connecting;
+  let timer: LongTimeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = new LongTimeout(() => reject(new TimeoutError(message())), timeoutSeconds * 1000);
+  });
+  try {
+    await Promise.race([connecting, timeout]);
+  } finally {
+    timer?.clear();
   }
 }
 

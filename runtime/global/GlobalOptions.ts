@@ -1,6 +1,7 @@
 // Options of Global, checked once so that a typo fails fast with a clear message.
 import { type Balancing, checkBalancing } from "../call/Balancer";
 import { passed } from "../errors/passed";
+import { type NatsOptions, natsOptions } from "../nats/NatsOptions";
 import { ConfigurationError } from "../errors/DaffiError";
 import type { LogLevel } from "../log/Logger";
 import type { Global } from "./Global";
@@ -74,6 +75,12 @@ export interface GlobalOptions extends TlsOptions {
    * "warn" logs once per provider and calls, "off" does not compare.
    */
   contract?: "strict" | "warn" | "off" | undefined;
+  /**
+   * daffi on a NATS cluster instead of a controller (README: Scaling out: daffi on NATS): the servers, NATS's own
+   * authentication and TLS, and a namespace for the subjects. Default: $DAFFI_NATS (servers,
+   * comma-separated), else none.
+   */
+  nats?: NatsOptions | undefined;
   /** Controller: who may connect, under which process names, serving and calling what (see README, Security). Default: anyone who reaches the socket. */
   auth?: AuthOptions | undefined;
   /** Node: the secret that proves its identity to a controller with `auth`. Never logged. */
@@ -125,6 +132,7 @@ const known = new Set<string>([
   "logLevel",
   "handleSignals",
   "auth",
+  "nats",
   "token",
   "onInit",
   "onNodeConnect",
@@ -184,6 +192,14 @@ export function checkOptions(options: GlobalOptions): void {
   if (options.contract !== undefined && !["strict", "warn", "off"].includes(options.contract)) {
     throw new ConfigurationError(`contract must be "strict", "warn" or "off", got ${passed(options.contract)}`);
   }
+  if (options.nats !== undefined) {
+    natsOptions(options.nats);
+    if (initController) throw new ConfigurationError("with nats there is no controller: initController must not be true");
+    if (initNode === false) throw new ConfigurationError("with nats each process runs a node: initNode must not be false");
+    if (options.auth !== undefined) throw new ConfigurationError("auth is an option of the controller; on NATS, NATS's own permissions say who may publish what (README: Scaling out: daffi on NATS)");
+    const conflicting = (["host", "port", "unixSockPath", "token", "direct", "directHost", "directPort", "sslCertificate", "sslKey", "sslCa"] as const).find((key) => options[key] !== undefined);
+    if (conflicting) throw new ConfigurationError(`${conflicting} is an option of the link to a controller; with nats, give the servers' settings in nats (servers, token, user, pass, tls)`);
+  }
   if (options.auth !== undefined) {
     if (!initController) throw new ConfigurationError("auth is an option of the controller: give it with initController: true");
     checkAuthOptions(options.auth);
@@ -194,6 +210,16 @@ export function checkOptions(options: GlobalOptions): void {
   for (const hook of ["onInit", "onNodeConnect", "onNodeDisconnect"] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== "function") throw new ConfigurationError(`${hook} must be a function, got ${passed(options[hook])}`);
   }
+}
+
+/**
+ * The NATS settings of a Global: its `nats` option; else $DAFFI_NATS (servers, comma-separated) for a
+ * Global that names no controller (no host, port, unixSockPath or initController); else none.
+ */
+export function natsOf(options: GlobalOptions): NatsOptions | undefined {
+  if (options.nats !== undefined) return natsOptions(options.nats);
+  if (options.host !== undefined || options.port !== undefined || options.unixSockPath !== undefined || options.initController || options.initNode === false) return undefined;
+  return natsOptions(undefined);
 }
 
 /** Whether direct links are on: the option, else $DAFFI_DIRECT ("0", "false", "off": off), else on. */

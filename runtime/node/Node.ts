@@ -504,6 +504,15 @@ export class Node {
     else call.resolve(value);
   }
 
+  /** The controller of this process is back (a NATS hub reconnected): the next attempt is now, not after the backoff. */
+  retryNow(): void {
+    if (this.life.state !== "connecting" || this.retryTimer === undefined) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.attempts = 0;
+    this.connectStream();
+  }
+
   private connectStream(): void {
     if (!this.client || this.life.state !== "connecting") return;
     const local = this.settings.local?.();
@@ -793,7 +802,10 @@ export class Node {
     if (this.attempts === 6) this.log.warn(`Still waiting for the controller${this.lastError ? ` (${shown(this.lastError.message, 1000)})` : ""}; retrying every ${RETRY_MAX_MS / 1000}s at most`);
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts = Math.min(this.attempts + 1, 16);
-    this.retryTimer = setTimeout(() => this.connectStream(), delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connectStream();
+    }, delay);
   }
 }
 
