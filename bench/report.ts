@@ -19,7 +19,7 @@ export interface Row {
   /** Whose figure `value` is when not daffi's: "relay" for the plain gRPC relay (bench/raw-relay.ts). */
   subject?: "relay";
   /** What `baseline` measures when not the raw gRPC baseline. */
-  against?: "relay" | "moleculer" | "daffi";
+  against?: "relay" | "moleculer" | "daffi" | "controller";
   /** Compared against the peer: the providers each side's calls went to (checked equal on both sides). */
   providers?: number;
 }

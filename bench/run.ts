@@ -14,6 +14,10 @@ const seconds = quick ? 0.4 : 3;
 const repetitions = quick ? 1 : 5;
 const transports: Transport[] = quick ? ["unix"] : ["unix", "tcp"];
 const report = new Report(process.argv.includes("--json"));
+/** `--only <regex>`: measures only the rows whose name matches (BENCHMARKS.md is then left as it is). */
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt >= 0 ? new RegExp(process.argv[onlyAt + 1] ?? "") : undefined;
+const wanted = (name: string) => !only || only.test(name);
 
 /**
  * A client's run. With `roles`, also the CPU time each process used per step while the client
@@ -104,6 +108,7 @@ async function compare(
   start: () => Promise<DaffiSystem>,
   options: { watch?: (system: DaffiSystem) => void; relay?: boolean; direct?: boolean; providers?: number } = {},
 ): Promise<void> {
+  if (!wanted(name)) return;
   const args = [workload, String(seconds)];
   const counting = options.relay === true;
   const sides = {
@@ -149,6 +154,9 @@ async function compare(
  * like the baseline: the row's baseline is Moleculer's figure of the same run.
  */
 async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100" | "payload_1mb" | "fan_out_par100", providers = 1, direct = false): Promise<void> {
+  const path = direct ? "_direct" : "";
+  const name = workload === "fan_out_par100" ? `fan_out_par100${path}_${providers}_${transport}` : `${workload}${path}_vs_moleculer_${transport}`;
+  if (!wanted(name)) return;
   const args = [workload, String(seconds)];
   const workers = workerNames(providers);
   const daffi: number[] = [];
@@ -162,31 +170,43 @@ async function comparePeer(transport: Transport, workload: "fg_seq" | "fg_par100
   const ratios = daffi.map((value, i) => value / moleculer[i]!);
   const value = median(daffi);
   const baseline = median(moleculer);
-  const path = direct ? "_direct" : "";
-  const name = workload === "fan_out_par100" ? `fan_out_par100${path}_${providers}_${transport}` : `${workload}${path}_vs_moleculer_${transport}`;
   report.add({ name, value, unit: units[workload], baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "moleculer", providers });
 }
 
 /**
  * A daffi variant against plain daffi, in turns on fresh systems: the row's baseline is daffi's
- * own figure of the same run (e.g. fg_seq with a no-op interceptor on each side against none).
+ * own figure of the same run (e.g. fg_seq with a no-op interceptor on each side against none, or
+ * on NATS against the controller, `against: "controller"`). With `providers`, each side's calls
+ * must have had that many providers.
  */
-async function compareVariant(name: string, workload: Workload, plain: () => Promise<DaffiSystem>, variant: () => Promise<DaffiSystem>): Promise<void> {
+async function compareVariant(
+  name: string,
+  workload: Workload,
+  plain: () => Promise<DaffiSystem>,
+  variant: () => Promise<DaffiSystem>,
+  options: { against?: "daffi" | "controller"; providers?: number } = {},
+): Promise<void> {
+  if (!wanted(name)) return;
   const args = [workload, String(seconds)];
   const values = { plain: [] as number[], variant: [] as number[] };
+  const run = async (side: string, start: () => Promise<DaffiSystem>) => {
+    const measured = await using(start(), (system) => runOnce("bench/daffi-client.js", args, system.env));
+    return (options.providers ? withProviders(name, side, measured, options.providers) : measured).value;
+  };
   for (let i = 0; i < repetitions; i++) {
-    values.variant.push((await using(variant(), (system) => runOnce("bench/daffi-client.js", args, system.env))).value);
-    values.plain.push((await using(plain(), (system) => runOnce("bench/daffi-client.js", args, system.env))).value);
+    values.variant.push(await run("the variant", variant));
+    values.plain.push(await run("plain daffi", plain));
   }
   const ratios = values.variant.map((value, i) => value / values.plain[i]!);
   const value = median(values.variant);
   const baseline = median(values.plain);
-  report.add({ name, value, unit: units[workload], baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: "daffi" });
+  report.add({ name, value, unit: units[workload], baseline, ratio: value / baseline, ratioRange: [Math.min(...ratios), Math.max(...ratios)], against: options.against ?? "daffi" });
 }
 
 async function transportRun(transport: Transport): Promise<void> {
   const start = () => DaffiSystem.start(transport);
   for (const workload of ["fg_seq", "fg_par100", "stream", "payload_1mb"] as const) {
+    if (!wanted(`${workload}_${transport}`)) continue;
     const rss = { controller: [] as number[], node: [] as number[] };
     await compare(`${workload}_${transport}`, transport, workload, start, {
       relay: workload === "fg_seq",
@@ -216,14 +236,22 @@ async function transportRun(transport: Transport): Promise<void> {
       DaffiSystem.start(transport, undefined, undefined, direct, true),
     );
   }
+  await miscRows(transport);
+}
+
+/** The spec's colocated setup and the typed fetcher (unix), then figures of daffi alone (no baseline): broadcast, memory, start-up. */
+async function miscRows(transport: Transport): Promise<void> {
+  const start = () => DaffiSystem.start(transport);
+  if (transport === "unix") {
+    await compare("fg_seq_colocated_unix", "unix", "fg_seq", () => DaffiSystem.colocated());
+    await compare("fg_seq_fetcher_unix", "unix", "fg_seq_fetcher", start);
+  }
+  if (only) return;
   const broadcast = await repeated(() =>
     using(DaffiSystem.start(transport, ["worker-1", "worker-2", "worker-3"]), (system) => runOnce("bench/daffi-client.js", ["broadcast3", String(seconds)], system.env)),
   );
   report.add({ name: `broadcast3_${transport}`, value: broadcast.value, unit: broadcast.unit });
   if (transport !== "unix") return;
-
-  await compare("fg_seq_colocated_unix", "unix", "fg_seq", () => DaffiSystem.colocated());
-  await compare("fg_seq_fetcher_unix", "unix", "fg_seq_fetcher", start);
   const slow = await using(start(), (system) => runOnce("bench/daffi-client.js", ["slow_consumer", String(quick ? 1 : 5)], system.env));
   report.add({ name: "producer_heap_slow_reader", value: slow.value, unit: slow.unit });
   // A controller and a node in one process, on a socket of its own.
@@ -233,12 +261,28 @@ async function transportRun(transport: Transport): Promise<void> {
   report.add({ name: "startup_node_joining", value: startupNode.value, unit: "ms to ready" });
 }
 
+/**
+ * daffi on NATS (TCP to a local nats-server): the calls against raw gRPC over TCP, and the fan-out
+ * over 2, 4 and 8 providers on a 3-server NATS cluster against the same through a controller (TCP,
+ * every call brokered: the controller is the single process on the path that NATS replaces).
+ */
+async function natsRun(): Promise<void> {
+  for (const workload of ["fg_seq", "fg_par100", "payload_1mb"] as const) await compare(`${workload}_nats`, "tcp", workload, () => DaffiSystem.nats());
+  for (const providers of quick ? [2] : [2, 4, 8]) {
+    await compareVariant(`fan_out_par100_nats3_vs_controller_${providers}`, "fan_out_par100", () => DaffiSystem.start("tcp", workerNames(providers)), () => DaffiSystem.nats(workerNames(providers), 3), {
+      against: "controller",
+      providers,
+    });
+  }
+}
+
 async function main(): Promise<void> {
-  if (!process.argv.includes("--json")) console.log(`daffi benchmarks (${quick ? "quick" : "full"}): ${transports.join(", ")}`);
+  if (!process.argv.includes("--json")) console.log(`daffi benchmarks (${quick ? "quick" : "full"}): ${transports.join(", ")}${only ? ` (only ${only.source})` : ""}`);
   for (const transport of transports) await transportRun(transport);
-  for (const transport of transports) report.addTrace(transport, await tracedFgSeq(transport, quick ? 1 : seconds));
+  if (!process.argv.includes("--no-nats")) await natsRun();
+  if (!only) for (const transport of transports) report.addTrace(transport, await tracedFgSeq(transport, quick ? 1 : seconds));
   report.summary();
-  if (!quick) {
+  if (!quick && !only) {
     report.write(
       path.join(__dirname, "..", ".."),
       `Each figure is the median of ${repetitions} runs of ${seconds} s, each after its own warm-up and on freshly started processes; daffi and the baseline run in turns. The baseline is a plain @grpc/grpc-js bidirectional stream between two processes carrying the same cbor-x payloads, measured in the same run. For fg_seq a plain gRPC relay takes its turn too: the same call through a third process that forwards the messages without reading them (bench/raw-relay.ts); its rows are marked (relay).`,

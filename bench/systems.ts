@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { NatsServer } from "../test/helpers/NatsServer";
 import { CLI, DIST, Spawned } from "../test/helpers/Spawned";
 import type { RolePids } from "./cpu";
 
@@ -41,13 +42,15 @@ async function stopAll(children: Spawned[], signal: NodeJS.Signals): Promise<voi
   await Promise.all(children.map((child) => child.exited));
 }
 
-/** A controller and the executing nodes (bench/daffi-worker.js) that answer the daffi client. */
+/** A controller (or NATS servers) and the executing nodes (bench/daffi-worker.js) that answer the daffi client. */
 export class DaffiSystem {
   private constructor(
     readonly env: Record<string, string>,
-    readonly controller: Spawned,
+    /** The broker: daffi's controller, or the (first) NATS server. */
+    readonly controller: { readonly pid: number },
     readonly workers: Spawned[],
     private readonly signal: NodeJS.Signals,
+    private readonly stopBroker: () => Promise<void>,
   ) {}
 
   /** With `trace`, the controller's role is "controller" and each worker's is its name. */
@@ -68,7 +71,19 @@ export class DaffiSystem {
       return Spawned.script("bench/daffi-worker.js", { ...env, DAFFI_NAME: name, ...worker.env }, [], worker.nodeArgs);
     });
     await Promise.all(workers.map((worker) => worker.waitForLine(/^READY$/)));
-    return new DaffiSystem(env, controller, workers, trace ? "SIGTERM" : "SIGKILL");
+    const signal = trace ? "SIGTERM" : "SIGKILL";
+    return new DaffiSystem(env, controller, workers, signal, () => stopAll([controller], signal));
+  }
+
+  /** daffi on NATS: one nats-server (or a cluster of `servers`, each process's client picking one of them at random), no controller. */
+  static async nats(workerNames = ["worker-1"], servers = 1): Promise<DaffiSystem> {
+    const cluster = servers === 1 ? [await NatsServer.start()] : await NatsServer.cluster(servers);
+    const env = { DAFFI_NATS: cluster.map((server) => server.url).join(",") };
+    const workers = workerNames.map((name) => Spawned.script("bench/daffi-worker.js", { ...env, DAFFI_NAME: name }));
+    await Promise.all(workers.map((worker) => worker.waitForLine(/^READY$/, 20_000)));
+    return new DaffiSystem(env, { pid: cluster[0]!.pid }, workers, "SIGKILL", async () => {
+      await Promise.all(cluster.map((server) => server.kill()));
+    });
   }
 
   /** The spec's common setup: the controller in the executing node's process (an in-memory link between them). */
@@ -76,7 +91,7 @@ export class DaffiSystem {
     const env = { DAFFI_UNIX_SOCK_PATH: freshFolder() };
     const process = Spawned.script("bench/colocated-worker.js", env);
     await process.waitForLine(/^READY$/);
-    return new DaffiSystem(env, process, [], "SIGKILL");
+    return new DaffiSystem(env, process, [], "SIGKILL", () => stopAll([process], "SIGKILL"));
   }
 
   /** The controller and the (first) executing node, for their CPU time per call. */
@@ -84,8 +99,9 @@ export class DaffiSystem {
     return { broker: this.controller.pid, executor: (this.workers[0] ?? this.controller).pid };
   }
 
-  stop(): Promise<void> {
-    return stopAll([this.controller, ...this.workers], this.signal);
+  async stop(): Promise<void> {
+    await stopAll(this.workers, this.signal);
+    await this.stopBroker();
   }
 }
 

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { randomBytes } from "node:crypto";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
+import { NatsServer } from "./helpers/NatsServer";
 import { freePort, tempSocketFolder } from "./helpers/system";
 
 afterEach(killAll);
@@ -142,3 +143,33 @@ describe("call chain (README, Call context): web → orders → billing → ledg
   });
 });
 
+
+describe("daffi on a NATS cluster (README: Scaling out): two inventories, a store, a server killed", () => {
+  const cluster: NatsServer[] = [];
+  afterEach(async () => {
+    await Promise.all(cluster.splice(0).map((server) => server.kill()));
+  });
+
+  it("calls spread over both, a BROADCAST reaches each, and the calls go on when the store's server is killed", async () => {
+    cluster.push(...(await NatsServer.cluster(3)));
+    const env = { DAFFI_NATS: cluster.map((server) => server.url).join(",") };
+    for (const name of ["inventory-1", "inventory-2"]) {
+      const inventory = Spawned.script("examples/nats-cluster/inventory.js", env, [name]);
+      await inventory.waitForLine(new RegExp(`^${name} ready$`), 20_000);
+    }
+    const store = Spawned.script("examples/nats-cluster/store.js", env);
+    await store.waitForLine(/^ready for a server to go$/, 20_000);
+    const [, port] = (await store.waitForLine(/Connected to NATS at [^:\s]+:(\d+)/))!;
+    await cluster.find((server) => server.port === Number(port))!.kill();
+    await store.succeeds(30_000);
+    expect(store.stdout).toEqual([
+      "served by: inventory-1, inventory-2",
+      "reserved so far: inventory-1=5, inventory-2=5",
+      "caviar: RemoteError",
+      "ready for a server to go",
+      "failures: none but NodeDisconnectedError",
+      "calls go on after the server left",
+    ]);
+    expect(store.stderr.join("\n")).toMatch(/Reconnected to NATS at/);
+  }, 60_000);
+});

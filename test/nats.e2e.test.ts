@@ -3,11 +3,13 @@
 // noticed within its heartbeat; a NATS server restarted, or one of a cluster killed under load, is
 // survived with no call hanging and none getting another's answer.
 import * as net from "node:net";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { BROADCAST, ConfigurationError, Global, NO_RETURN, NodeDisconnectedError, PayloadTooLargeError, PERIOD, PermissionDeniedError, ProcessNameInUseError, RemoteError, TimeoutError } from "../runtime";
+import { BROADCAST, CallbackNotFoundError, ConfigurationError, Global, NO_RETURN, NodeDisconnectedError, PayloadTooLargeError, PERIOD, PermissionDeniedError, ProcessNameInUseError, RemoteError, TimeoutError } from "../runtime";
 import { eventually } from "./helpers/eventually";
 import { NatsServer } from "./helpers/NatsServer";
 import { freePort } from "./helpers/system";
+import { decode, encode } from "../runtime/wire/codec";
 import { settled } from "./helpers/settled";
 import { streamsBothWays } from "./helpers/streamsBothWays";
 import { killAll, Spawned } from "./helpers/Spawned";
@@ -121,6 +123,22 @@ describe("every kind of call on one NATS server", () => {
     await eventually(() => g.registeredCallbacks["sleep_short-lived"] === undefined, 1000, "the registry without it");
   }, 30_000);
 
+  it("a flood of hello asks for announcements costs at most one answer per 200 ms", async () => {
+    const flooder = await connect({ servers: [server.url] });
+    try {
+      let answers = 0;
+      flooder.subscribe("daffi.presence.p1", { callback: () => void answers++ });
+      await flooder.flush();
+      for (let i = 0; i < 2000; i++) flooder.publish("daffi.hello");
+      await flooder.flush();
+      await sleep(1000);
+      expect(answers).toBeGreaterThanOrEqual(1);
+      expect(answers).toBeLessThanOrEqual(7);
+    } finally {
+      await flooder.close();
+    }
+  });
+
   it("a stopping process says goodbye: it leaves the registry at once", async () => {
     const leaving = peer(server.url, "leaving");
     await leaving.waitForLine(/^READY$/, 20_000);
@@ -129,6 +147,21 @@ describe("every kind of call on one NATS server", () => {
     await leaving.waitForExit(10_000);
     await eventually(() => g.registeredCallbacks.sleep_leaving === undefined, 1000, "the goodbye");
   });
+});
+
+describe("on a server's default max_payload (1 MiB)", () => {
+  it("a burst of calls with metadata is split into messages the server takes: every call answered", async () => {
+    const server = await NatsServer.start({ maxPayload: 1024 * 1024 });
+    servers.push(server);
+    const provider = peer(server.url, "adder");
+    await provider.waitForLine(/^READY$/, 20_000);
+    await using g = await Global.start({ processName: `caller-${"c".repeat(100)}`, nats: { servers: [server.url] }, logLevel: "silent" });
+    await g.waitProcess("adder", { timeout: 10 });
+    const metadata = { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`, tenant: "t".repeat(100) };
+    const results = await Promise.all(Array.from({ length: 5000 }, (_, i) => g.call.add(i, 1).fg({ timeout: 10, metadata })));
+    expect(results.every((result, i) => result === i + 1)).toBe(true);
+    expect(await g.call.add(2, 2).fg({ timeout: 5 })).toBe(4);
+  }, 60_000);
 });
 
 describe("options", () => {
@@ -188,6 +221,28 @@ describe("NATS servers failing", () => {
     expect(provider.exitedEarly()).toBe(false);
   }, 60_000);
 
+  it("a server back with other credentials for a while, then with the right ones: the process reconnects by itself", async () => {
+    const users = (password: string) => `authorization { users: [ { user: worker, password: worker-pass }, { user: caller, password: ${password} } ] }`;
+    const server = await NatsServer.start({ extra: users("caller-pass") });
+    servers.push(server);
+    const provider = peer(server.url, "steady", { DAFFI_NATS_USER: "worker", DAFFI_NATS_PASS: "worker-pass", DAFFI_HEARTBEAT: "2" });
+    await provider.waitForLine(/^READY$/, 20_000);
+    g = await Global.start({ processName: "rotating", nats: { servers: [server.url], user: "caller", pass: "caller-pass" }, logLevel: "silent" });
+    await g.waitProcess("steady", { timeout: 10 });
+    expect(await g.call.whoami().fg({ timeout: 5 })).toBe("steady");
+    // The server comes back refusing this caller's password (NATS's client would give up after two refusals) …
+    await server.kill();
+    server.reconfigure(users("another-pass"));
+    await server.run();
+    await sleep(1500);
+    // … then with the right one again.
+    await server.kill();
+    server.reconfigure(users("caller-pass"));
+    await server.run();
+    await eventually(async () => (await settled(g!.call.whoami().fg({ timeout: 2 }))) === "steady", 15_000, "calls working again");
+    expect(provider.exitedEarly()).toBe(false);
+  }, 60_000);
+
   it("a 3-server cluster with one server killed under load: no call hangs, none gets another's answer", async () => {
     const cluster = await NatsServer.cluster(3);
     servers.push(...cluster);
@@ -235,15 +290,16 @@ describe("NATS servers failing", () => {
 });
 
 describe("NATS's own permissions", () => {
+  // Users of the server, each speaking only as its own process (README: Permissions on NATS).
+  const list = (items: string[]) => `[${items.map((item) => `"${item}"`).join(", ")}]`;
+  const user = (name: string, password: string, process: string, deny: string[] = []) => {
+    const publish = [`daffi.presence.${process}`, `daffi.alive.${process}`, `daffi.bye.${process}`, `daffi.claim.${process}`, "daffi.hello", "daffi.sync.*", `daffi.p.*.${process}`, "_INBOX.>"];
+    const subscribe = ["daffi.presence.*", "daffi.alive.*", "daffi.bye.*", "daffi.hello", `daffi.sync.${process}`, `daffi.claim.${process}`, `daffi.p.${process}.*`, "_INBOX.>"];
+    return `{ user: ${name}, password: ${password}, permissions: { publish: { allow: ${list(publish)}, deny: ${list(deny)} }, subscribe: ${list(subscribe)} } }`;
+  };
+
   it("a process the server does not let publish to another cannot call it: PermissionDeniedError, no hang", async () => {
-    // Users of the server, each speaking only as its own process (README: daffi on NATS, Permissions):
     // "worker" runs "guarded"; "guest" runs "guest" and may not send to "guarded".
-    const list = (items: string[]) => `[${items.map((item) => `"${item}"`).join(", ")}]`;
-    const user = (name: string, password: string, process: string, deny: string[] = []) => {
-      const publish = [`daffi.presence.${process}`, `daffi.alive.${process}`, `daffi.bye.${process}`, `daffi.claim.${process}`, "daffi.hello", "daffi.sync.*", `daffi.p.*.${process}`, "_INBOX.>"];
-      const subscribe = ["daffi.presence.*", "daffi.alive.*", "daffi.bye.*", "daffi.hello", `daffi.sync.${process}`, `daffi.claim.${process}`, `daffi.p.${process}.*`, "_INBOX.>"];
-      return `{ user: ${name}, password: ${password}, permissions: { publish: { allow: ${list(publish)}, deny: ${list(deny)} }, subscribe: ${list(subscribe)} } }`;
-    };
     const extra = `authorization {
   users: [
     ${user("worker", "worker-pass", "guarded")}
@@ -263,5 +319,71 @@ describe("NATS's own permissions", () => {
     await expect(Global.start({ processName: "guarded-too", nats: { servers: [server.url], user: "guest", pass: "guest-pass" }, connectTimeout: 5, logLevel: "silent" })).rejects.toBeInstanceOf(PermissionDeniedError);
     // Wrong password: refused at the start, with the server's reason.
     await expect(Global.start({ processName: "intruder", nats: { servers: [server.url], user: "guest", pass: "wrong" }, connectTimeout: 5, logLevel: "silent" })).rejects.toBeInstanceOf(PermissionDeniedError);
+  }, 60_000);
+
+  it("a process that may not answer another: the caller's call fails with PermissionDeniedError, not a timeout", async () => {
+    // "guest" may not send to "caller": the call would run, its answer could not come back.
+    const extra = `authorization {
+  users: [
+    ${user("caller", "caller-pass", "caller")}
+    ${user("guest", "guest-pass", "guest", ["daffi.p.caller.guest"])}
+  ]
+}`;
+    const server = await NatsServer.start({ extra });
+    servers.push(server);
+    const guest = peer(server.url, "guest", { DAFFI_NATS_USER: "guest", DAFFI_NATS_PASS: "guest-pass" });
+    await guest.waitForLine(/^READY$/, 20_000);
+    await using g = await Global.start({ processName: "caller", nats: { servers: [server.url], user: "caller", pass: "caller-pass" }, logLevel: "silent" });
+    await g.waitProcess("guest", { timeout: 10 });
+    const started = Date.now();
+    await expect(g.call.whoami().fg({ timeout: 20 })).rejects.toBeInstanceOf(PermissionDeniedError);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // Meanwhile the guest is not offered as a provider to the caller: the next call fails at once.
+    await expect(g.call.whoami().fg({ timeout: 20 })).rejects.toBeInstanceOf(CallbackNotFoundError);
+  }, 60_000);
+
+  it("a user pinned to its own name cannot pass for another process by repeating its connection id", async () => {
+    const extra = `authorization {
+  users: [
+    ${user("worker", "worker-pass", "guarded")}
+    ${user("caller", "caller-pass", "caller")}
+    ${user("evil", "evil-pass", "evil")}
+  ]
+}`;
+    const server = await NatsServer.start({ extra });
+    servers.push(server);
+    const worker = peer(server.url, "guarded", { DAFFI_NATS_USER: "worker", DAFFI_NATS_PASS: "worker-pass", DAFFI_HEARTBEAT: "2" });
+    await worker.waitForLine(/^READY$/, 20_000);
+    await using g = await Global.start({ processName: "caller", nats: { servers: [server.url], user: "caller", pass: "caller-pass" }, logLevel: "silent" });
+    await g.waitProcess("guarded", { timeout: 10 });
+    // evil reads guarded's announcement (everyone may) and repeats its connection id as its own.
+    const evil = await connect({ servers: [server.url], user: "evil", pass: "evil-pass" });
+    try {
+      const announcements = evil.subscribe("daffi.presence.guarded", { max: 1 });
+      evil.publish("daffi.sync.guarded");
+      let guarded: { link: string; seq: number } | undefined;
+      for await (const msg of announcements) guarded = decode(msg.data) as { link: string; seq: number };
+      const fake = { ...guarded!, name: "evil", process: "ee".repeat(8), callbacks: [], fingerprints: [] };
+      evil.publish("daffi.presence.evil", encode(fake));
+      await sleep(300);
+      // guarded's answers still reach the caller, and guarded stays as it is.
+      for (let i = 0; i < 5; i++) expect(await g.call.whoami().fg({ timeout: 5 })).toBe("guarded");
+      // evil keeps the connection id alive; guarded, killed, is still found gone within its heartbeat.
+      const alive = setInterval(() => evil.publish("daffi.alive.evil", encode({ name: "evil", process: fake.process, link: fake.link, seq: fake.seq })), 200);
+      try {
+        const pending = g.call.slowWhoami(30).fg({ timeout: 20 });
+        pending.catch(() => undefined);
+        await sleep(300);
+        worker.kill("SIGKILL");
+        const killed = Date.now();
+        await expect(pending).rejects.toBeInstanceOf(NodeDisconnectedError);
+        expect(Date.now() - killed).toBeLessThan(4500);
+        await eventually(() => g.registeredCallbacks.sleep_guarded === undefined, 3000, "guarded leaving the registry");
+      } finally {
+        clearInterval(alive);
+      }
+    } finally {
+      await evil.close();
+    }
   }, 60_000);
 });

@@ -6,13 +6,24 @@ import { shown } from "../log/shown";
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES } from "../wire/channelOptions";
 import type { ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
-import { NodeSession } from "./NodeSession";
+import { NodeSession, type SessionBounds } from "./NodeSession";
 import type { Router } from "./Router";
 
 export interface SessionLimits {
   heartbeat?: number | undefined;
   maxMessageSize?: number | undefined;
   maxQueuedBytes?: number | undefined;
+}
+
+/** What a session may hold for its node before new calls wait for room, and before the node is cut off (`overflow`). */
+export function sessionBounds(limits: SessionLimits, overflow: SessionBounds["overflow"]): SessionBounds {
+  const maxQueuedBytes = limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+  return {
+    maxQueuedBytes,
+    hardBytes: 4 * Math.max(maxQueuedBytes, limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES),
+    stallMs: 2 * (limits.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS) * 1000,
+    overflow,
+  };
 }
 
 /**
@@ -35,14 +46,7 @@ export function attachSession(router: Router, stream: Link, limits: SessionLimit
     stream.abort();
     close();
   };
-  const maxQueuedBytes = limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
-  const bounds = {
-    maxQueuedBytes,
-    hardBytes: 4 * Math.max(maxQueuedBytes, limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES),
-    stallMs: 2 * (limits.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS) * 1000,
-    overflow,
-  };
-  const session = new NodeSession(writer, endStream, stream.peer, { certificate, local }, bounds);
+  const session = new NodeSession(writer, endStream, stream.peer, { certificate, local }, sessionBounds(limits, overflow));
   let closed = false;
   // A client that connects and never says HELLO is dropped after two heartbeats.
   const helloTimer = setTimeout(() => {

@@ -5,7 +5,7 @@
 // "daffi on NATS", tells the whole mapping.
 import { randomBytes } from "node:crypto";
 import type { Msg, NatsConnection, PermissionViolationError } from "@nats-io/transport-node";
-import { type SessionLimits, attachSession } from "../controller/attachSession";
+import { type SessionLimits, attachSession, sessionBounds } from "../controller/attachSession";
 import { NodeSession } from "../controller/NodeSession";
 import { Router } from "../controller/Router";
 import { NodeDisconnectedError, PermissionDeniedError, ProcessNameInUseError } from "../errors/DaffiError";
@@ -16,16 +16,16 @@ import type { Link } from "../link/Link";
 import type { Logger } from "../log/Logger";
 import { shown } from "../log/shown";
 import { Throttle } from "../log/Throttle";
-import { decodeBatch } from "../wire/batchCodec";
+import { decodeBatch, encodeBatch } from "../wire/batchCodec";
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MAX_MESSAGE_BYTES } from "../wire/channelOptions";
 import { encode } from "../wire/codec";
 import type { ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { Kind, Mode } from "../wire/Kind";
-import { ENVELOPE_BYTES, envelopeHeader, newLinkId, openEnvelope, RESET } from "./envelope";
+import { type Envelope, ENVELOPE_BYTES, envelopeHeader, newLinkId, openEnvelope, RESET } from "./envelope";
 import { NatsLink } from "./NatsLink";
 import type { NatsOptions } from "./NatsOptions";
-import { type Announcement, encodeAlive, encodeAnnouncement, encodeClaim, readAlive, readAnnouncement, readBye, readClaim } from "./presence";
+import { type Announcement, MAX_UNREACHABLE, encodeAlive, encodeAnnouncement, encodeClaim, readAlive, readAnnouncement, readBye, readClaim } from "./presence";
 import { DEFAULT_NAMESPACE, lastName, nameOfToken, Subjects } from "./subjects";
 
 /** A claim of a name waits this long for its holder (or a rival claimant) to answer. */
@@ -52,6 +52,14 @@ const MAX_HELD_BYTES = 16 * 1024 * 1024;
 /** The first connection is tried this often, each attempt waiting this long for a server. */
 const RETRY_MS = 250;
 const CONNECT_ATTEMPT_MS = 2000;
+/** A process the server does not let this one send to is left alone this long, then tried again. */
+const UNREACHABLE_MS = 30_000;
+/** Frames from a connection not announced yet wait this long for its announcement, within these bounds. */
+const STRANGER_MS = 1000;
+const MAX_STRANGERS = 256;
+const MAX_STRANGER_BYTES = 16 * 1024 * 1024;
+/** A process answers requests for its announcement (`hello`, `sync`) at most this often. */
+const ANSWER_EVERY_MS = 200;
 /** A process is asked for its announcement at most this often. */
 const SYNC_EVERY_MS = 1000;
 
@@ -70,11 +78,15 @@ export class NatsHub {
   private readonly subjects: Subjects;
   /** The node of this process (in memory), with the way to end its link gracefully. */
   private readonly streams = new Map<Link, () => void>();
+  /** By connection and name (`peerKey`): a connection id another process announces as its own names nobody else. */
   private readonly peersByLink = new Map<string, Peer>();
   private readonly peersByName = new Map<string, Peer>();
   /** Connections that said goodbye (or were replaced): a late announcement of theirs is not taken. */
   private readonly retired = new Set<string>();
-  /** Connections dropped for their silence, with their announcement: one that speaks again is taken back, afresh on both sides. */
+  /**
+   * Processes dropped for their silence, by name (the latest only: one name holds one entry), with
+   * their announcement: one that speaks again on that connection is taken back, afresh on both sides.
+   */
   private readonly silent = new Map<string, Announcement>();
   private readonly syncAsked = new Map<string, number>();
   /** This process, across reconnections; and its connection to NATS now (a new id on each reconnection). */
@@ -82,6 +94,9 @@ export class NatsHub {
   private link = newLinkId();
   private seq = 0;
   private announced = { callbacks: [] as string[], fingerprints: [] as string[] };
+  /** Processes the server refused this one to publish to, until when (announced: they do not call it meanwhile). */
+  private readonly unreachable = new Map<string, number>();
+  private unreachableTimer?: NodeJS.Timeout;
   private claiming = false;
   /** Connected to a NATS server now; while not, the node has no link here and nothing is published. */
   private online = false;
@@ -126,14 +141,33 @@ export class NatsHub {
     const nats = require("@nats-io/transport-node") as typeof import("@nats-io/transport-node");
     this.isPermissionError = (error): error is PermissionViolationError => error instanceof nats.PermissionViolationError;
     this.createInbox = nats.createInbox;
-    const nc = await this.connect(nats);
+    const nc = await this.connect(nats, true);
     if (!nc) return;
     if (this.stopped) {
       await nc.close();
       return;
     }
+    await this.attach(nats, nc);
+    nc.publish(this.subjects.hello);
+    await this.claimName(nc);
+    if (this.stopped) return;
+    this.holdsName = true;
+    this.started = true;
+    this.online = true;
+    this.open = true;
+    this.announce();
+    this.router.onRegistryChange(() => this.localChanged());
+    const tick = Math.max(25, Math.floor(this.heartbeatMs / 4));
+    this.timers.push(setInterval(() => this.heartbeat(), tick), setInterval(() => this.sweep(), tick));
+    for (const timer of this.timers) timer.unref();
+    this.log.info(`Connected to NATS at ${nc.getServer()} as '${shown(this.processName)}' (namespace '${this.subjects.namespace}')`);
+  }
+
+  /** Takes `nc` as the connection of now: watches its life and subscribes to this process's subjects. */
+  private async attach(nats: typeof import("@nats-io/transport-node"), nc: NatsConnection): Promise<void> {
     this.nc = nc;
     void this.watch(nc);
+    void nc.closed().then(() => this.renew(nats, nc), () => this.renew(nats, nc));
     const on = (subject: string, handle: (msg: Msg) => void) =>
       nc.subscribe(subject, {
         callback: (error, msg) => {
@@ -150,31 +184,19 @@ export class NatsHub {
     on(this.subjects.ofAll("presence"), (msg) => this.onAnnouncement(msg));
     on(this.subjects.ofAll("alive"), (msg) => this.onAlive(msg));
     on(this.subjects.ofAll("bye"), (msg) => this.onBye(msg));
-    on(this.subjects.hello, () => this.announce());
-    on(this.subjects.sync(this.processName), () => this.announce());
+    on(this.subjects.hello, () => this.announceSoon());
+    on(this.subjects.sync(this.processName), () => this.announceSoon());
     on(this.subjects.claim(this.processName), (msg) => this.onClaim(msg));
-    await nc.flush();
-    nc.publish(this.subjects.hello);
-    await this.claimName(nc);
-    if (this.stopped) return;
-    this.holdsName = true;
-    this.started = true;
-    this.online = true;
-    this.open = true;
-    this.announce();
-    this.router.onRegistryChange(() => this.localChanged());
-    const tick = Math.max(25, Math.floor(this.heartbeatMs / 4));
-    this.timers.push(setInterval(() => this.heartbeat(), tick), setInterval(() => this.sweep(), tick));
-    for (const timer of this.timers) timer.unref();
-    this.log.info(`Connected to NATS at ${nc.getServer()} as '${shown(this.processName)}' (namespace '${this.subjects.namespace}')`);
+    await nc.flush().catch(() => undefined);
   }
 
   /**
    * The first connection: tried again every RETRY_MS until a server answers or the hub stops (a
    * start that times out stops it, so that nothing goes on trying). Credentials a server refuses
-   * end it at once. Once connected, NATS's client reconnects by itself, for ever.
+   * end a `first` start at once; later (a connection that ended for good), they are tried again.
+   * Once connected, NATS's client reconnects by itself, for ever, refused credentials included.
    */
-  private async connect(nats: typeof import("@nats-io/transport-node")): Promise<NatsConnection | undefined> {
+  private async connect(nats: typeof import("@nats-io/transport-node"), first: boolean): Promise<NatsConnection | undefined> {
     const { servers, token, user, pass, tls } = this.options;
     while (!this.stopped) {
       try {
@@ -186,6 +208,8 @@ export class NatsHub {
           ...(tls !== undefined ? { tls } : {}),
           timeout: CONNECT_ATTEMPT_MS,
           maxReconnectAttempts: -1,
+          // A server that refuses the credentials for a while (rotation, a restart with other rules) is tried again.
+          ignoreAuthErrorAbort: true,
           reconnectTimeWait: RETRY_MS,
           pingInterval: Math.min(this.heartbeatMs, 30_000),
           maxPingOut: 2,
@@ -194,8 +218,9 @@ export class NatsHub {
         });
       } catch (error) {
         const reason = `${servers.join(", ")}: ${error instanceof Error ? error.message : String(error)}`;
-        if (error instanceof nats.AuthorizationError) throw new PermissionDeniedError(`NATS refused this process's credentials at ${reason}`);
+        if (error instanceof nats.AuthorizationError && first) throw new PermissionDeniedError(`NATS refused this process's credentials at ${reason}`);
         this.lastError = new NodeDisconnectedError(`could not connect to NATS at ${reason}`);
+        if (!first) this.warn(`Could not connect to NATS again: ${reason}; trying again`);
         await new Promise<void>((resolve) => {
           this.retrying = resolve;
           setTimeout(resolve, RETRY_MS).unref();
@@ -229,6 +254,9 @@ export class NatsHub {
     this.retrying?.();
     clearTimeout(this.settling);
     clearTimeout(this.holdTimer);
+    clearTimeout(this.unreachableTimer);
+    clearTimeout(this.answerTimer);
+    for (const key of [...this.strangers.keys()]) this.strangerGone(key);
     for (const timer of this.timers) clearInterval(timer);
     if (nc && !nc.isClosed()) nc.publish(this.subjects.bye(this.processName), encode({ name: this.processName, link: this.link }));
     for (const end of this.streams.values()) end();
@@ -242,7 +270,10 @@ export class NatsHub {
     this.log.info("Disconnected from NATS.");
   }
 
-  /** The connection's life: a lost server is a new connection (its calls end), a server back is announced. */
+  /**
+   * The connection's life: a lost server is a new connection (its calls end), a server back is
+   * announced. A connection that ends for good (NATS's client gave up) is replaced by a new one.
+   */
   private async watch(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
       if (this.stopped) return;
@@ -250,6 +281,17 @@ export class NatsHub {
       else if (status.type === "reconnect") this.natsBack(nc);
       else if (status.type === "error" && this.isPermissionError(status.error)) this.refused(status.error);
     }
+  }
+
+  private async renew(nats: typeof import("@nats-io/transport-node"), nc: NatsConnection): Promise<void> {
+    if (this.stopped || this.nc !== nc || !this.started) return;
+    this.natsLost();
+    this.log.warn("The NATS connection ended for good; connecting anew");
+    const next = await this.connect(nats, false);
+    if (!next) return;
+    if (this.stopped) return void next.close().catch(() => undefined);
+    await this.attach(nats, next);
+    this.natsBack(next);
   }
 
   /**
@@ -312,9 +354,48 @@ export class NatsHub {
    */
   private refused(error: PermissionViolationError): void {
     const target = error.operation === "publish" ? this.targetOf(error.subject) : undefined;
-    const peer = target === undefined ? undefined : this.peersByName.get(target);
-    if (peer) this.router.failCalls(peer.session, "PERMISSION_DENIED", `the NATS server's permissions do not let '${shown(this.processName)}' call '${shown(target!)}'`);
     this.warn(`The NATS server refused to ${error.operation === "publish" ? "publish on" : "subscribe to"} ${shown(error.subject)} (its permissions)`);
+    if (target === undefined) return;
+    // Neither its calls nor its answers can go there: the calls both ways end, and the other side is told (the announcement).
+    const fresh = !this.unreachable.has(target);
+    this.unreachable.delete(target);
+    this.unreachable.set(target, Date.now() + UNREACHABLE_MS);
+    if (this.unreachable.size > MAX_UNREACHABLE) this.unreachable.delete(this.unreachable.keys().next().value!);
+    const peer = this.peersByName.get(target);
+    if (peer) {
+      this.router.failCalls(peer.session, "PERMISSION_DENIED", `the NATS server's permissions do not let '${shown(this.processName)}' send to '${shown(target)}'`);
+      this.drop(peer, "the NATS server does not let this process send to it", false);
+    }
+    if (fresh) {
+      this.seq++;
+      this.announce();
+    }
+    if (!this.unreachableTimer) {
+      this.unreachableTimer = setTimeout(() => this.retryUnreachable(), UNREACHABLE_MS);
+      this.unreachableTimer.unref();
+    }
+  }
+
+  /** Past their time, processes refused are tried again (permissions may have changed). */
+  private retryUnreachable(): void {
+    this.unreachableTimer = undefined;
+    if (this.stopped) return;
+    const now = Date.now();
+    let changed = false;
+    for (const [name, until] of [...this.unreachable]) {
+      if (until > now) continue;
+      this.unreachable.delete(name);
+      changed = true;
+      this.askSync(name);
+    }
+    if (changed) {
+      this.seq++;
+      this.announce();
+    }
+    if (this.unreachable.size > 0) {
+      this.unreachableTimer = setTimeout(() => this.retryUnreachable(), UNREACHABLE_MS);
+      this.unreachableTimer.unref();
+    }
   }
 
   /** The process a frames subject of this hub's goes to. */
@@ -365,8 +446,27 @@ export class NatsHub {
   }
 
   private announcement(): Announcement {
-    return { name: this.processName, process: this.process, link: this.link, seq: this.seq, heartbeatMs: this.heartbeatMs, ...this.announced };
+    const unreachable = [...this.unreachable.keys()].slice(0, MAX_UNREACHABLE);
+    return { name: this.processName, process: this.process, link: this.link, seq: this.seq, heartbeatMs: this.heartbeatMs, ...this.announced, ...(unreachable.length > 0 ? { unreachable } : {}) };
   }
+
+  /**
+   * An announcement asked for (`hello`, `sync`): at most one per ANSWER_EVERY_MS, however many ask
+   * (anyone may ask; each answer goes to every process).
+   */
+  private announceSoon(): void {
+    if (this.answerTimer) return;
+    const wait = Math.max(0, this.answeredAt + ANSWER_EVERY_MS - Date.now());
+    this.answerTimer = setTimeout(() => {
+      this.answerTimer = undefined;
+      this.answeredAt = Date.now();
+      this.announce();
+    }, wait);
+    this.answerTimer.unref();
+  }
+
+  private answerTimer?: NodeJS.Timeout;
+  private answeredAt = 0;
 
   private announce(): void {
     if (!this.started || this.stopped || !this.online || !this.nc || this.nc.isClosed()) return;
@@ -406,6 +506,14 @@ export class NatsHub {
       return;
     }
     const known = this.peersByName.get(announcement.name);
+    if (announcement.unreachable?.includes(this.processName) || this.unreachable.has(announcement.name)) {
+      // It may not send to this process (or this one to it): no calls between them, either way, while so.
+      if (known) {
+        this.router.failCalls(known.session, "PERMISSION_DENIED", `the NATS server's permissions do not let '${shown(announcement.name)}' answer '${shown(this.processName)}'`);
+        this.drop(known, "the NATS server does not let it send to this process", false);
+      }
+      return;
+    }
     if (known && known.announcement.link === announcement.link) {
       known.lastHeard = Date.now();
       if (announcement.seq > known.announcement.seq) {
@@ -414,8 +522,8 @@ export class NatsHub {
       }
       return;
     }
-    if (this.silent.has(announcement.link)) return this.revive(announcement);
-    if (this.retired.has(announcement.link)) return;
+    if (this.silent.get(announcement.name)?.link === announcement.link) return this.revive(announcement);
+    if (this.retired.has(peerKey(announcement.link, announcement.name))) return;
     if (known) this.drop(known, known.announcement.process === announcement.process ? "it reconnected to NATS" : "another process took its name");
     this.join(announcement, Date.now());
   }
@@ -424,11 +532,19 @@ export class NatsHub {
   private join(announcement: Announcement, lastHeard: number): void {
     const nc = this.nc;
     if (!nc || this.peersByLink.size >= MAX_PEERS) return;
+    if (announcement.unreachable?.includes(this.processName) || this.unreachable.has(announcement.name)) return;
     const subject = this.subjects.frames(announcement.name, this.processName);
-    const link = new NatsLink((message, done) => this.publish(subject, message, done), envelopeHeader(this.link, announcement.link), `nats:${announcement.name}`);
     const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const link = new NatsLink(
+      (message, done) => this.publish(subject, message, done),
+      envelopeHeader(this.link, announcement.link),
+      `nats:${announcement.name}`,
+      () => nc.info?.max_payload ?? maxPayload,
+      (reason) => queueMicrotask(() => this.drop(peer, `NATS did not take a message for it: ${reason}`, false)),
+    );
     const writer = new FrameWriter(link, Math.min(this.limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES, maxPayload - ENVELOPE_BYTES));
-    const session = new NodeSession(writer, () => link.end(), link.peer);
+    const overflow = (_session: NodeSession, why: string) => queueMicrotask(() => this.drop(peer, `NATS does not take what is sent to it (${why})`, false));
+    const session = new NodeSession(writer, () => link.end(), link.peer, { local: false }, sessionBounds(this.limits, overflow));
     if (!this.router.join(session, announcement.name, announcement)) return;
     link.on("data", (frames: ReceivedFrame[]) => {
       for (const frame of frames) {
@@ -441,19 +557,70 @@ export class NatsHub {
       }
     });
     const peer: Peer = { announcement: { ...announcement }, session, link, writer, lastHeard };
-    this.peersByLink.set(announcement.link, peer);
+    this.peersByLink.set(peerKey(announcement.link, announcement.name), peer);
     this.peersByName.set(announcement.name, peer);
     this.log.info(`Node '${shown(announcement.name)}' has been connected (NATS)`);
     this.reopenWhenSettled();
+    this.strangerKnown(peerKey(announcement.link, announcement.name));
   }
+
+  /**
+   * Frames from a connection not announced yet (it knows this process; its announcement was lost
+   * while this process was reconnecting, or is on its way): kept for STRANGER_MS while it is asked
+   * for its announcement, then taken as its own; if it does not come, its calls are answered as not run.
+   */
+  private fromStranger(sender: string, envelope: Envelope, msg: Msg): void {
+    const key = peerKey(envelope.source, sender);
+    let waiting = this.strangers.get(key);
+    if (!waiting) {
+      if (this.strangers.size >= MAX_STRANGERS) return this.unknownSender(msg.subject, envelope, "a connection this process does not know (new, or lost)");
+      waiting = { messages: [], timer: setTimeout(() => this.strangerGone(key), STRANGER_MS) };
+      waiting.timer.unref();
+      this.strangers.set(key, waiting);
+      this.syncAsked.delete(sender);
+      this.askSync(sender);
+    }
+    if (this.strangerBytes + msg.data.length > MAX_STRANGER_BYTES) return this.unknownSender(msg.subject, envelope, "a connection this process does not know (new, or lost)");
+    waiting.messages.push(msg);
+    this.strangerBytes += msg.data.length;
+  }
+
+  /** A connection whose frames waited announced itself: they are taken, in order. */
+  private strangerKnown(key: string): void {
+    const waiting = this.strangers.get(key);
+    if (!waiting) return;
+    this.forgetStranger(key, waiting);
+    for (const msg of waiting.messages) this.onFrames(msg);
+  }
+
+  /** It did not announce itself in time: its calls are answered as not run. */
+  private strangerGone(key: string): void {
+    const waiting = this.strangers.get(key);
+    if (!waiting) return;
+    this.forgetStranger(key, waiting);
+    for (const msg of waiting.messages) {
+      const envelope = openEnvelope(msg.data);
+      if (envelope) this.unknownSender(msg.subject, envelope, "a connection this process does not know (new, or lost)");
+    }
+  }
+
+  private forgetStranger(key: string, waiting: { messages: Msg[]; timer: NodeJS.Timeout }): void {
+    clearTimeout(waiting.timer);
+    this.strangers.delete(key);
+    for (const msg of waiting.messages) this.strangerBytes -= msg.data.length;
+  }
+
+  private readonly strangers = new Map<string, { messages: Msg[]; timer: NodeJS.Timeout }>();
+  private strangerBytes = 0;
 
   /** The process is gone (or this hub's connection is new): its calls end on both sides, it leaves the registry. */
   private drop(peer: Peer, why: string, retire = true): void {
-    if (this.peersByLink.get(peer.announcement.link) !== peer) return;
-    this.peersByLink.delete(peer.announcement.link);
+    const key = peerKey(peer.announcement.link, peer.announcement.name);
+    if (this.peersByLink.get(key) !== peer) return;
+    this.peersByLink.delete(key);
     if (this.peersByName.get(peer.announcement.name) === peer) this.peersByName.delete(peer.announcement.name);
     if (retire) {
-      this.retired.add(peer.announcement.link);
+      this.retired.add(key);
       if (this.retired.size > MAX_RETIRED) this.retired.delete(this.retired.values().next().value!);
     }
     peer.session.closed = true;
@@ -466,20 +633,21 @@ export class NatsHub {
   private onAlive(msg: Msg): void {
     const alive = readAlive(msg.data);
     if (!alive || alive.name === this.processName || lastName(msg.subject) !== alive.name) return;
-    const peer = this.peersByLink.get(alive.link);
+    const key = peerKey(alive.link, alive.name);
+    const peer = this.peersByLink.get(key);
     if (peer) {
       peer.lastHeard = Date.now();
       if (alive.seq > peer.announcement.seq) this.askSync(alive.name);
-    } else if (this.silent.has(alive.link)) {
-      this.revive(this.silent.get(alive.link)!);
-    } else if (!this.retired.has(alive.link)) {
+    } else if (this.silent.get(alive.name)?.link === alive.link) {
+      this.revive(this.silent.get(alive.name)!);
+    } else if (!this.retired.has(key)) {
       this.askSync(alive.name);
     }
   }
 
   private onBye(msg: Msg): void {
     const bye = readBye(msg.data);
-    const peer = bye && this.peersByLink.get(bye.link);
+    const peer = bye && this.peersByLink.get(peerKey(bye.link, bye.name));
     if (peer && peer.announcement.name === bye.name && lastName(msg.subject) === bye.name) this.drop(peer, "it stopped");
   }
 
@@ -535,7 +703,8 @@ export class NatsHub {
     for (const peer of [...this.peersByLink.values()]) {
       if (now - peer.lastHeard <= peer.announcement.heartbeatMs) continue;
       this.drop(peer, `silent for ${Math.round((now - peer.lastHeard) / 100) / 10} s`, false);
-      this.silent.set(peer.announcement.link, peer.announcement);
+      this.silent.delete(peer.announcement.name);
+      this.silent.set(peer.announcement.name, peer.announcement);
       if (this.silent.size > MAX_RETIRED) this.silent.delete(this.silent.keys().next().value!);
     }
   }
@@ -545,7 +714,7 @@ export class NatsHub {
    * process ended here, so it is told to end them too (RESET), and both start afresh.
    */
   private revive(announcement: Announcement): void {
-    this.silent.delete(announcement.link);
+    this.silent.delete(announcement.name);
     const nc = this.nc;
     if (!nc || this.peersByName.has(announcement.name)) return;
     nc.publish(this.subjects.frames(announcement.name, this.processName), envelopeHeader(this.link, announcement.link, RESET));
@@ -558,13 +727,15 @@ export class NatsHub {
     const envelope = openEnvelope(msg.data);
     if (!envelope) return;
     // For an earlier connection of this process: its calls are answered, not left to wait.
-    if (envelope.destination !== this.link) return envelope.kind === RESET ? undefined : this.unknownSender(msg.subject, envelope.source, envelope.batch, "an earlier connection of this process");
-    const peer = this.peersByLink.get(envelope.source);
+    if (envelope.destination !== this.link) return envelope.kind === RESET ? undefined : this.unknownSender(msg.subject, envelope, "an earlier connection of this process");
+    const sender = lastName(msg.subject);
+    const peer = sender === undefined ? undefined : this.peersByLink.get(peerKey(envelope.source, sender));
     if (!peer) {
-      const silent = this.silent.get(envelope.source);
-      if (silent && lastName(msg.subject) === silent.name) this.revive(silent);
+      const silent = sender === undefined ? undefined : this.silent.get(sender);
+      if (silent && silent.link === envelope.source) this.revive(silent);
       if (envelope.kind === RESET) return;
-      return this.unknownSender(msg.subject, envelope.source, envelope.batch, "a connection this process does not know (new, or lost)");
+      if (sender !== undefined && !silent && !this.retired.has(peerKey(envelope.source, sender))) return this.fromStranger(sender, envelope, msg);
+      return this.unknownSender(msg.subject, envelope, "a connection this process does not know (new, or lost)");
     }
     // The subject names the sender (NATS permissions can pin it): it must be the one the connection announced.
     if (lastName(msg.subject) !== peer.announcement.name) return;
@@ -605,7 +776,7 @@ export class NatsHub {
       }
       taken.push(frame);
     }
-    if (taken.length > 0) this.toNode(peer, taken);
+    if (taken.length > 0) this.toNode(peer, taken, msg.data.length);
   }
 
   /**
@@ -613,14 +784,15 @@ export class NatsHub {
    * back, and a peer that heard of this process again already calls it), they wait for it, in
    * order: a call that comes a moment early runs rather than being refused. Bounded in time and size.
    */
-  private toNode(peer: Peer, frames: ReceivedFrame[]): void {
+  /** `bytes`: the whole message the frames are views of (held, it stays in memory whole). */
+  private toNode(peer: Peer, frames: ReceivedFrame[], bytes: number): void {
     if (this.router.session(this.processName) || this.stopped) {
       if (this.held.length > 0) this.release();
       return this.deliver(peer, frames);
     }
     this.held.push({ peer, frames });
     this.heldFrames += frames.length;
-    for (const frame of frames) this.heldBytes += frame.payload?.length ?? 0;
+    this.heldBytes += bytes;
     if (this.heldFrames > MAX_HELD_FRAMES || this.heldBytes > MAX_HELD_BYTES) return this.release();
     if (!this.holdTimer) {
       this.holdTimer = setTimeout(() => this.release(), HOLD_MS);
@@ -653,7 +825,7 @@ export class NatsHub {
    * or for an earlier connection of this hub: their calls are answered NodeDisconnectedError at
    * once, without running, rather than left waiting.
    */
-  private unknownSender(subject: string, source: string, batch: Buffer, why: string): void {
+  private unknownSender(subject: string, { source, destination, batch }: Envelope, why: string): void {
     const name = lastName(subject);
     const nc = this.nc;
     if (name === undefined || !nc) return;
@@ -670,9 +842,15 @@ export class NatsHub {
         return { kind: Kind.ERROR, callId: frame.callId, source: this.processName, target: name, payload: encode(error) };
       });
     if (answers.length === 0) return;
-    const link = new NatsLink((message) => nc.publish(this.subjects.frames(name, this.processName), message), envelopeHeader(this.link, source), `nats:${name}`);
-    link.write({ frames: answers });
-    if (!this.retired.has(source)) this.askSync(name);
+    // From the connection the calls were sent to: a sender that still has it takes the answers (an
+    // earlier connection's calls then fail as not started, which a retry may send elsewhere).
+    const header = envelopeHeader(destination, source);
+    try {
+      nc.publish(this.subjects.frames(name, this.processName), Buffer.concat([header, encodeBatch({ frames: answers })]));
+    } catch {
+      // The connection is going: the sender learns of it by itself.
+    }
+    if (!this.retired.has(peerKey(source, name))) this.askSync(name);
   }
 
   private warn(line: string): void {
@@ -683,4 +861,9 @@ export class NatsHub {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+/** Where a peer is filed: its connection and its name together (a connection id is public: anyone may repeat it). */
+function peerKey(link: string, name: string): string {
+  return `${link}/${name}`;
 }

@@ -18,7 +18,15 @@ export interface Announcement {
   heartbeatMs: number;
   callbacks: string[];
   fingerprints: string[];
+  /**
+   * Processes the NATS server does not let this one send to (its permissions): they cannot have
+   * its answers, so they do not call it (and it does not call them) while it says so.
+   */
+  unreachable?: string[];
 }
+
+/** Processes one announcement may say it cannot reach, at most. */
+export const MAX_UNREACHABLE = 1000;
 
 /** A heartbeat: who, on which connection, at which version. */
 export type Alive = Pick<Announcement, "name" | "process" | "link" | "seq">;
@@ -49,11 +57,21 @@ export function readAnnouncement(data: Uint8Array): Announcement | undefined {
   if (data.length > MAX_HELLO_BYTES) return undefined;
   const value = decodeOr<Record<string, unknown>>(data);
   if (!value || typeof value !== "object") return undefined;
-  const { name, process, link, seq, heartbeatMs, callbacks, fingerprints } = value;
+  const { name, process, link, seq, heartbeatMs, callbacks, fingerprints, unreachable } = value;
   if (!isName(name) || !isId(process) || !isId(link) || !isSeq(seq)) return undefined;
   if (typeof heartbeatMs !== "number" || !(heartbeatMs >= MIN_HEARTBEAT_MS && heartbeatMs <= MAX_HEARTBEAT_MS)) return undefined;
   // The router takes only well-formed, bounded names of these lists (as from a HELLO).
-  return { name, process, link, seq, heartbeatMs, callbacks: Array.isArray(callbacks) ? callbacks : [], fingerprints: Array.isArray(fingerprints) ? fingerprints : [] };
+  const cannotReach = Array.isArray(unreachable) ? unreachable.slice(0, MAX_UNREACHABLE).filter(isName) : [];
+  return {
+    name,
+    process,
+    link,
+    seq,
+    heartbeatMs,
+    callbacks: Array.isArray(callbacks) ? callbacks : [],
+    fingerprints: Array.isArray(fingerprints) ? fingerprints : [],
+    ...(cannotReach.length > 0 ? { unreachable: cannotReach } : {}),
+  };
 }
 
 export function encodeAlive(alive: Alive): Uint8Array {

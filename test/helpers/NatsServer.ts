@@ -22,6 +22,8 @@ export class NatsServer {
     readonly port: number,
     readonly clusterPort: number,
     private readonly configFile: string,
+    /** The configuration's lines before the settings' `extra`. */
+    private readonly base: string[],
   ) {}
 
   get url(): string {
@@ -33,18 +35,17 @@ export class NatsServer {
     const port = ports?.port ?? (await freePort());
     const clusterPort = ports?.clusterPort ?? (await freePort());
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "daffi-nats-"));
-    const lines = [
+    const base = [
       `server_name: ${name}`,
       `listen: 127.0.0.1:${port}`,
       `max_payload: ${settings.maxPayload ?? 8 * 1024 * 1024}`,
       ...(routes.length > 0 || ports
         ? [`cluster { name: daffi-test, listen: 127.0.0.1:${clusterPort}, routes: [${routes.map((route) => `nats-route://127.0.0.1:${route}`).join(", ")}] }`]
         : []),
-      settings.extra ?? "",
     ];
     const configFile = path.join(folder, "nats.conf");
-    fs.writeFileSync(configFile, lines.join("\n"));
-    const server = new NatsServer(name, port, clusterPort, configFile);
+    fs.writeFileSync(configFile, [...base, settings.extra ?? ""].join("\n"));
+    const server = new NatsServer(name, port, clusterPort, configFile, base);
     await server.run();
     return server;
   }
@@ -66,6 +67,11 @@ export class NatsServer {
     return servers;
   }
 
+  /** The same server's ports with other lines (authorization, …) from its next run() on. */
+  reconfigure(extra: string): void {
+    fs.writeFileSync(this.configFile, [...this.base, extra].join("\n"));
+  }
+
   /** Runs (again, on the same ports and configuration) until it is ready. */
   async run(): Promise<void> {
     this.process = new Spawned(`nats-server ${this.name}`, ["-c", this.configFile], {}, NATS_SERVER);
@@ -81,6 +87,11 @@ export class NatsServer {
       if (Date.now() > deadline) throw new Error(`${this.name}: ${lines} of ${count} routes within ${timeoutMs} ms\n${this.process!.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** The server's process id (while it runs). */
+  get pid(): number {
+    return this.process!.pid;
   }
 
   /** Kills it at once (SIGKILL: no goodbye to its clients). */
