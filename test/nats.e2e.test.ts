@@ -5,7 +5,7 @@
 import * as net from "node:net";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { BROADCAST, CallbackNotFoundError, ConfigurationError, Global, NO_RETURN, NodeDisconnectedError, PayloadTooLargeError, PERIOD, PermissionDeniedError, ProcessNameInUseError, RemoteError, TimeoutError } from "../runtime";
+import { BROADCAST, CallbackNotFoundError, ConfigurationError, ContractMismatchError, Fetcher, Global, NO_RETURN, NodeDisconnectedError, PayloadTooLargeError, PERIOD, PermissionDeniedError, ProcessNameInUseError, RemoteError, TimeoutError } from "../runtime";
 import { eventually } from "./helpers/eventually";
 import { NatsServer } from "./helpers/NatsServer";
 import { freePort } from "./helpers/system";
@@ -16,6 +16,12 @@ import { killAll, Spawned } from "./helpers/Spawned";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+
+/** `add` as the peers do not serve it (they take two numbers). */
+interface WrongAddApi {
+  add(a: string): string;
+}
+class WrongAdd extends Fetcher<WrongAddApi> {}
 
 const servers: NatsServer[] = [];
 afterAll(async () => {
@@ -122,6 +128,32 @@ describe("every kind of call on one NATS server", () => {
     expect(Date.now() - killed).toBeLessThan(3000);
     await eventually(() => g.registeredCallbacks["sleep_short-lived"] === undefined, 1000, "the registry without it");
   }, 30_000);
+
+  it("lifecycle hooks, call context, interceptors and contract checks cross NATS", async () => {
+    const ctx = peer(server.url, "ctx", {}, "test/fixtures/context-peer.js");
+    await ctx.waitForLine(/^READY$/, 20_000);
+    const hooks: string[] = [];
+    await using intercepting = await Global.start({
+      processName: "intercepting",
+      onInit: () => void hooks.push("init"),
+      onNodeConnect: () => void hooks.push("connect"),
+      nats: { servers: [server.url] },
+      logLevel: "silent",
+      interceptors: [{ outgoing: (call, next) => (call.metadata.set("request-id", "r-1"), next(call)) }],
+    });
+    await intercepting.waitFunction("context_ctx", { timeout: 10 });
+    await eventually(() => hooks.includes("init") && hooks.includes("connect"), 5000, "the lifecycle hooks");
+    const before = Date.now();
+    const seen = (await intercepting.call.context_ctx().fg({ timeout: 5, metadata: { tenant: "t" } })) as { caller: string; deadline: number; metadata: Record<string, string> };
+    expect(seen).toMatchObject({ caller: "intercepting", metadata: { tenant: "t", "request-id": "r-1" } });
+    expect(seen.deadline).toBeGreaterThanOrEqual(before + 4000);
+    // The caller's timeout aborts the callback's signal on the other side.
+    await expect(intercepting.call.hold_ctx("nats-timeout").fg({ timeout: 0.3 })).rejects.toBeInstanceOf(TimeoutError);
+    await eventually(async () => /Timeout/.test(String(await intercepting.call.abortOf_ctx("nats-timeout"))), 5000, "the abort on the executor");
+    // A fetcher whose signature the provider does not serve is refused before sending.
+    await expect(new WrongAdd().add("one")).rejects.toBeInstanceOf(ContractMismatchError);
+    ctx.kill();
+  });
 
   it("a flood of hello asks for announcements costs at most one answer per 200 ms", async () => {
     const flooder = await connect({ servers: [server.url] });
