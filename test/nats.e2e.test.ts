@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/glob
 import { BROADCAST, CallbackNotFoundError, ConfigurationError, ContractMismatchError, Fetcher, Global, NO_RETURN, NodeDisconnectedError, PayloadTooLargeError, PERIOD, PermissionDeniedError, ProcessNameInUseError, RemoteError, TimeoutError } from "../runtime";
 import { eventually } from "./helpers/eventually";
 import { NatsServer } from "./helpers/NatsServer";
+import { RawNatsPeer } from "./helpers/RawNatsPeer";
 import { freePort } from "./helpers/system";
 import { decode, encode } from "../runtime/wire/codec";
 import { settled } from "./helpers/settled";
@@ -153,6 +154,41 @@ describe("every kind of call on one NATS server", () => {
     // A fetcher whose signature the provider does not serve is refused before sending.
     await expect(new WrongAdd().add("one")).rejects.toBeInstanceOf(ContractMismatchError);
     ctx.kill();
+  });
+
+  it("calls on a connection announced a moment later are taken, also from a process once dropped for its silence", async () => {
+    const nc = await connect({ servers: [server.url] });
+    try {
+      for (const [name, silentFirst] of [["raw-1", false], ["raw-2", true]] as const) {
+        const raw = new RawNatsPeer(nc, name);
+        await raw.learn("p1");
+        raw.announce();
+        raw.beat(true);
+        await sleep(500);
+        if (silentFirst) {
+          // Silent past its heartbeat: dropped; then back on another connection.
+          raw.beat(false);
+          await sleep(1200);
+          raw.newLink();
+          raw.announce();
+          raw.beat(true);
+          await sleep(500);
+        }
+        // A new connection (as after a reconnection) whose call comes before its announcement.
+        raw.beat(false);
+        raw.newLink();
+        raw.call("p1", 1, "add", [1, 2]);
+        await nc.flush();
+        await sleep(300);
+        raw.announce();
+        raw.beat(true);
+        await eventually(() => raw.answers.has(1), 3000, `${name}'s answer`);
+        raw.beat(false);
+        expect(raw.answers.get(1)).toBe("RESULT 3");
+      }
+    } finally {
+      await nc.close();
+    }
   });
 
   it("a flood of hello asks for announcements costs at most one answer per 200 ms", async () => {

@@ -58,6 +58,8 @@ const UNREACHABLE_MS = 30_000;
 const STRANGER_MS = 1000;
 const MAX_STRANGERS = 256;
 const MAX_STRANGER_BYTES = 16 * 1024 * 1024;
+/** What a kept message or frame counts for beyond its bytes (its objects). */
+const MESSAGE_OVERHEAD = 256;
 /** A process answers requests for its announcement (`hello`, `sync`) at most this often. */
 const ANSWER_EVERY_MS = 200;
 /** A process is asked for its announcement at most this often. */
@@ -220,7 +222,10 @@ export class NatsHub {
         const reason = `${servers.join(", ")}: ${error instanceof Error ? error.message : String(error)}`;
         if (error instanceof nats.AuthorizationError && first) throw new PermissionDeniedError(`NATS refused this process's credentials at ${reason}`);
         this.lastError = new NodeDisconnectedError(`could not connect to NATS at ${reason}`);
-        if (!first) this.warn(`Could not connect to NATS again: ${reason}; trying again`);
+        if (!first && !this.renewWarned) {
+          this.renewWarned = true;
+          this.log.warn(`Could not connect to NATS again: ${reason}; trying every ${RETRY_MS} ms`);
+        }
         await new Promise<void>((resolve) => {
           this.retrying = resolve;
           setTimeout(resolve, RETRY_MS).unref();
@@ -283,6 +288,8 @@ export class NatsHub {
     }
   }
 
+  private renewWarned = false;
+
   private async renew(nats: typeof import("@nats-io/transport-node"), nc: NatsConnection): Promise<void> {
     if (this.stopped || this.nc !== nc || !this.started) return;
     this.natsLost();
@@ -290,7 +297,9 @@ export class NatsHub {
     const next = await this.connect(nats, false);
     if (!next) return;
     if (this.stopped) return void next.close().catch(() => undefined);
+    this.renewWarned = false;
     await this.attach(nats, next);
+    if (this.subscribeRefused !== undefined) this.log.error(`The NATS server does not let '${shown(this.processName)}' subscribe to what it needs: ${shown(this.subscribeRefused, 400)}`);
     this.natsBack(next);
   }
 
@@ -508,8 +517,12 @@ export class NatsHub {
     const known = this.peersByName.get(announcement.name);
     if (announcement.unreachable?.includes(this.processName) || this.unreachable.has(announcement.name)) {
       // It may not send to this process (or this one to it): no calls between them, either way, while so.
+      if (announcement.unreachable?.includes(this.processName)) {
+        if (this.shunnedBy.size >= MAX_PEERS) this.shunnedBy.clear();
+        this.shunnedBy.set(announcement.name, { link: announcement.link, seq: announcement.seq });
+      }
       if (known) {
-        this.router.failCalls(known.session, "PERMISSION_DENIED", `the NATS server's permissions do not let '${shown(announcement.name)}' answer '${shown(this.processName)}'`);
+        this.router.failCalls(known.session, "PERMISSION_DENIED", `the NATS server's permissions do not let '${shown(announcement.name)}' answer '${shown(this.processName)}' (the call may have run there)`);
         this.drop(known, "the NATS server does not let it send to this process", false);
       }
       return;
@@ -533,6 +546,9 @@ export class NatsHub {
     const nc = this.nc;
     if (!nc || this.peersByLink.size >= MAX_PEERS) return;
     if (announcement.unreachable?.includes(this.processName) || this.unreachable.has(announcement.name)) return;
+    // Back (on another connection, or revived): what was remembered of its silence or its refusal is over.
+    this.silent.delete(announcement.name);
+    this.shunnedBy.delete(announcement.name);
     const subject = this.subjects.frames(announcement.name, this.processName);
     const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_MESSAGE_BYTES;
     const link = new NatsLink(
@@ -569,7 +585,7 @@ export class NatsHub {
    * while this process was reconnecting, or is on its way): kept for STRANGER_MS while it is asked
    * for its announcement, then taken as its own; if it does not come, its calls are answered as not run.
    */
-  private fromStranger(sender: string, envelope: Envelope, msg: Msg): void {
+  private fromStranger(sender: string, envelope: Envelope, msg: FramesMessage): void {
     const key = peerKey(envelope.source, sender);
     let waiting = this.strangers.get(key);
     if (!waiting) {
@@ -580,9 +596,11 @@ export class NatsHub {
       this.syncAsked.delete(sender);
       this.askSync(sender);
     }
-    if (this.strangerBytes + msg.data.length > MAX_STRANGER_BYTES) return this.unknownSender(msg.subject, envelope, "a connection this process does not know (new, or lost)");
-    waiting.messages.push(msg);
-    this.strangerBytes += msg.data.length;
+    const cost = msg.data.length + MESSAGE_OVERHEAD;
+    if (this.strangerBytes + cost > MAX_STRANGER_BYTES) return this.unknownSender(msg.subject, envelope, "a connection this process does not know (new, or lost)");
+    // A copy: the message is a view of the connection's read buffer, which it would keep whole.
+    waiting.messages.push({ subject: msg.subject, data: Buffer.from(msg.data) });
+    this.strangerBytes += cost;
   }
 
   /** A connection whose frames waited announced itself: they are taken, in order. */
@@ -604,13 +622,13 @@ export class NatsHub {
     }
   }
 
-  private forgetStranger(key: string, waiting: { messages: Msg[]; timer: NodeJS.Timeout }): void {
+  private forgetStranger(key: string, waiting: { messages: FramesMessage[]; timer: NodeJS.Timeout }): void {
     clearTimeout(waiting.timer);
     this.strangers.delete(key);
-    for (const msg of waiting.messages) this.strangerBytes -= msg.data.length;
+    for (const msg of waiting.messages) this.strangerBytes -= msg.data.length + MESSAGE_OVERHEAD;
   }
 
-  private readonly strangers = new Map<string, { messages: Msg[]; timer: NodeJS.Timeout }>();
+  private readonly strangers = new Map<string, { messages: FramesMessage[]; timer: NodeJS.Timeout }>();
   private strangerBytes = 0;
 
   /** The process is gone (or this hub's connection is new): its calls end on both sides, it leaves the registry. */
@@ -640,7 +658,7 @@ export class NatsHub {
       if (alive.seq > peer.announcement.seq) this.askSync(alive.name);
     } else if (this.silent.get(alive.name)?.link === alive.link) {
       this.revive(this.silent.get(alive.name)!);
-    } else if (!this.retired.has(key)) {
+    } else if (!this.retired.has(key) && !this.unreachable.has(alive.name) && !this.stillShuns(alive)) {
       this.askSync(alive.name);
     }
   }
@@ -650,6 +668,15 @@ export class NatsHub {
     const peer = bye && this.peersByLink.get(peerKey(bye.link, bye.name));
     if (peer && peer.announcement.name === bye.name && lastName(msg.subject) === bye.name) this.drop(peer, "it stopped");
   }
+
+  /** Its latest announcement said it may not send to this process, and it has not changed since. */
+  private stillShuns(alive: { name: string; link: string; seq: number }): boolean {
+    const shunned = this.shunnedBy.get(alive.name);
+    return shunned !== undefined && shunned.link === alive.link && alive.seq <= shunned.seq;
+  }
+
+  /** Processes whose announcement says they may not send to this one: their connection and version then. */
+  private readonly shunnedBy = new Map<string, { link: string; seq: number }>();
 
   /** Asks a process for its announcement, at most once a second. */
   private askSync(name: string): void {
@@ -723,7 +750,7 @@ export class NatsHub {
   }
 
   /** Frames for this process: from a known connection, to this one, and only what a peer may send. */
-  private onFrames(msg: Msg): void {
+  private onFrames(msg: FramesMessage): void {
     const envelope = openEnvelope(msg.data);
     if (!envelope) return;
     // For an earlier connection of this process: its calls are answered, not left to wait.
@@ -776,7 +803,7 @@ export class NatsHub {
       }
       taken.push(frame);
     }
-    if (taken.length > 0) this.toNode(peer, taken, msg.data.length);
+    if (taken.length > 0) this.toNode(peer, taken);
   }
 
   /**
@@ -784,15 +811,15 @@ export class NatsHub {
    * back, and a peer that heard of this process again already calls it), they wait for it, in
    * order: a call that comes a moment early runs rather than being refused. Bounded in time and size.
    */
-  /** `bytes`: the whole message the frames are views of (held, it stays in memory whole). */
-  private toNode(peer: Peer, frames: ReceivedFrame[], bytes: number): void {
+  private toNode(peer: Peer, frames: ReceivedFrame[]): void {
     if (this.router.session(this.processName) || this.stopped) {
       if (this.held.length > 0) this.release();
       return this.deliver(peer, frames);
     }
-    this.held.push({ peer, frames });
-    this.heldFrames += frames.length;
-    this.heldBytes += bytes;
+    const kept = frames.map(detached);
+    this.held.push({ peer, frames: kept });
+    this.heldFrames += kept.length;
+    for (const frame of kept) this.heldBytes += frame.payload.length + (frame.wire?.length ?? 0) + MESSAGE_OVERHEAD;
     if (this.heldFrames > MAX_HELD_FRAMES || this.heldBytes > MAX_HELD_BYTES) return this.release();
     if (!this.holdTimer) {
       this.holdTimer = setTimeout(() => this.release(), HOLD_MS);
@@ -866,4 +893,15 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 /** Where a peer is filed: its connection and its name together (a connection id is public: anyone may repeat it). */
 function peerKey(link: string, name: string): string {
   return `${link}/${name}`;
+}
+
+/** What the hub reads of a NATS message of frames. */
+interface FramesMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+}
+
+/** The frame with its buffers copied out of the message they are views of (kept, it would keep the message's read buffer whole). */
+function detached(frame: ReceivedFrame): ReceivedFrame {
+  return { ...frame, payload: Buffer.from(frame.payload), ...(frame.wire ? { wire: Buffer.from(frame.wire) } : {}) };
 }
