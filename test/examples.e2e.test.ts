@@ -108,15 +108,30 @@ describe("direct links (README, Direct links): a shop calls its pricing service 
   });
 });
 
-describe("call chain (README, Call context): web → orders → billing → ledger, four processes", () => {
-  it("a request id travels in metadata, web's timeout and its cancel abort the ledger's signal", async () => {
-    const folder = tempSocketFolder();
-    const controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
-    await controller.waitForLine(/Controller has been started successfully/);
-    const env = { DAFFI_UNIX_SOCK_PATH: folder };
+/** The processes of an example reach each other through a controller of their own, or on a NATS server of their own. */
+async function exampleSystem(on: "controller" | "NATS", servers: NatsServer[]): Promise<Record<string, string>> {
+  if (on === "NATS") {
+    const server = await NatsServer.start();
+    servers.push(server);
+    return { DAFFI_NATS: server.url };
+  }
+  const folder = tempSocketFolder();
+  const controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
+  await controller.waitForLine(/Controller has been started successfully/);
+  return { DAFFI_UNIX_SOCK_PATH: folder };
+}
+
+describe.each(["controller", "NATS"] as const)("call chain and interceptors (README, Call context), through a %s", (on) => {
+  const servers: NatsServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.kill()));
+  });
+
+  it("web → orders → billing → ledger: a request id travels in metadata, web's timeout and its cancel abort the ledger's signal", async () => {
+    const env = await exampleSystem(on, servers);
     for (const hop of ["ledger", "billing", "orders"]) {
       const service = Spawned.script(`examples/call-chain/${hop}.js`, env);
-      await service.waitForLine(new RegExp(`Node '${hop}' has been connected to Controller`));
+      await service.waitForLine(new RegExp(`Node '${hop}' has been connected to Controller`), 20_000);
     }
     const web = Spawned.script("examples/call-chain/web.js", env);
     await web.succeeds(30_000);
@@ -130,19 +145,15 @@ describe("call chain (README, Call context): web → orders → billing → ledg
   });
 
   it("interceptors: the client's token and request id on every call, the service's token check and timing", async () => {
-    const folder = tempSocketFolder();
-    const controller = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder]);
-    await controller.waitForLine(/Controller has been started successfully/);
-    const env = { DAFFI_UNIX_SOCK_PATH: folder };
+    const env = await exampleSystem(on, servers);
     const service = Spawned.script("examples/interceptors/service.js", env);
-    await service.waitForLine(/Node 'greeter' has been connected to Controller/);
+    await service.waitForLine(/Node 'greeter' has been connected to Controller/, 20_000);
     const client = Spawned.script("examples/interceptors/client.js", env);
     await client.succeeds(30_000);
     expect(client.stdout.filter((line) => !line.startsWith("INFO"))).toEqual(["hello Ada (request req-1)", "refused: 'client' showed no valid token"]);
     await service.waitForLine(/^greet from client took [\d.]+ ms$/);
   });
 });
-
 
 describe("daffi on a NATS cluster (README: Scaling out): two inventories, a store, a server killed", () => {
   const cluster: NatsServer[] = [];
