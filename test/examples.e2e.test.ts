@@ -5,7 +5,12 @@ import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { NatsServer } from "./helpers/NatsServer";
 import { freePort, tempSocketFolder } from "./helpers/system";
 
-afterEach(killAll);
+/** NATS servers started by a test, killed after it. */
+const natsServers: NatsServer[] = [];
+afterEach(async () => {
+  await killAll();
+  await Promise.all(natsServers.splice(0).map((server) => server.kill()));
+});
 
 describe("getting started (03-readme-v1): process1 and process2", () => {
   it("proc1 calls func1/func2 of proc2 and proc2 calls func3 of proc1 in the background", async () => {
@@ -109,10 +114,10 @@ describe("direct links (README, Direct links): a shop calls its pricing service 
 });
 
 /** The processes of an example reach each other through a controller of their own, or on a NATS server of their own. */
-async function exampleSystem(on: "controller" | "NATS", servers: NatsServer[]): Promise<Record<string, string>> {
+async function exampleSystem(on: "controller" | "NATS"): Promise<Record<string, string>> {
   if (on === "NATS") {
     const server = await NatsServer.start();
-    servers.push(server);
+    natsServers.push(server);
     return { DAFFI_NATS: server.url };
   }
   const folder = tempSocketFolder();
@@ -122,13 +127,8 @@ async function exampleSystem(on: "controller" | "NATS", servers: NatsServer[]): 
 }
 
 describe.each(["controller", "NATS"] as const)("call chain and interceptors (README, Call context), through a %s", (on) => {
-  const servers: NatsServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.kill()));
-  });
-
   it("web → orders → billing → ledger: a request id travels in metadata, web's timeout and its cancel abort the ledger's signal", async () => {
-    const env = await exampleSystem(on, servers);
+    const env = await exampleSystem(on);
     for (const hop of ["ledger", "billing", "orders"]) {
       const service = Spawned.script(`examples/call-chain/${hop}.js`, env);
       await service.waitForLine(new RegExp(`Node '${hop}' has been connected to Controller`), 20_000);
@@ -145,7 +145,7 @@ describe.each(["controller", "NATS"] as const)("call chain and interceptors (REA
   });
 
   it("interceptors: the client's token and request id on every call, the service's token check and timing", async () => {
-    const env = await exampleSystem(on, servers);
+    const env = await exampleSystem(on);
     const service = Spawned.script("examples/interceptors/service.js", env);
     await service.waitForLine(/Node 'greeter' has been connected to Controller/, 20_000);
     const client = Spawned.script("examples/interceptors/client.js", env);
@@ -156,13 +156,9 @@ describe.each(["controller", "NATS"] as const)("call chain and interceptors (REA
 });
 
 describe("daffi on a NATS cluster (README: Scaling out): two inventories, a store, a server killed", () => {
-  const cluster: NatsServer[] = [];
-  afterEach(async () => {
-    await Promise.all(cluster.splice(0).map((server) => server.kill()));
-  });
-
   it("calls spread over both, a BROADCAST reaches each, and the calls go on when the store's server is killed", async () => {
-    cluster.push(...(await NatsServer.cluster(3)));
+    const cluster = await NatsServer.cluster(3);
+    natsServers.push(...cluster);
     const env = { DAFFI_NATS: cluster.map((server) => server.url).join(",") };
     for (const name of ["inventory-1", "inventory-2"]) {
       const inventory = Spawned.script("examples/nats-cluster/inventory.js", env, [name]);

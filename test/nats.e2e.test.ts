@@ -365,17 +365,16 @@ describe("NATS's own permissions", () => {
     const subscribe = ["daffi.presence.*", "daffi.alive.*", "daffi.bye.*", "daffi.hello", `daffi.sync.${process}`, `daffi.claim.${process}`, `daffi.p.${process}.*`, "_INBOX.>"];
     return `{ user: ${name}, password: ${password}, permissions: { publish: { allow: ${list(publish)}, deny: ${list(deny)} }, subscribe: ${list(subscribe)} } }`;
   };
+  /** A server of its own that knows only these users. */
+  const serverWith = async (...users: string[]): Promise<NatsServer> => {
+    const server = await NatsServer.start({ extra: `authorization {\n  users: [\n    ${users.join("\n    ")}\n  ]\n}` });
+    servers.push(server);
+    return server;
+  };
 
   it("a process the server does not let publish to another cannot call it: PermissionDeniedError, no hang", async () => {
     // "worker" runs "guarded"; "guest" runs "guest" and may not send to "guarded".
-    const extra = `authorization {
-  users: [
-    ${user("worker", "worker-pass", "guarded")}
-    ${user("guest", "guest-pass", "guest", ["daffi.p.guarded.guest"])}
-  ]
-}`;
-    const server = await NatsServer.start({ extra });
-    servers.push(server);
+    const server = await serverWith(user("worker", "worker-pass", "guarded"), user("guest", "guest-pass", "guest", ["daffi.p.guarded.guest"]));
     const worker = peer(server.url, "guarded", { DAFFI_NATS_USER: "worker", DAFFI_NATS_PASS: "worker-pass" });
     await worker.waitForLine(/^READY$/, 20_000);
     await using guest = await Global.start({ processName: "guest", nats: { servers: [server.url], user: "guest", pass: "guest-pass" }, logLevel: "silent" });
@@ -391,14 +390,7 @@ describe("NATS's own permissions", () => {
 
   it("a process that may not answer another: the caller's call fails with PermissionDeniedError, not a timeout", async () => {
     // "guest" may not send to "caller": the call would run, its answer could not come back.
-    const extra = `authorization {
-  users: [
-    ${user("caller", "caller-pass", "caller")}
-    ${user("guest", "guest-pass", "guest", ["daffi.p.caller.guest"])}
-  ]
-}`;
-    const server = await NatsServer.start({ extra });
-    servers.push(server);
+    const server = await serverWith(user("caller", "caller-pass", "caller"), user("guest", "guest-pass", "guest", ["daffi.p.caller.guest"]));
     const guest = peer(server.url, "guest", { DAFFI_NATS_USER: "guest", DAFFI_NATS_PASS: "guest-pass" });
     await guest.waitForLine(/^READY$/, 20_000);
     await using g = await Global.start({ processName: "caller", nats: { servers: [server.url], user: "caller", pass: "caller-pass" }, logLevel: "silent" });
@@ -411,15 +403,7 @@ describe("NATS's own permissions", () => {
   }, 60_000);
 
   it("a user pinned to its own name cannot pass for another process by repeating its connection id", async () => {
-    const extra = `authorization {
-  users: [
-    ${user("worker", "worker-pass", "guarded")}
-    ${user("caller", "caller-pass", "caller")}
-    ${user("evil", "evil-pass", "evil")}
-  ]
-}`;
-    const server = await NatsServer.start({ extra });
-    servers.push(server);
+    const server = await serverWith(user("worker", "worker-pass", "guarded"), user("caller", "caller-pass", "caller"), user("evil", "evil-pass", "evil"));
     const worker = peer(server.url, "guarded", { DAFFI_NATS_USER: "worker", DAFFI_NATS_PASS: "worker-pass", DAFFI_HEARTBEAT: "2" });
     await worker.waitForLine(/^READY$/, 20_000);
     await using g = await Global.start({ processName: "caller", nats: { servers: [server.url], user: "caller", pass: "caller-pass" }, logLevel: "silent" });

@@ -105,8 +105,8 @@ export class NodeSession {
    * large answers, is never cut off below `hardBytes`.
    */
   send(frame: Frame): void {
-    if (this.remote && !CALL_FRAMES.has(frame.kind)) return;
-    if (this.remote && frame.kind === Kind.ERROR && !frame.callId) return;
+    // A remote process gets the frames of calls only (an ERROR without a call is a refusal meant for a node of this hub).
+    if (this.remote && (!CALL_FRAMES.has(frame.kind) || (frame.kind === Kind.ERROR && !frame.callId))) return;
     this.writer.send(frame);
     const held = this.writer.heldBytes;
     if (held <= this.bounds.maxQueuedBytes || this.closed) return;

@@ -26,6 +26,20 @@ export function sessionBounds(limits: SessionLimits, overflow: SessionBounds["ov
   };
 }
 
+/** What a link of `session` receives, handed to `router` frame by frame; a frame that cannot be handled is dropped (`warn`), not the rest. */
+export function toRouter(router: Router, session: NodeSession, warn: (line: string) => void): (frames: ReceivedFrame[]) => void {
+  return (frames) => {
+    for (const frame of frames) {
+      if (session.closed) return; // refused (or gone): the rest of what it sent is not looked at
+      try {
+        router.handle(session, frame);
+      } catch (error) {
+        warn(`Dropped a frame from '${shown(session.name || session.peer)}' that could not be handled: ${String(error)}`);
+      }
+    }
+  };
+}
+
 /**
  * Makes `stream` a session of `router`. `streams` holds, while the link lives, the way to end it
  * gracefully (what is queued for the node is written first).
@@ -62,16 +76,7 @@ export function attachSession(router: Router, stream: Link, limits: SessionLimit
     streams.delete(stream);
     router.leave(session);
   };
-  stream.on("data", (frames: ReceivedFrame[]) => {
-    for (const frame of frames) {
-      if (session.closed) return; // refused: the rest of what it sent is not looked at
-      try {
-        router.handle(session, frame);
-      } catch (error) {
-        log.warn(`Dropped a frame from '${session.name || session.peer}' that could not be handled: ${String(error)}`);
-      }
-    }
-  });
+  stream.on("data", toRouter(router, session, (line) => log.warn(line)));
   stream.on("end", () => {
     close();
     stream.end();

@@ -5,7 +5,7 @@
 // "daffi on NATS", tells the whole mapping.
 import { randomBytes } from "node:crypto";
 import type { Msg, NatsConnection, PermissionViolationError } from "@nats-io/transport-node";
-import { type SessionLimits, attachSession, sessionBounds } from "../controller/attachSession";
+import { type SessionLimits, attachSession, sessionBounds, toRouter } from "../controller/attachSession";
 import { NodeSession } from "../controller/NodeSession";
 import { Router } from "../controller/Router";
 import { NodeDisconnectedError, PermissionDeniedError, ProcessNameInUseError } from "../errors/DaffiError";
@@ -81,7 +81,7 @@ export class NatsHub {
   /** The node of this process (in memory), with the way to end its link gracefully. */
   private readonly streams = new Map<Link, () => void>();
   /** By connection and name (`peerKey`): a connection id another process announces as its own names nobody else. */
-  private readonly peersByLink = new Map<string, Peer>();
+  private readonly peers = new Map<string, Peer>();
   private readonly peersByName = new Map<string, Peer>();
   /** Connections that said goodbye (or were replaced): a late announcement of theirs is not taken. */
   private readonly retired = new Set<string>();
@@ -266,7 +266,7 @@ export class NatsHub {
     if (nc && !nc.isClosed()) nc.publish(this.subjects.bye(this.processName), encode({ name: this.processName, link: this.link }));
     for (const end of this.streams.values()) end();
     this.release();
-    for (const peer of [...this.peersByLink.values()]) this.drop(peer, "this process stops", false);
+    for (const peer of [...this.peers.values()]) this.drop(peer, "this process stops", false);
     if (!nc) return;
     const drained = nc.drain().catch(() => undefined);
     const timeout = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
@@ -317,8 +317,8 @@ export class NatsHub {
     clearTimeout(this.settling);
     this.link = newLinkId();
     this.log.warn("Lost the NATS server: calls in flight with other processes fail (NodeDisconnectedError); reconnecting");
-    for (const peer of this.peersByLink.values()) this.awaited.add(peer.announcement.name);
-    for (const peer of [...this.peersByLink.values()]) this.drop(peer, "", false);
+    for (const peer of this.peers.values()) this.awaited.add(peer.announcement.name);
+    for (const peer of [...this.peers.values()]) this.drop(peer, "", false);
     for (const end of this.streams.values()) end();
   }
 
@@ -544,7 +544,7 @@ export class NatsHub {
   /** A process this hub did not know: a session of the router, its link on NATS. */
   private join(announcement: Announcement, lastHeard: number): void {
     const nc = this.nc;
-    if (!nc || this.peersByLink.size >= MAX_PEERS) return;
+    if (!nc || this.peers.size >= MAX_PEERS) return;
     if (announcement.unreachable?.includes(this.processName) || this.unreachable.has(announcement.name)) return;
     // Back (on another connection, or revived): what was remembered of its silence or its refusal is over.
     this.silent.delete(announcement.name);
@@ -562,18 +562,9 @@ export class NatsHub {
     const overflow = (_session: NodeSession, why: string) => queueMicrotask(() => this.drop(peer, `NATS does not take what is sent to it (${why})`, false));
     const session = new NodeSession(writer, () => link.end(), link.peer, { local: false }, sessionBounds(this.limits, overflow));
     if (!this.router.join(session, announcement.name, announcement)) return;
-    link.on("data", (frames: ReceivedFrame[]) => {
-      for (const frame of frames) {
-        if (session.closed) return;
-        try {
-          this.router.handle(session, frame);
-        } catch (error) {
-          this.warn(`Dropped a frame from '${shown(announcement.name)}' that could not be handled: ${String(error)}`);
-        }
-      }
-    });
+    link.on("data", toRouter(this.router, session, (line) => this.warn(line)));
     const peer: Peer = { announcement: { ...announcement }, session, link, writer, lastHeard };
-    this.peersByLink.set(peerKey(announcement.link, announcement.name), peer);
+    this.peers.set(peerKey(announcement.link, announcement.name), peer);
     this.peersByName.set(announcement.name, peer);
     this.log.info(`Node '${shown(announcement.name)}' has been connected (NATS)`);
     this.reopenWhenSettled();
@@ -634,8 +625,8 @@ export class NatsHub {
   /** The process is gone (or this hub's connection is new): its calls end on both sides, it leaves the registry. */
   private drop(peer: Peer, why: string, retire = true): void {
     const key = peerKey(peer.announcement.link, peer.announcement.name);
-    if (this.peersByLink.get(key) !== peer) return;
-    this.peersByLink.delete(key);
+    if (this.peers.get(key) !== peer) return;
+    this.peers.delete(key);
     if (this.peersByName.get(peer.announcement.name) === peer) this.peersByName.delete(peer.announcement.name);
     if (retire) {
       this.retired.add(key);
@@ -652,7 +643,7 @@ export class NatsHub {
     const alive = readAlive(msg.data);
     if (!alive || alive.name === this.processName || lastName(msg.subject) !== alive.name) return;
     const key = peerKey(alive.link, alive.name);
-    const peer = this.peersByLink.get(key);
+    const peer = this.peers.get(key);
     if (peer) {
       peer.lastHeard = Date.now();
       if (alive.seq > peer.announcement.seq) this.askSync(alive.name);
@@ -665,7 +656,7 @@ export class NatsHub {
 
   private onBye(msg: Msg): void {
     const bye = readBye(msg.data);
-    const peer = bye && this.peersByLink.get(peerKey(bye.link, bye.name));
+    const peer = bye && this.peers.get(peerKey(bye.link, bye.name));
     if (peer && peer.announcement.name === bye.name && lastName(msg.subject) === bye.name) this.drop(peer, "it stopped");
   }
 
@@ -727,7 +718,7 @@ export class NatsHub {
   /** A process silent for longer than its heartbeat is gone. */
   private sweep(): void {
     const now = Date.now();
-    for (const peer of [...this.peersByLink.values()]) {
+    for (const peer of [...this.peers.values()]) {
       if (now - peer.lastHeard <= peer.announcement.heartbeatMs) continue;
       this.drop(peer, `silent for ${Math.round((now - peer.lastHeard) / 100) / 10} s`, false);
       this.silent.delete(peer.announcement.name);
@@ -755,8 +746,9 @@ export class NatsHub {
     if (!envelope) return;
     // For an earlier connection of this process: its calls are answered, not left to wait.
     if (envelope.destination !== this.link) return envelope.kind === RESET ? undefined : this.unknownSender(msg.subject, envelope, "an earlier connection of this process");
+    // The subject names the sender (NATS permissions can pin it): a peer is its connection under that name.
     const sender = lastName(msg.subject);
-    const peer = sender === undefined ? undefined : this.peersByLink.get(peerKey(envelope.source, sender));
+    const peer = sender === undefined ? undefined : this.peers.get(peerKey(envelope.source, sender));
     if (!peer) {
       const silent = sender === undefined ? undefined : this.silent.get(sender);
       if (silent && silent.link === envelope.source) this.revive(silent);
@@ -764,8 +756,6 @@ export class NatsHub {
       if (sender !== undefined && !silent && !this.retired.has(peerKey(envelope.source, sender))) return this.fromStranger(sender, envelope, msg);
       return this.unknownSender(msg.subject, envelope, "a connection this process does not know (new, or lost)");
     }
-    // The subject names the sender (NATS permissions can pin it): it must be the one the connection announced.
-    if (lastName(msg.subject) !== peer.announcement.name) return;
     if (envelope.kind === RESET) {
       // It had dropped this process for a silence: the calls between the two end on this side too.
       this.drop(peer, "", false);
