@@ -26,7 +26,7 @@ export { args } from "./fetcher/args";
 export type { Args } from "./fetcher/args";
 export type { FetcherConstructor, Promisified, Remote, StreamWithModifier, WithModifier } from "./fetcher/types";
 export type { ClassMetadata, MethodMetadata, FunctionMetadata, Validator, ValidationOutcome } from "./registry/metadata";
-export type { LogLevel } from "./log/Logger";
+export type { LogLevel, LogFormat, LogFields, LogSink } from "./log/Logger";
 export {
   DaffiError,
   RemoteError,

@@ -2,14 +2,16 @@
 import { loadAuthFile } from "../auth/loadAuthFile";
 import { Global } from "../global/Global";
 import { commandLine, seconds, wholeNumber } from "./parseCommandLine";
+import { UsageError } from "./UsageError";
 
 export const controllerUsage = `usage: daffi controller [--host H] [--port P] [--unix-sock-path DIR] [--process-name NAME]
                         [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
                         [--auth FILE] [--heartbeat SECONDS] [--max-message-size BYTES]
-                        [--max-queued-bytes BYTES] [--no-direct] [--quiet]
+                        [--max-queued-bytes BYTES] [--no-direct] [--log-format text|json] [--quiet]
 
 Runs a stand-alone controller until SIGINT or SIGTERM.
 With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).
+--log-format json: one JSON object per log line (time, level, component, process, message, fields).
 --no-direct: no tickets for direct links, so every call between nodes goes through this controller.
 --auth FILE: JSON { "identities": { NAME: { "token": "env:VAR", "processNames": [...], "serve": [...], "call": [...] } } }.`;
 
@@ -26,6 +28,7 @@ const options = {
   "max-message-size": { type: "string" },
   "max-queued-bytes": { type: "string" },
   "no-direct": { type: "boolean", default: false },
+  "log-format": { type: "string" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -52,6 +55,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     maxMessageSize: number("max-message-size", 1024, Number.MAX_SAFE_INTEGER),
     maxQueuedBytes: number("max-queued-bytes", 1024, Number.MAX_SAFE_INTEGER),
     logLevel: values.quiet === true ? "silent" : undefined,
+    logFormat: logFormatOf(text("log-format")),
     direct: values["no-direct"] === true ? false : undefined,
   });
   // Handlers go in before the start completes, so that a signal during start still stops cleanly.
@@ -61,4 +65,9 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   // A failed start is thrown once, here (and said once, by main).
   await (await started).join();
   return 0;
+}
+
+function logFormatOf(value: string | undefined): "text" | "json" | undefined {
+  if (value === undefined || value === "text" || value === "json") return value;
+  throw new UsageError(`daffi controller: --log-format must be text or json, got ${JSON.stringify(value)}`, controllerUsage);
 }

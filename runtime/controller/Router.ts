@@ -137,7 +137,7 @@ export class Router {
       }
     }
     session.outgoing.clear();
-    this.log.info(`Node '${shown(session.name)}' has been disconnected`);
+    this.log.info(`Node '${shown(session.name)}' has been disconnected`, { node: shown(session.name) });
     this.registryChanged();
   }
 
@@ -208,7 +208,7 @@ export class Router {
     session.send({ kind: Kind.WELCOME, name: this.controllerName, payload: ticket ? encode({ ...WELCOME, controllerKey: this.tickets.publicKey, ticket }) : WELCOME_PAYLOAD });
     session.callbacks = this.served(session, callbackNames(hello));
     session.fingerprints = fingerprintsOf(hello, session.callbacks);
-    this.log.info(`Node '${shown(name)}' has been connected to Controller${this.policy.enforced ? ` as identity '${session.identity.name}'` : ""}`);
+    this.log.info(`Node '${shown(name)}' has been connected to Controller${this.policy.enforced ? ` as identity '${session.identity.name}'` : ""}`, { node: shown(name), identity: this.policy.enforced ? session.identity.name : undefined });
     this.registryChanged();
     // The newcomer knows the system right after WELCOME (the others hear of it at the end of this turn).
     session.send({ kind: Kind.REGISTRY, payload: encode(this.snapshot()) });

@@ -19,6 +19,11 @@ export type ErrorCode =
   | "OVERLOADED"
   | "CONTRACT_MISMATCH";
 
+/** The outcome code of a failure, for logs and metrics: a DaffiError's code, else "REMOTE" (anything a callback threw). */
+export function codeOf(error: unknown): ErrorCode {
+  return error instanceof DaffiError ? error.code : "REMOTE";
+}
+
 /** The base of every error daffi throws: `code` tells which (README: Errors); errors from another process are rebuilt as the same class. */
 export class DaffiError extends Error {
   readonly code: ErrorCode;

@@ -20,7 +20,7 @@ import { BUILTIN } from "../node/builtins";
 import { Mode } from "../wire/Kind";
 import { localCallbacks } from "../registry/CallbackRegistry";
 import { lostAutoInitClasses } from "../registry/Callback";
-import { warnLostAutoInit } from "../registry/untransformed";
+import { untransformedLogTo, warnLostAutoInit } from "../registry/untransformed";
 import { RegistryView } from "../registry/RegistryView";
 import { type Address, resolveAddress } from "../wire/address";
 import { activate, deactivate } from "./activeGlobals";
@@ -63,9 +63,11 @@ export class Global implements AsyncDisposable {
     this.processName = options.processName ?? `0x${randomBytes(4).toString("hex")}`;
     this.address = resolveAddress(options);
     const level = options.logLevel ?? defaultLogLevel();
-    this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level);
+    const output = { format: options.logFormat, sink: options.logger };
+    untransformedLogTo(level, output);
+    this.log = new Logger(options.initNode === false ? "controller" : "node", this.processName, level, output);
     this.releaseGrpcLogs = routeGrpcLogs(this.log);
-    this.controllerLog = new Logger("controller", this.processName, level);
+    this.controllerLog = new Logger("controller", this.processName, level, output);
     const nats = natsOf(options);
     if (nats) this.hub = new NatsHub(nats, this.processName, this.controllerLog, options);
     if (options.initController) this.controller = new Controller(this.address, this.processName, this.controllerLog, options, { ...options, direct: directEnabled(options.direct) });
@@ -73,7 +75,7 @@ export class Global implements AsyncDisposable {
       this.node = new Node(
         this.processName,
         localCallbacks,
-        new Logger("node", this.processName, level),
+        new Logger("node", this.processName, level, output),
         {
           // The first connection is reported after onInit, which waits for it.
           connected: () => (this.initialized ? this.runHook(options.onNodeConnect, "onNodeConnect") : (this.connectedBeforeInit = true)),
@@ -98,7 +100,7 @@ export class Global implements AsyncDisposable {
     this.ready = this.startComponents(options);
     // A service compiled without the transformer would expose nothing, and say nothing: it is said once
     // the start is done and the code after it ran (a class the program creates itself is not lost).
-    if (this.node) void this.ready.then(() => setImmediate(() => warnLostAutoInit(lostAutoInitClasses(), level)), () => undefined);
+    if (this.node) void this.ready.then(() => setImmediate(() => warnLostAutoInit(lostAutoInitClasses(), level, output)), () => undefined);
     if (options.handleSignals) this.handleSignals();
     // A start that fails stops the Global. `Global.start` throws the error (it is not logged too);
     // a background start (`new Global`) logs it, labelled by the component that failed, and `join` rejects with it.

@@ -3,7 +3,7 @@ import { type Balancing, checkBalancing } from "../call/Balancer";
 import { passed } from "../errors/passed";
 import { type NatsOptions, natsOptions } from "../nats/NatsOptions";
 import { ConfigurationError } from "../errors/DaffiError";
-import type { LogLevel } from "../log/Logger";
+import { isLogSink, type LogFormat, type LogLevel, type LogSink } from "../log/Logger";
 import type { Global } from "./Global";
 import type { TlsOptions } from "../wire/tls";
 import { type AuthOptions, checkAuthOptions } from "../auth/AuthOptions";
@@ -87,6 +87,10 @@ export interface GlobalOptions extends TlsOptions {
   token?: string | undefined;
   /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
   logLevel?: LogLevel | undefined;
+  /** "text" (default: the spec's lines) or "json" (one JSON object per line on stderr); default $DAFFI_LOG_FORMAT (README: Logs). */
+  logFormat?: LogFormat | undefined;
+  /** The program's own logger (console, winston, pino, …): daffi's records go to it, as `info(message, fields)`, instead of stderr (README: Logs). */
+  logger?: LogSink | undefined;
   /**
    * Stop gracefully on SIGINT and SIGTERM (calls in flight finish, the socket file is removed), then
    * exit with code 0; a second signal exits at once (code 130). Default false: signals are the
@@ -130,6 +134,8 @@ const known = new Set<string>([
   "sslClientCa",
   "sslServerName",
   "logLevel",
+  "logFormat",
+  "logger",
   "handleSignals",
   "auth",
   "nats",
@@ -185,6 +191,15 @@ export function checkOptions(options: GlobalOptions): void {
   }
   if (options.maxConcurrentCalls !== undefined && (!Number.isInteger(options.maxConcurrentCalls) || options.maxConcurrentCalls < 1)) {
     throw new ConfigurationError(`maxConcurrentCalls must be a whole number, at least 1, got ${passed(options.maxConcurrentCalls)}`);
+  }
+  if (options.logLevel !== undefined && !["debug", "info", "warn", "error", "silent"].includes(options.logLevel)) {
+    throw new ConfigurationError(`logLevel must be "debug", "info", "warn", "error" or "silent", got ${passed(options.logLevel)}`);
+  }
+  if (options.logFormat !== undefined && options.logFormat !== "text" && options.logFormat !== "json") {
+    throw new ConfigurationError(`logFormat must be "text" or "json", got ${passed(options.logFormat)}`);
+  }
+  if (options.logger !== undefined && !isLogSink(options.logger)) {
+    throw new ConfigurationError(`logger must be an object with debug, info, warn and error functions (console, pino, winston, …), got ${passed(options.logger)}`);
   }
   if (options.handleSignals !== undefined && typeof options.handleSignals !== "boolean") {
     throw new ConfigurationError(`handleSignals must be true or false, got ${passed(options.handleSignals)}`);

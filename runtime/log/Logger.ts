@@ -32,33 +32,112 @@ export function escapeLine(message: string): string {
   return escaped.length <= MAX_LINE ? escaped : `${escaped.slice(0, MAX_LINE)}…(cut)`;
 }
 
+/** `logFormat`: the spec's text lines (default), or one JSON object per line for log shippers. */
+export type LogFormat = "text" | "json";
+
+/** Structured fields of a log record (`callback`, `caller`, `code`, …): in JSON lines, and passed to a user's `logger`. */
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/**
+ * A logger of the program's own (`logger` option): console, winston, pino, … Each method is called with
+ * the message and the record's fields (`component`, `process`, and structured ones such as `callback`).
+ */
+export interface LogSink {
+  debug(message: string, fields: LogFields): unknown;
+  info(message: string, fields: LogFields): unknown;
+  warn(message: string, fields: LogFields): unknown;
+  error(message: string, fields: LogFields): unknown;
+}
+
+/** Where a Logger's records go: stderr in a format, or a user's logger. */
+export interface LogOutput {
+  format?: LogFormat | undefined;
+  sink?: LogSink | undefined;
+}
+
+/** The format used when none is given: $DAFFI_LOG_FORMAT ("json"), else "text". */
+export function defaultLogFormat(): LogFormat {
+  return process.env.DAFFI_LOG_FORMAT?.trim().toLowerCase() === "json" ? "json" : "text";
+}
+
+/** A field's value as a record carries it: strings escaped and bounded like messages. */
+function fieldValue(value: string | number | boolean): string | number | boolean {
+  return typeof value === "string" ? escapeLine(value) : value;
+}
+
 export class Logger {
   /** The process name as lines show it (escaped once). */
   private readonly shownName: string;
+  private readonly format: LogFormat;
+  private readonly sink: LogSink | undefined;
 
   constructor(
     private readonly component: "controller" | "node",
     processName: string,
     private readonly level: LogLevel = defaultLogLevel(),
+    output: LogOutput = {},
   ) {
     this.shownName = escapeLine(processName);
+    this.format = output.format ?? defaultLogFormat();
+    this.sink = output.sink;
   }
 
-  debug(message: string): void {
-    this.write("debug", message);
-  }
-  info(message: string): void {
-    this.write("info", message);
-  }
-  warn(message: string): void {
-    this.write("warn", message);
-  }
-  error(message: string): void {
-    this.write("error", message);
+  /** Whether a record of that level is written (to skip building an expensive message). */
+  enabled(level: Exclude<LogLevel, "silent">): boolean {
+    return rank[level] >= rank[this.level];
   }
 
-  private write(level: Exclude<LogLevel, "silent">, message: string): void {
+  debug(message: string, fields?: LogFields): void {
+    this.write("debug", message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.write("info", message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.write("warn", message, fields);
+  }
+  error(message: string, fields?: LogFields): void {
+    this.write("error", message, fields);
+  }
+
+  private write(level: Exclude<LogLevel, "silent">, message: string, fields: LogFields | undefined): void {
     if (rank[level] < rank[this.level]) return;
+    if (this.sink) return this.toSink(level, message, fields);
+    if (this.format === "json") {
+      process.stderr.write(`${JSON.stringify(this.record(level, message, fields, new Date().toISOString()))}\n`);
+      return;
+    }
     process.stderr.write(`${label[level]}: ${timestamp(new Date())} | ${this.component}[${this.shownName}] | ${escapeLine(message)}\n`);
   }
+
+  /** A record: time (when written to stderr), level, component, process, message, then the fields (which cannot replace those). */
+  private record(level: Exclude<LogLevel, "silent">, message: string, fields: LogFields | undefined, time?: string): Record<string, string | number | boolean> {
+    const record: Record<string, string | number | boolean> = time === undefined ? {} : { time };
+    Object.assign(record, { level, component: this.component, process: this.shownName, message: escapeLine(message) });
+    if (fields) {
+      for (const key of Object.keys(fields)) {
+        const value = fields[key];
+        if (value !== undefined && !Object.hasOwn(record, key)) record[key] = fieldValue(value);
+      }
+    }
+    return record;
+  }
+
+  /** A user's logger: called with the message and the fields; a logger that throws does not break the call that logged. */
+  private toSink(level: Exclude<LogLevel, "silent">, message: string, fields: LogFields | undefined): void {
+    const { message: text, ...rest } = this.record(level, message, fields);
+    delete rest.level;
+    try {
+      this.sink![level](text as string, rest);
+    } catch {
+      // The program's logger failed: nothing daffi can log it to.
+    }
+  }
+}
+
+/** Checks the `logger` option: an object with debug, info, warn and error functions. */
+export function isLogSink(value: unknown): value is LogSink {
+  if (typeof value !== "object" || value === null) return false;
+  const sink = value as Record<string, unknown>;
+  return ["debug", "info", "warn", "error"].every((method) => typeof sink[method] === "function");
 }

@@ -11,6 +11,7 @@ import { NO_METADATA } from "../wire/Frame";
 import {
   CallbackNotFoundError,
   CancelledError,
+  codeOf,
   ConfigurationError,
   DaffiError,
   NodeDisconnectedError,
@@ -23,7 +24,7 @@ import {
 } from "../errors/DaffiError";
 import { toWireError } from "../errors/wireError";
 import { NOT_STARTED } from "../errors/notStarted";
-import type { Logger } from "../log/Logger";
+import type { LogFields, Logger } from "../log/Logger";
 import { shown } from "../log/shown";
 import type { CallbackRegistry } from "../registry/CallbackRegistry";
 import { checkArguments } from "../validation/validate";
@@ -294,7 +295,7 @@ export class CallExecutor {
     if (!tracked) return;
     if (frame.kind === Kind.CANCEL) {
       this.calls.delete(frame.incarnation, frame.callId);
-      this.log.debug(`'${shown(tracked.header.name)}' of '${shown(frame.source)}' was cancelled: it ends without an answer`);
+      this.log.debug(`'${shown(tracked.header.name)}' of '${shown(frame.source)}' was cancelled: it ends without an answer`, { callback: shown(tracked.header.name), caller: shown(frame.source), code: "CANCELLED" });
       return this.end(tracked, abortReason(frame.name, shown(frame.source)));
     }
     const inner = tracked.running;
@@ -328,7 +329,7 @@ export class CallExecutor {
     const { incarnation, callId } = tracked.header;
     if (this.calls.get(incarnation, callId) !== tracked) return;
     this.calls.delete(incarnation, callId);
-    this.log.debug(`'${shown(tracked.header.name)}' of '${shown(tracked.header.source)}' passed its deadline: it ends without an answer`);
+    this.log.debug(`'${shown(tracked.header.name)}' of '${shown(tracked.header.source)}' passed its deadline: it ends without an answer`, { callback: shown(tracked.header.name), caller: shown(tracked.header.source), code: "TIMEOUT" });
     this.end(tracked, new TimeoutError(`the call's deadline passed (${tracked.header.timeoutMs} ms)`));
   }
 
@@ -406,9 +407,9 @@ export class CallExecutor {
     const run = () => callStorage.exit(() => {
       try {
         const result = entry.fn.apply(entry.target, args);
-        if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.log.warn(`Scheduled '${shown(header.name)}' failed: ${String(error)}`));
+        if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.log.warn(`Scheduled '${shown(header.name)}' failed: ${String(error)}`, failureFields(header, error)));
       } catch (error) {
-        this.log.warn(`Scheduled '${shown(header.name)}' failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.log.warn(`Scheduled '${shown(header.name)}' failed: ${error instanceof Error ? error.message : String(error)}`, failureFields(header, error));
       }
     });
     let id: string;
@@ -472,7 +473,7 @@ export class CallExecutor {
   /** `notStarted`: refused before the callback ran (the caller may retry it elsewhere: README, Retries). */
   private answerError(header: CallHeader, error: unknown, raisedByDaffi: boolean, notStarted = false): void {
     if (header.mode === Mode.NO_RETURN) {
-      this.log.warn(`Callback '${shown(header.name)}' called by '${shown(header.source)}' (NO_RETURN) failed: ${shown(error instanceof Error ? error.message : String(error), 1000)}`);
+      this.log.warn(`Callback '${shown(header.name)}' called by '${shown(header.source)}' (NO_RETURN) failed: ${shown(error instanceof Error ? error.message : String(error), 1000)}`, failureFields(header, error));
       return;
     }
     const wire = toWireError(error, raisedByDaffi);
@@ -497,4 +498,9 @@ function refusal(error: unknown): boolean {
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+/** The structured fields of a callback's failure in a log record: which callback, whose call, what code. */
+function failureFields(header: CallHeader, error: unknown): LogFields {
+  return { callback: shown(header.name), caller: shown(header.source), code: codeOf(error) };
 }
