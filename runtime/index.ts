@@ -2,6 +2,7 @@
 export { Global } from "./global/Global";
 export type { GlobalOptions, LifecycleHook } from "./global/GlobalOptions";
 export type { NatsOptions, NatsTlsOptions } from "./nats/NatsOptions";
+export type { MetricsOptions } from "./observe/MetricsOptions";
 export type { CallProxy } from "./global/callProxy";
 export { RemoteCall } from "./call/RemoteCall";
 export { currentCall, outsideCall } from "./context/CallContext";

@@ -155,6 +155,24 @@ describe.each(["controller", "NATS"] as const)("call chain and interceptors (REA
   });
 });
 
+describe("observability (README: Metrics, Logs): a service's metrics scraped with a plain HTTP GET", () => {
+  it("the service counts its calls by outcome and times them; its logs are JSON lines", async () => {
+    const env = await exampleSystem("controller");
+    const service = Spawned.script("examples/observability/service.js", { ...env, METRICS_PORT: "0" });
+    const [url] = (await service.waitForLine(/^metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)$/, 20_000)).slice(1);
+    const client = Spawned.script("examples/observability/client.js", env, [url!]);
+    await client.succeeds(30_000);
+    expect(client.stdout.filter((line) => line.startsWith("daffi_"))).toEqual([
+      'daffi_callback_calls_total{process="pricing",callback="price",caller="shop",code="OK"} 3',
+      'daffi_callback_calls_total{process="pricing",callback="price",caller="shop",code="REMOTE"} 2',
+      'daffi_callback_calls_total{process="pricing",callback="restock",caller="shop",code="OK"} 4',
+      'daffi_callback_duration_seconds_count{process="pricing",callback="price"} 5',
+    ]);
+    const logged = service.stderr.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { process: string; message: string });
+    expect(logged.find((record) => record.message === "Node 'pricing' has been connected to Controller")).toMatchObject({ process: "pricing" });
+  });
+});
+
 describe("daffi on a NATS cluster (README: Scaling out): two inventories, a store, a server killed", () => {
   it("calls spread over both, a BROADCAST reaches each, and the calls go on when the store's server is killed", async () => {
     const cluster = await NatsServer.cluster(3);

@@ -8,9 +8,11 @@ export const controllerUsage = `usage: daffi controller [--host H] [--port P] [-
                         [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
                         [--auth FILE] [--heartbeat SECONDS] [--max-message-size BYTES]
                         [--max-queued-bytes BYTES] [--no-direct] [--log-format text|json] [--quiet]
+                        [--metrics-port P [--metrics-host H]]
 
 Runs a stand-alone controller until SIGINT or SIGTERM.
 With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).
+--metrics-port P: serve Prometheus metrics at http://127.0.0.1:P/metrics (0: a free port, logged); --metrics-host to bind another interface.
 --log-format json: one JSON object per log line (time, level, component, process, message, fields).
 --no-direct: no tickets for direct links, so every call between nodes goes through this controller.
 --auth FILE: JSON { "identities": { NAME: { "token": "env:VAR", "processNames": [...], "serve": [...], "call": [...] } } }.`;
@@ -29,6 +31,8 @@ const options = {
   "max-queued-bytes": { type: "string" },
   "no-direct": { type: "boolean", default: false },
   "log-format": { type: "string" },
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -56,6 +60,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     maxQueuedBytes: number("max-queued-bytes", 1024, Number.MAX_SAFE_INTEGER),
     logLevel: values.quiet === true ? "silent" : undefined,
     logFormat: logFormatOf(text("log-format")),
+    metrics: text("metrics-port") === undefined ? undefined : { port: number("metrics-port", 0, 65535), host: text("metrics-host") },
     direct: values["no-direct"] === true ? false : undefined,
   });
   // Handlers go in before the start completes, so that a signal during start still stops cleanly.

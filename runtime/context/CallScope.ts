@@ -4,6 +4,8 @@ import type { CallContext } from "./CallContext";
 export class CallScope {
   /** epoch ms when the caller stops waiting; undefined without a timeout. */
   readonly deadline: number | undefined;
+  /** When the call arrived (performance.now()), for its duration. */
+  readonly startedAt = performance.now();
   /** Created when somebody asks for the signal (most calls never do). */
   private controller?: AbortController;
   private reason?: Error;

@@ -43,6 +43,14 @@ export class Router {
     private readonly direct = true,
   ) {}
 
+  /** What this router did since it started (metrics: README, Metrics). */
+  readonly counters: RouterCounters = { routed: 0, forwardedBytes: 0, refusedNodes: Object.create(null) as Record<string, number>, refusedCalls: Object.create(null) as Record<string, number> };
+
+  /** The nodes connected now. */
+  get nodeCount(): number {
+    return this.sessions.size;
+  }
+
   /** Numbers the sessions: a caller's connection is told apart from its later ones (proto: incarnation). */
   private nextIncarnation = 1;
   private broadcastScheduled = false;
@@ -293,6 +301,7 @@ export class Router {
   }
 
   private refuse(session: NodeSession, code: ErrorCode, message: string): void {
+    this.counters.refusedNodes[code] = (this.counters.refusedNodes[code] ?? 0) + 1;
     const line = this.refusals.admit(`Refused a node from ${session.peer}: ${shown(message, 400)}`);
     if (line) this.log.warn(line);
     this.sendError(session, 0, this.controllerName, code, message);
@@ -332,6 +341,8 @@ export class Router {
         frame.mode = Mode.NO_RETURN;
         frame.wire = undefined; // a changed header is encoded anew
       }
+      this.counters.routed++;
+      this.counters.forwardedBytes += size * reachable.length;
       for (const executor of reachable) executor.send(frame);
       caller.send({ kind: Kind.ACCEPTED, callId: frame.callId, source: reachable[0]!.name, payload: encode(reachable.map((e) => e.name)) });
       return;
@@ -345,6 +356,8 @@ export class Router {
       for (const full of executors) if (!reachable.includes(full)) this.sendOverloaded(caller, frame.callId, full, "calls", full.name);
     }
     if (reachable.length === 0) return;
+    this.counters.routed++;
+    this.counters.forwardedBytes += size * reachable.length;
     const route: Route = { caller, callId: frame.callId, executors: new Set(reachable) };
     caller.outgoing.set(frame.callId, route);
     for (const executor of reachable) {
@@ -416,6 +429,7 @@ export class Router {
     if (!caller.fits(frame)) return this.refuseOversized(route, frame, executor);
     if (final) this.release(route, executor);
     frame.source = executor.name;
+    this.counters.forwardedBytes += frameSize(frame);
     caller.send(frame);
   }
 
@@ -427,6 +441,7 @@ export class Router {
     if (final) this.endRoute(route);
     frame.source = caller.name;
     frame.incarnation = caller.incarnation;
+    this.counters.forwardedBytes += frameSize(frame) * route.executors.size;
     for (const executor of route.executors) executor.send(frame);
   }
 
@@ -475,6 +490,7 @@ export class Router {
   }
 
   private sendError(to: NodeSession, callId: number, source: string, code: ErrorCode, message: string, data?: Record<string, unknown>): void {
+    if (callId !== 0) this.counters.refusedCalls[code] = (this.counters.refusedCalls[code] ?? 0) + 1;
     const error: WireError = { code, name: code, message, ...(data ? { data } : {}) };
     to.send({ kind: Kind.ERROR, callId, source, target: to.name, payload: encode(error) });
   }
@@ -556,4 +572,16 @@ function fingerprintsOf(payload: unknown, served: string[]): Map<string, string>
 function callbackNames(payload: unknown): string[] {
   const callbacks = (payload as { callbacks?: unknown } | undefined)?.callbacks;
   return Array.isArray(callbacks) ? callbacks.filter((name): name is string => typeof name === "string") : [];
+}
+
+/** What a router did since it started: calls routed, bytes forwarded, refusals by code. */
+export interface RouterCounters {
+  /** Calls sent on to their executor(s). */
+  routed: number;
+  /** Bytes of calls, answers and stream frames forwarded between nodes. */
+  forwardedBytes: number;
+  /** Nodes refused (HELLO refused, name in use, …), by error code. */
+  readonly refusedNodes: Record<string, number>;
+  /** Calls the controller answered itself with an error (not found, overloaded, denied, …), by error code. */
+  readonly refusedCalls: Record<string, number>;
 }

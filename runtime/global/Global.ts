@@ -29,6 +29,8 @@ import { passed } from "../errors/passed";
 import { NatsHub } from "../nats/NatsHub";
 import { checkOptions, directEnabled, natsOf, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
 import { stopOnSignals } from "./signals";
+import { Metrics } from "../observe/Metrics";
+import { checkMetricsOptions } from "../observe/MetricsOptions";
 
 /** The entry point: starts a controller, a node or both (`await Global.start(options)`), carries out `g.call` and fetcher calls, and stops them (`await g.stop()`). */
 export class Global implements AsyncDisposable {
@@ -39,6 +41,8 @@ export class Global implements AsyncDisposable {
   /** On NATS: the hub in place of a controller (runtime/nats/NatsHub.ts). */
   private readonly hub?: NatsHub;
   private readonly node?: Node;
+  /** Prometheus metrics (`metrics`): this Global's node and controller in a prom-client registry. */
+  private readonly metricsOf?: Metrics;
   private readonly log: Logger;
   private readonly ready: Promise<void>;
   private readonly stopped: Promise<void>;
@@ -93,6 +97,8 @@ export class Global implements AsyncDisposable {
       );
     }
     this.registry = this.node?.registry ?? new RegistryView();
+    const metrics = checkMetricsOptions(options.metrics);
+    if (metrics) this.metricsOf = new Metrics(metrics, { process: this.processName, node: this.node, router: this.controller?.router });
     if (this.node && options.contract !== "off") this.contracts = new ContractCheck(this.registry, this.readContract, options.contract ?? "strict", this.log);
     this.call = callProxy(this.invoker);
     if (this.node) activate(this.invoker);
@@ -136,6 +142,20 @@ export class Global implements AsyncDisposable {
   /** Folder of the UNIX socket in use, undefined on TCP. */
   get unixSockPath(): string | undefined {
     return this.address.kind === "unix" ? this.address.folder : undefined;
+  }
+
+  /**
+   * This process's metrics in Prometheus's text format (README: Metrics): what `GET /metrics` serves.
+   * ConfigurationError when the Global was started without `metrics`.
+   */
+  async metrics(): Promise<string> {
+    if (!this.metricsOf) throw new ConfigurationError("this Global has no metrics: start it with metrics: {} (or metrics: { port })");
+    return this.metricsOf.text();
+  }
+
+  /** The port of the metrics server (`metrics: { port }`; the one picked for 0), undefined without one. */
+  get metricsPort(): number | undefined {
+    return this.metricsOf?.port;
   }
 
   /** Callback name → names of the processes exposing it, as last announced by the controller. */
@@ -195,6 +215,7 @@ export class Global implements AsyncDisposable {
       await this.node?.stop();
       await this.controller?.stop();
       await this.hub?.stop();
+      await this.metricsOf?.stop();
       this.registry.abandon(new StoppedError("the Global was stopped"));
       this.releaseGrpcLogs();
       this.markStopped();
@@ -258,6 +279,11 @@ export class Global implements AsyncDisposable {
   }
 
   private async startComponents(options: GlobalOptions): Promise<void> {
+    if (this.metricsOf) {
+      await this.metricsOf.listen();
+      const { port } = this.metricsOf;
+      if (port !== undefined) this.log.info(`Metrics served at http://${hostInUrl(options.metrics?.host ?? "127.0.0.1")}:${port}/metrics`);
+    }
     if (this.controller) {
       await this.controller.start().catch((error: unknown) => {
         this.failedComponent = "controller";
@@ -339,4 +365,9 @@ function waitArguments(method: string, name: unknown, options: unknown): number 
     throw new ConfigurationError(`${method}: timeout must be a number of seconds (0: check once, Infinity: no limit), got ${passed(timeout)}`);
   }
   return timeout === Number.POSITIVE_INFINITY ? undefined : timeout;
+}
+
+/** A host as a URL shows it (an IPv6 address in brackets). */
+function hostInUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }

@@ -10,6 +10,7 @@ import { type AuthOptions, checkAuthOptions } from "../auth/AuthOptions";
 import { MAX_NAME_LENGTH } from "../wire/limits";
 import { MAX_TIMER_MS } from "../call/LongTimeout";
 import { checkMetadata } from "../context/metadata";
+import { checkMetricsOptions, type MetricsOptions } from "../observe/MetricsOptions";
 import { type Interceptor, interceptorChains } from "../context/Interceptor";
 
 /** `onInit`, `onNodeConnect`, `onNodeDisconnect`: called with the Global and its process name; may be async (a rejection is logged). */
@@ -85,6 +86,8 @@ export interface GlobalOptions extends TlsOptions {
   auth?: AuthOptions | undefined;
   /** Node: the secret that proves its identity to a controller with `auth`. Never logged. */
   token?: string | undefined;
+  /** Prometheus metrics with prom-client (README: Metrics): `{ port }` serves GET /metrics (loopback unless `host`); `{}` only for `g.metrics()`; `registry` to use the program's own. */
+  metrics?: MetricsOptions | undefined;
   /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
   logLevel?: LogLevel | undefined;
   /** "text" (default: the spec's lines) or "json" (one JSON object per line on stderr); default $DAFFI_LOG_FORMAT (README: Logs). */
@@ -135,6 +138,7 @@ const known = new Set<string>([
   "sslServerName",
   "logLevel",
   "logFormat",
+  "metrics",
   "logger",
   "handleSignals",
   "auth",
@@ -178,6 +182,7 @@ export function checkOptions(options: GlobalOptions): void {
   }
   checkBalancing(options.balancing, "balancing");
   checkMetadata(options.metadata, "metadata");
+  checkMetricsOptions(options.metrics);
   interceptorChains(options.interceptors);
   if (options.direct !== undefined && typeof options.direct !== "boolean") throw new ConfigurationError(`direct must be true or false, got ${passed(options.direct)}`);
   if (options.directHost !== undefined && (typeof options.directHost !== "string" || options.directHost.length === 0)) {

@@ -35,6 +35,7 @@ import { BUILTIN } from "./builtins";
 import { CallTable } from "./CallTable";
 import { type CallHeader, type Running, takeHeader, toCaller } from "./ExecutingCall";
 import { Bulkhead } from "./Bulkhead";
+import type { CallStats } from "../observe/CallStats";
 import { InboundStream } from "./InboundStream";
 import { Collector, OutboundStream } from "./OutboundStream";
 import { rebuildFunction } from "./rebuildFunction";
@@ -91,7 +92,21 @@ export class CallExecutor {
     private readonly registry: CallbackRegistry,
     private readonly send: (frame: Frame) => void,
     private readonly log: Logger,
+    /** What its callbacks did (metrics, daffi inspect). */
+    readonly stats: CallStats,
   ) {}
+
+  /** A call's code starts running here: it takes a place in maxConcurrentCalls, and counts in the stats. */
+  private began(scope: CallScope): void {
+    this.active++;
+    this.stats.began(scope);
+  }
+
+  /** A call's code is done (returned, threw, or its stream is over). */
+  private ended(scope: CallScope, failed: boolean, error?: unknown): void {
+    this.active--;
+    this.stats.ended(scope, failed, error);
+  }
 
   /** Nothing running here still owes an answer. */
   get idle(): boolean {
@@ -138,9 +153,9 @@ export class CallExecutor {
     const steps = entry.limit ? this.limitedSteps(entry) : this.settings.incoming;
     if (frame.itemStream && steps) return this.intercepted(steps, entry, header, scope, undefined);
     if (frame.itemStream) {
-      this.active++;
-      const stream = new InboundStream(entry, header, scope, this.send, () => {
-        this.active--;
+      this.began(scope);
+      const stream = new InboundStream(entry, header, scope, this.send, (failed, error) => {
+        this.ended(scope, failed, error);
         this.release(header, stream);
       });
       this.track(header, stream, scope);
@@ -160,7 +175,7 @@ export class CallExecutor {
     if (steps) return this.intercepted(steps, entry, header, scope, args);
     const call: Tracked = header.mode === Mode.NO_RETURN ? { running: undefined, header, scope } : this.track(header, undefined, scope);
     if (header.mode === Mode.NO_RETURN) this.silent.add(call);
-    this.active++;
+    this.began(scope);
     let result: unknown;
     try {
       result = callStorage.run(scope, invoke, entry.fn, entry.target, args);
@@ -193,7 +208,7 @@ export class CallExecutor {
   private intercepted(steps: InterceptorStep[], entry: CallbackEntry, header: CallHeader, scope: CallScope, args: unknown[] | undefined): void {
     const call: Tracked = header.mode === Mode.NO_RETURN ? { running: undefined, header, scope } : this.track(header, undefined, scope);
     if (header.mode === Mode.NO_RETURN) this.silent.add(call);
-    this.active++;
+    this.began(scope);
     let streamed = false;
     /** The last step ran: the callback started (a refusal after it may not be retried). */
     let started = false;
@@ -208,10 +223,10 @@ export class CallExecutor {
         header,
         scope,
         this.send,
-        () => {
+        (failed, error) => {
           // Over before it was opened (it answered already, or was cancelled): out of the table, so the steps' outcome answers nothing more; settle counts it out.
           if (!finished) return void this.release(header, inbound!);
-          this.active--;
+          this.ended(scope, failed, error);
           this.release(header, inbound!);
           finished();
         },
@@ -245,7 +260,7 @@ export class CallExecutor {
         this.silent.delete(call);
         if (header.mode !== Mode.NO_RETURN && !this.release(header, call)) {
           // Ended while the callback made its generator: nobody reads it.
-          this.active--;
+          this.ended(scope, false);
           void Promise.resolve(result.return?.(undefined)).catch(() => undefined);
           return Promise.resolve();
         }
@@ -283,7 +298,9 @@ export class CallExecutor {
   private limitedSteps(entry: CallbackEntry): InterceptorStep[] {
     let steps = this.bulkheads.get(entry);
     if (!steps) {
-      steps = [...(this.settings.incoming ?? []), new Bulkhead(entry.name, entry.limit!, this.processName).step];
+      const bulkhead = new Bulkhead(entry.name, entry.limit!, this.processName);
+      this.stats.of(entry.name).queued = () => bulkhead.queued;
+      steps = [...(this.settings.incoming ?? []), bulkhead.step];
       this.bulkheads.set(entry, steps);
     }
     return steps;
@@ -344,7 +361,7 @@ export class CallExecutor {
 
   /** A plain call finished: its answer (or error) goes out unless it was ended meanwhile. */
   private settle(call: Tracked, outcome: unknown, failed: boolean, raisedByDaffi = false, notStarted = false): void {
-    this.active--;
+    this.ended(call.scope!, failed, outcome);
     if (this.silent.delete(call)) {
       if (failed) this.answerError(call.header, outcome, raisedByDaffi); // logged: nothing goes back
       return;
@@ -358,6 +375,7 @@ export class CallExecutor {
     try {
       const args = decode<unknown[]>(payload) ?? [];
       if (header.name === BUILTIN.scheduledTasks) return this.answer(header, this.scheduler.ids());
+      if (header.name === BUILTIN.stats) return this.answer(header, this.stats.snapshot(this.processName));
       if (header.name === BUILTIN.cancelScheduledTask) return this.answer(header, this.scheduler.cancel(String(args[0]), this.processName));
       if (header.name === BUILTIN.transfer) return this.runTransferred(header, args, new CallScope(header.name, frame.source, frame.identity, frame.timeoutMs, frame.metadata));
       if (header.name.startsWith(BUILTIN.signature)) return this.answer(header, this.registry.get(header.name.slice(BUILTIN.signature.length))?.metadata?.contract?.text ?? null);
@@ -377,7 +395,7 @@ export class CallExecutor {
     // Around it too: an interceptor guarding this process sees transferred functions as well.
     if (this.settings.incoming) return this.intercepted(this.settings.incoming, { name: header.name, fn, target: undefined, origin: "a transferred function" }, header, scope, values);
     const call = this.track(header, undefined, scope);
-    this.active++;
+    this.began(scope);
     let result: unknown;
     try {
       result = callStorage.run(scope, invoke, fn, undefined, values);
@@ -428,11 +446,11 @@ export class CallExecutor {
       this.track(header, collector, scope);
       return callStorage.run(scope, () => collector.run()).then(
         (payload) => {
-          this.active--;
+          this.ended(scope, false);
           if (payload && this.release(header, collector)) this.sendToCaller(header, toCaller(header, Kind.RESULT, payload));
         },
         (error: unknown) => {
-          this.active--;
+          this.ended(scope, true, error);
           if (this.release(header, collector)) this.answerError(header, error, error instanceof DaffiError);
         },
       );
@@ -440,7 +458,7 @@ export class CallExecutor {
     const outbound = new OutboundStream(iterator, header, this.send);
     this.track(header, outbound, scope);
     return callStorage.run(scope, () => outbound.run()).finally(() => {
-      this.active--;
+      this.ended(scope, outbound.failure !== undefined, outbound.failure?.error);
       this.release(header, outbound);
     });
   }

@@ -28,7 +28,8 @@ export class InboundStream implements Running {
     /** The callback runs in it (currentCall()) for every item. */
     private readonly scope: CallScope,
     private readonly send: (frame: Frame) => void,
-    private readonly onOver: () => void,
+    /** Told once when it is over: failed (and why) or not. */
+    private readonly onOver: (failed: boolean, error?: unknown) => void,
     /** False: it waits for `open()` (incoming steps run first) — no credit, and a STREAM_END is kept for then. */
     private opened = true,
   ) {
@@ -106,14 +107,14 @@ export class InboundStream implements Running {
   private fail(error: unknown, raisedByDaffi: boolean): void {
     if (this.over) return;
     this.send(toCaller(this.call, Kind.ERROR, encode(toWireError(error, raisedByDaffi))));
-    this.finish();
+    this.finish(true, error);
   }
 
-  private finish(): void {
+  private finish(failed = false, error?: unknown): void {
     this.over = true;
     this.running = false;
     this.queue.length = 0;
     this.sizes.length = 0;
-    this.onOver();
+    this.onOver(failed, error);
   }
 }

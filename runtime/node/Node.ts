@@ -19,6 +19,7 @@ import { decode, decodeOr, encode } from "../wire/codec";
 import { type Frame, NO_METADATA, type ReceivedFrame } from "../wire/Frame";
 import { FrameWriter } from "../wire/FrameWriter";
 import { grpcClientLink } from "../link/grpcLink";
+import { CallStats } from "../observe/CallStats";
 import type { Link } from "../link/Link";
 import type { LocalEnd } from "../link/localLink";
 import { Kind, Mode } from "../wire/Kind";
@@ -149,11 +150,25 @@ export class Node {
       // The answer goes back on the link the call came on: a direct link's, or the controller's.
       (frame) => ((frame.incarnation ?? 0) >= DIRECT_INCARNATION_BASE ? this.direct?.server.send(frame) : this.writer?.send(frame)),
       log,
+      new CallStats(),
     );
   }
 
   get isConnected(): boolean {
     return this.life.state === "ready";
+  }
+
+  /** Times this node was connected to its controller (the first time, then each reconnection). */
+  connections = 0;
+
+  /** What this node's callbacks did (metrics, daffi inspect). */
+  get stats(): CallStats {
+    return this.executor.stats;
+  }
+
+  /** Bytes written for the controller that its link has not taken yet. */
+  get queuedBytes(): number {
+    return this.writer?.heldBytes ?? 0;
   }
 
   /** The processes this node has a ready direct link to. */
@@ -725,6 +740,7 @@ export class Node {
     this.direct?.credentialsChanged();
     this.attempts = 0;
     this.log.info(`Node '${this.processName}' has been connected to Controller`);
+    this.connections++;
     this.announce(); // callbacks added since HELLO
     this.transmitWaiting();
     this.firstConnection?.resolve();

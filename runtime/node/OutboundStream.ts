@@ -22,6 +22,9 @@ export class OutboundStream implements Running {
     this.credit = call.credit;
   }
 
+  /** Why the stream ended in an error (the generator threw, an item could not go), if it did. */
+  failure?: { error: unknown };
+
   /** Pulls and sends items while there is credit; waits for more otherwise. Resolves when the stream is over. */
   async run(): Promise<void> {
     let index = 0;
@@ -46,12 +49,14 @@ export class OutboundStream implements Running {
           this.inFlight.sent(payload.length);
         } catch (error) {
           // daffi's own failure with this item (it cannot be encoded, or is too large): the stream ends with it.
+          this.failure = { error };
           this.send(toCaller(this.call, Kind.ERROR, encode(toWireError(error, true))));
           this.cancelled = true;
           break;
         }
       }
     } catch (error) {
+      this.failure = { error };
       if (!this.cancelled) this.send(toCaller(this.call, Kind.ERROR, encode(toWireError(error))));
       return;
     }

@@ -1,6 +1,7 @@
 // The protobuf encoding of a Batch (proto/daffi.proto), written out by hand for the hot path:
 // one size pass, one buffer, no intermediate writer objects; payloads are decoded without a copy.
 // test/wire.test.ts checks it against protobufjs reading the .proto, both ways.
+import { traffic } from "./traffic";
 import { type Frame, NO_METADATA, type ReceivedFrame, withDefaults } from "./Frame";
 import { Kind, type Mode } from "./Kind";
 import { ProtocolError } from "../errors/DaffiError";
@@ -210,6 +211,7 @@ export function encodeBatch(batch: Batch): Buffer {
   const sized = batch.frames.map(measure);
   let total = 0;
   for (const { size } of sized) total += 1 + varintSize(size) + size;
+  traffic.sent += total;
   const out = new Output(Buffer.allocUnsafe(total));
   for (const { frame, size, name, source, target, accept, identity, metadata } of sized) {
     out.buffer[out.offset++] = FRAMES;
@@ -421,6 +423,7 @@ export function decodeBatchForwarding(bytes: Buffer): ReceivedFrame[] {
 }
 
 function decodeFrames(bytes: Buffer, keepWire: boolean): ReceivedFrame[] {
+  traffic.received += bytes.length;
   const input = new Input(bytes);
   const frames: ReceivedFrame[] = [];
   while (input.offset < input.end) {
