@@ -30,6 +30,13 @@ import { NatsHub } from "../nats/NatsHub";
 import { checkOptions, directEnabled, natsOf, type GlobalOptions, type LifecycleHook } from "./GlobalOptions";
 import { stopOnSignals } from "./signals";
 
+const nodes = new WeakMap<Global, Node>();
+
+/** The node of a Global (undefined when it runs none): for daffi's own tools (`daffi call --process` pins a call on it), not exported by the package. */
+export function nodeOf(g: Global): Node | undefined {
+  return nodes.get(g);
+}
+
 /** The entry point: starts a controller, a node or both (`await Global.start(options)`), carries out `g.call` and fetcher calls, and stops them (`await g.stop()`). */
 export class Global implements AsyncDisposable {
   readonly processName: string;
@@ -90,6 +97,7 @@ export class Global implements AsyncDisposable {
         },
       );
     }
+    if (this.node) nodes.set(this, this.node);
     this.registry = this.node?.registry ?? new RegistryView();
     if (this.node && options.contract !== "off") this.contracts = new ContractCheck(this.registry, this.readContract, options.contract ?? "strict", this.log);
     this.call = callProxy(this.invoker);
