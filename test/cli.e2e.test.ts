@@ -18,8 +18,9 @@ describe("daffi", () => {
     expect(await run("--version")).toEqual({ code: 0, stdout: [version], stderr: [] });
     const help = await run("--help");
     expect(help.code).toBe(0);
-    expect(help.stdout).toEqual(expect.arrayContaining(["commands:", expect.stringMatching(/^ {2}controller +run a stand-alone controller/), expect.stringMatching(/^ {2}generate +write the transformed sources/)]));
+    expect(help.stdout).toEqual(expect.arrayContaining(["commands:", expect.stringMatching(/^ {2}controller +run a stand-alone controller/), expect.stringMatching(/^ {2}call +call a callback once/), expect.stringMatching(/^ {2}generate +write the transformed sources/)]));
     expect(help.stdout.join("\n")).toContain("usage: daffi controller");
+    expect(help.stdout.join("\n")).toContain("usage: daffi call NAME");
     const commandHelp = await run("controller", "--help");
     expect(commandHelp.code).toBe(0);
     expect(commandHelp.stdout[0]).toMatch(/^usage: daffi controller/);

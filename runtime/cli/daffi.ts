@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `daffi` command: `daffi controller [options]`, `daffi generate [options]`, `daffi --version`, `daffi --help`.
+// The `daffi` command: `daffi controller [options]`, `daffi call NAME [JSON_ARG…]`, `daffi generate [options]`, `daffi --version`, `daffi --help`.
 import * as path from "node:path";
+import { callCommand, callUsage } from "./callCommand";
 import { controllerCommand, controllerUsage } from "./controllerCommand";
 import { didYouMean } from "./didYouMean";
 import { generateCommand, generateUsage } from "./generateCommand";
@@ -8,6 +9,7 @@ import { UsageError } from "./UsageError";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string; summary: string }> = {
   controller: { run: controllerCommand, usage: controllerUsage, summary: "run a stand-alone controller until SIGINT or SIGTERM" },
+  call: { run: callCommand, usage: callUsage, summary: "call a callback once, its result as JSON on stdout (daffi's grpcurl)" },
   generate: { run: generateCommand, usage: generateUsage, summary: "write the transformed sources, for builds without tspc (esbuild, tsx, vitest, bun)" },
 };
 
@@ -22,6 +24,8 @@ ${Object.entries(commands)
   daffi --version          the version of daffi
 
 ${controllerUsage}
+
+${callUsage}
 
 ${generateUsage}`;
 

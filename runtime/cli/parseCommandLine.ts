@@ -5,9 +5,9 @@ import { UsageError } from "./UsageError";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-/** The values of the flags, by name, and the positional arguments. */
+/** The values of the flags, by name (a list for a flag that is `multiple`), and the positional arguments. */
 export interface CommandLine {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 

@@ -32,6 +32,13 @@ import { stopOnSignals } from "./signals";
 import { Metrics } from "../observe/Metrics";
 import { checkMetricsOptions } from "../observe/MetricsOptions";
 
+const nodes = new WeakMap<Global, Node>();
+
+/** The node of a Global (undefined when it runs none): for daffi's own tools (`daffi call --process` pins a call on it), not exported by the package. */
+export function nodeOf(g: Global): Node | undefined {
+  return nodes.get(g);
+}
+
 /** The entry point: starts a controller, a node or both (`await Global.start(options)`), carries out `g.call` and fetcher calls, and stops them (`await g.stop()`). */
 export class Global implements AsyncDisposable {
   readonly processName: string;
@@ -96,6 +103,7 @@ export class Global implements AsyncDisposable {
         },
       );
     }
+    if (this.node) nodes.set(this, this.node);
     this.registry = this.node?.registry ?? new RegistryView();
     const metrics = checkMetricsOptions(options.metrics);
     if (metrics) this.metricsOf = new Metrics(metrics, { process: this.processName, node: this.node, router: this.controller?.router });
