@@ -118,6 +118,11 @@ export class RegistryView {
     return Object.fromEntries([...this.callbacks].map(([name, processes]) => [name, [...processes]]));
   }
 
+  /** The connected processes' names (empty while the view is stale). */
+  processNames(): string[] {
+    return this.stale ? [] : [...this.processes];
+  }
+
   hasProcess(name: string): boolean {
     return !this.stale && this.processes.has(name);
   }

@@ -1,0 +1,189 @@
+// The running system as `daffi inspect` and the dashboard show it: the processes, each one's
+// callbacks with their signatures, calls in flight, rates and errors by code, and the edges between
+// processes with their call rates. Read by a node of its own: the registry it was sent, and each
+// process's figures (the built-in call BUILTIN.stats), rates from one sample to the next.
+import { codeOf } from "../errors/DaffiError";
+import type { Global } from "../global/Global";
+import type { Node } from "../node/Node";
+import { BUILTIN } from "../node/builtins";
+import { Mode } from "../wire/Kind";
+import { MAX_CALLBACKS, MAX_CALLERS_PER_CALLBACK, type StatsSnapshot } from "./CallStats";
+
+/** One callback of one process. */
+export interface CallbackView {
+  name: string;
+  /** Its signature in TypeScript syntax, as its process announced it (undefined without the transformer). */
+  signature?: string | undefined;
+  inFlight: number;
+  queued: number;
+  /** Calls ended since the process started. */
+  calls: number;
+  /** Calls ended per second since the previous sample. */
+  rate: number;
+  /** Calls ended in an error, by code, since the process started. */
+  errors: Record<string, number>;
+  /** Mean time of a call, in milliseconds (undefined before the first). */
+  meanMs?: number | undefined;
+}
+
+export interface ProcessView {
+  name: string;
+  /** The controller's own process (the dashboard's), not one of its nodes. */
+  controller?: boolean;
+  /** Whether it answered for its figures (else they are missing: an old daffi, no permission, busy). */
+  answered: boolean;
+  /** Why it did not answer. */
+  error?: string | undefined;
+  callbacks: CallbackView[];
+}
+
+/** Calls from one process to callbacks of another. */
+export interface EdgeView {
+  from: string;
+  to: string;
+  calls: number;
+  rate: number;
+}
+
+export interface Topology {
+  /** When sampled, epoch ms. */
+  at: number;
+  processes: ProcessView[];
+  edges: EdgeView[];
+  /** Errors of all callbacks, by code, since their processes started. */
+  errors: Record<string, number>;
+}
+
+/** Seconds a process has to answer for its figures. */
+const STATS_TIMEOUT_SECONDS = 2;
+
+export class SystemView {
+  private previous = new Map<string, StatsSnapshot>();
+
+  constructor(
+    private readonly g: Global,
+    private readonly node: Node,
+    /** Processes not shown (the tool's own process). */
+    private readonly hidden: ReadonlySet<string> = new Set([g.processName]),
+    /** The controller's process name, when this view runs in it. */
+    private readonly controllerName?: string,
+  ) {}
+
+  /** One sample of the whole system; rates count from the previous sample. */
+  async sample(): Promise<Topology> {
+    const processes = this.node.registry.processNames().filter((name) => !this.hidden.has(name) || name === this.controllerName);
+    processes.sort();
+    const callbacksOf = new Map<string, string[]>();
+    for (const [callback, providers] of Object.entries(this.g.registeredCallbacks)) {
+      for (const process of providers) (callbacksOf.get(process) ?? callbacksOf.set(process, []).get(process)!).push(callback);
+    }
+    const snapshots = await Promise.all(processes.map((process) => this.statsOf(process)));
+    const signatures = await this.signatures(callbacksOf);
+    const topology: Topology = { at: Date.now(), processes: [], edges: [], errors: {} };
+    const edges = new Map<string, EdgeView>();
+    const next = new Map<string, StatsSnapshot>();
+    processes.forEach((process, i) => {
+      const got = snapshots[i]!;
+      const snapshot = "snapshot" in got ? got.snapshot : undefined;
+      const before = this.previous.get(process);
+      if (snapshot) next.set(process, snapshot);
+      const seconds = snapshot && before ? Math.max((snapshot.at - before.at) / 1000, 0.001) : 0;
+      const names = new Set([...(callbacksOf.get(process) ?? []), ...Object.keys(snapshot?.callbacks ?? {})]);
+      const view: ProcessView = { name: process, answered: snapshot !== undefined, callbacks: [] };
+      if (process === this.controllerName) view.controller = true;
+      if ("error" in got) view.error = got.error;
+      for (const name of [...names].sort()) {
+        const stats = snapshot?.callbacks[name];
+        const old = before?.callbacks[name];
+        const calls = stats ? sum(stats.outcomes) : 0;
+        const errors: Record<string, number> = {};
+        for (const [code, count] of Object.entries(stats?.outcomes ?? {})) if (code !== "OK") errors[code] = count;
+        for (const [code, count] of Object.entries(errors)) topology.errors[code] = (topology.errors[code] ?? 0) + count;
+        view.callbacks.push({
+          name,
+          signature: signatures.get(`${process}\u0000${name}`),
+          inFlight: stats?.inFlight ?? 0,
+          queued: stats?.queued ?? 0,
+          calls,
+          rate: seconds > 0 ? Math.max(0, calls - (old ? sum(old.outcomes) : 0)) / seconds : 0,
+          errors,
+          meanMs: stats && calls > 0 ? (stats.seconds / calls) * 1000 : undefined,
+        });
+        for (const [caller, count] of Object.entries(stats?.callers ?? {})) {
+          if (this.hidden.has(caller) && caller !== this.controllerName) continue;
+          const key = `${caller}\u0000${process}`;
+          const edge = edges.get(key) ?? edges.set(key, { from: caller, to: process, calls: 0, rate: 0 }).get(key)!;
+          edge.calls += count;
+          if (seconds > 0) edge.rate += Math.max(0, count - (old?.callers[caller] ?? 0)) / seconds;
+        }
+      }
+      topology.processes.push(view);
+    });
+    this.previous = next;
+    topology.edges = [...edges.values()].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+    return topology;
+  }
+
+  private async statsOf(process: string): Promise<{ snapshot: StatsSnapshot } | { error: string }> {
+    try {
+      const answer = await this.node.call(BUILTIN.stats, [], { mode: Mode.FG, target: process, timeout: STATS_TIMEOUT_SECONDS });
+      const snapshot = cleanSnapshot(answer);
+      return snapshot ? { snapshot } : { error: "its figures are not in a form this daffi reads" };
+    } catch (error) {
+      return { error: `${codeOf(error)}: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  /** The signature of each process's callbacks (read once per contract, then from the contract check's memory). */
+  private async signatures(callbacksOf: Map<string, string[]>): Promise<Map<string, string | undefined>> {
+    const names = new Set([...callbacksOf.values()].flat());
+    const found = new Map<string, string | undefined>();
+    await Promise.all(
+      [...names].map(async (name) => {
+        const byProcess = await this.g.signatureOf(name).catch(() => ({}) as Record<string, string | undefined>);
+        for (const [process, signature] of Object.entries(byProcess)) found.set(`${process}\u0000${name}`, signature);
+      }),
+    );
+    return found;
+  }
+}
+
+/** A peer's figures, taken only as far as they are what they should be (numbers, bounded counts): a peer may send anything. */
+function cleanSnapshot(value: unknown): StatsSnapshot | undefined {
+  const answer = value as Partial<StatsSnapshot> | null;
+  if (typeof answer !== "object" || answer === null || typeof answer.callbacks !== "object" || answer.callbacks === null || !finite(answer.at)) return undefined;
+  const callbacks: StatsSnapshot["callbacks"] = {};
+  for (const name of Object.keys(answer.callbacks).slice(0, MAX_CALLBACKS)) {
+    const stats = (answer.callbacks as Record<string, unknown>)[name] as Partial<StatsSnapshot["callbacks"][string]> | null;
+    if (typeof stats !== "object" || stats === null) continue;
+    callbacks[name] = {
+      inFlight: count(stats.inFlight),
+      queued: count(stats.queued),
+      outcomes: counts(stats.outcomes, 64),
+      seconds: count(stats.seconds),
+      callers: counts(stats.callers, MAX_CALLERS_PER_CALLBACK + 1),
+    };
+  }
+  return { process: String(answer.process), at: answer.at as number, callbacks };
+}
+
+function finite(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+function count(value: unknown): number {
+  return finite(value) && value >= 0 ? value : 0;
+}
+
+function counts(value: unknown, most: number): Record<string, number> {
+  const clean = Object.create(null) as Record<string, number>;
+  if (typeof value !== "object" || value === null) return clean;
+  for (const key of Object.keys(value).slice(0, most)) clean[key] = count((value as Record<string, unknown>)[key]);
+  return clean;
+}
+
+function sum(outcomes: Record<string, number>): number {
+  let total = 0;
+  for (const code in outcomes) total += outcomes[code]!;
+  return total;
+}
