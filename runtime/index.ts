@@ -8,6 +8,7 @@ export { RemoteCall } from "./call/RemoteCall";
 export { currentCall, outsideCall } from "./context/CallContext";
 export type { Interceptor, InterceptorStep, InterceptedCall } from "./context/Interceptor";
 export type { CallContext } from "./context/CallContext";
+export type { TracingOptions } from "./observe/TracingOptions";
 export { FG, BG, NO_RETURN, PERIOD, BROADCAST } from "./call/modifiers";
 export type { FGOptions, BGOptions, NoReturnOptions, PeriodOptions, BroadcastOptions, Modifier, ModifierFactory, RetryOptions } from "./call/modifiers";
 /** How a caller spreads its calls over a callback's providers: "random" (default), "round-robin", "least-busy". */

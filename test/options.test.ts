@@ -19,6 +19,9 @@ describe("Global options", () => {
     [{ heartbeat: "10" } as unknown as GlobalOptions, /got "10" \(a string\)$/],
     [{ host: 8888 } as unknown as GlobalOptions, /^host must be a non-empty string, got 8888$/],
     [{ contract: "loose" } as unknown as GlobalOptions, /^contract must be "strict", "warn" or "off", got "loose" \(a string\)$/],
+    [{ tracing: "on" } as unknown as GlobalOptions, /^tracing must be true, false or \{ tracerProvider \}, got "on" \(a string\)$/],
+    [{ tracing: { tracer: {} } } as unknown as GlobalOptions, /^tracing has no option 'tracer' \(options: tracerProvider\)$/],
+    [{ tracing: { tracerProvider: {} } } as unknown as GlobalOptions, /^tracing.tracerProvider must be an OpenTelemetry TracerProvider \(with getTracer\)/],
   ])("%j is refused", (options, message) => {
     expect(() => new Global(options)).toThrow(ConfigurationError);
     expect(() => new Global(options)).toThrow(message);

@@ -47,6 +47,8 @@ describe("daffi as a dependency", () => {
       const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
       throw new Error(`tspc failed: ${String(stdout ?? "")}${String(stderr ?? error)}`);
     }
+    // @opentelemetry/api is an optional peer dependency (README: Traces): the project has none, and daffi runs without it.
+    expect(fs.existsSync(path.join(project, "node_modules", "@opentelemetry"))).toBe(false);
     const compiled = fs.readFileSync(path.join(project, "out", "app.js"), "utf8");
     expect(compiled).toContain("__daffi_typia__validateReport"); // the transformer ran: validators are in the output
     expect(/^import |\nimport /.test(compiled)).toBe(type === "module"); // ESM output for "type": "module", CommonJS otherwise

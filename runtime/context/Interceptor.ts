@@ -50,8 +50,15 @@ export interface InterceptorChains {
   incoming: InterceptorStep[] | undefined;
 }
 
-/** Checks the option and splits it by side. */
-export function interceptorChains(interceptors: unknown): InterceptorChains {
+/** Checks the option and splits it by side; daffi's own `first` (tracing), when given, is outermost on each side. */
+export function interceptorChains(interceptors: unknown, first?: Interceptor): InterceptorChains {
+  if (first) {
+    const own = interceptorChains(interceptors);
+    return {
+      outgoing: first.outgoing ? [first.outgoing, ...(own.outgoing ?? [])] : own.outgoing,
+      incoming: first.incoming ? [first.incoming, ...(own.incoming ?? [])] : own.incoming,
+    };
+  }
   if (interceptors === undefined) return { outgoing: undefined, incoming: undefined };
   if (!Array.isArray(interceptors)) throw new ConfigurationError(`interceptors must be a list of { outgoing?, incoming? }, got ${passed(interceptors)}`);
   const outgoing: InterceptorStep[] = [];

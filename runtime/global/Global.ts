@@ -10,6 +10,7 @@ import { StreamReader } from "../call/StreamReader";
 import type { BroadcastOptions, FGOptions } from "../call/modifiers";
 import { intercepted } from "../call/intercepted";
 import { interceptorChains } from "../context/Interceptor";
+import { tracingInterceptor } from "../observe/tracing";
 import { broadcastStream, writeStream } from "../call/writeStream";
 import { Controller } from "../controller/Controller";
 import { ConfigurationError, StoppedError, TimeoutError } from "../errors/DaffiError";
@@ -99,7 +100,7 @@ export class Global implements AsyncDisposable {
           maxQueuedBytes: options.maxQueuedBytes,
           balancing: options.balancing,
           metadata: checkMetadata(options.metadata, "metadata"),
-          interceptors: interceptorChains(options.interceptors),
+          interceptors: interceptorChains(options.interceptors, tracingInterceptor(options.tracing)),
         },
       );
     }

@@ -12,6 +12,7 @@ import { MAX_TIMER_MS } from "../call/LongTimeout";
 import { checkMetadata } from "../context/metadata";
 import { checkMetricsOptions, type MetricsOptions } from "../observe/MetricsOptions";
 import { type Interceptor, interceptorChains } from "../context/Interceptor";
+import { checkTracingOption, type TracingOptions } from "../observe/TracingOptions";
 
 /** `onInit`, `onNodeConnect`, `onNodeDisconnect`: called with the Global and its process name; may be async (a rejection is logged). */
 export type LifecycleHook = (g: Global, processName: string) => unknown;
@@ -56,6 +57,13 @@ export interface GlobalOptions extends TlsOptions {
    * one call each.
    */
   interceptors?: Interceptor[] | undefined;
+  /**
+   * Traces with OpenTelemetry (README: Traces (OpenTelemetry)): with @opentelemetry/api installed and
+   * a tracer provider registered by an SDK before the Global is created, a CLIENT span per call made
+   * and a SERVER span per call run, named `daffi <callback>`. Default true; false makes none;
+   * `{ tracerProvider }` takes the tracer from that provider.
+   */
+  tracing?: boolean | TracingOptions | undefined;
   /**
    * Direct links (default true, or $DAFFI_DIRECT=0 for false): a node calls the others on links of
    * their own (one hop), the controller only finding who serves what. On a controller, false gives
@@ -128,6 +136,7 @@ const known = new Set<string>([
   "balancing",
   "metadata",
   "interceptors",
+  "tracing",
   "direct",
   "directHost",
   "directPort",
@@ -184,6 +193,7 @@ export function checkOptions(options: GlobalOptions): void {
   checkMetadata(options.metadata, "metadata");
   checkMetricsOptions(options.metrics);
   interceptorChains(options.interceptors);
+  checkTracingOption(options.tracing);
   if (options.direct !== undefined && typeof options.direct !== "boolean") throw new ConfigurationError(`direct must be true or false, got ${passed(options.direct)}`);
   if (options.directHost !== undefined && (typeof options.directHost !== "string" || options.directHost.length === 0)) {
     throw new ConfigurationError(`directHost must be a non-empty string, got ${passed(options.directHost)}`);

@@ -1,4 +1,5 @@
 // The executing node's side of a streaming fetcher: runs the callback once per arriving item, in order.
+import { AsyncResource } from "node:async_hooks";
 import { callStorage } from "../context/CallContext";
 import type { CallScope } from "../context/CallScope";
 import { decode, encode } from "../wire/codec";
@@ -21,6 +22,11 @@ export class InboundStream implements Running {
   private over = false;
   private running = false;
   private processed = 0;
+  /**
+   * Opened by the incoming interceptors' last step: the async context they set up around it (a trace's
+   * span, a store of their own) is the one each item's callback runs in, as a plain call's does.
+   */
+  private within?: AsyncResource;
 
   constructor(
     private readonly entry: CallbackEntry,
@@ -45,8 +51,9 @@ export class InboundStream implements Running {
   open(): void {
     if (this.opened || this.over) return;
     this.opened = true;
+    this.within = new AsyncResource("DaffiInboundStream");
     this.grant(STREAM_WINDOW);
-    if (this.ended) void callStorage.run(this.scope, this.drainInScope);
+    if (this.ended) this.schedule();
   }
 
   item(payload: Uint8Array): void {
@@ -61,12 +68,12 @@ export class InboundStream implements Running {
     if (!Array.isArray(args)) return this.fail(new ValidationError("each stream item must be an argument array", { path: "$input", expected: "Array", value: args }), true);
     this.queue.push(args);
     this.sizes.push(payload.length);
-    void callStorage.run(this.scope, this.drainInScope);
+    this.schedule();
   }
 
   end(): void {
     this.ended = true;
-    if (this.opened) void callStorage.run(this.scope, this.drainInScope);
+    if (this.opened) this.schedule();
   }
 
   cancel(): void {
@@ -74,6 +81,12 @@ export class InboundStream implements Running {
   }
 
   private readonly drainInScope = () => this.drain();
+
+  /** Runs the callback for what is queued, in the call's scope (and the interceptors' context). */
+  private schedule(): void {
+    if (this.within) void this.within.runInAsyncScope(callStorage.run, callStorage, this.scope, this.drainInScope);
+    else void callStorage.run(this.scope, this.drainInScope);
+  }
 
   private async drain(): Promise<void> {
     if (this.running || this.over) return;
