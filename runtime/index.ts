@@ -3,6 +3,8 @@ export { Global } from "./global/Global";
 export type { GlobalOptions, LifecycleHook } from "./global/GlobalOptions";
 export type { NatsOptions, NatsTlsOptions } from "./nats/NatsOptions";
 export type { MetricsOptions } from "./observe/MetricsOptions";
+export type { DashboardOptions } from "./observe/DashboardOptions";
+export type { Topology, ProcessView, CallbackView, EdgeView } from "./observe/SystemView";
 export type { CallProxy } from "./global/callProxy";
 export { RemoteCall } from "./call/RemoteCall";
 export { currentCall, outsideCall } from "./context/CallContext";

@@ -8,11 +8,13 @@ export const controllerUsage = `usage: daffi controller [--host H] [--port P] [-
                         [--ssl-certificate FILE --ssl-key FILE [--ssl-client-ca FILE]]
                         [--auth FILE] [--heartbeat SECONDS] [--max-message-size BYTES]
                         [--max-queued-bytes BYTES] [--no-direct] [--log-format text|json] [--quiet]
-                        [--metrics-port P [--metrics-host H]]
+                        [--metrics-port P [--metrics-host H]] [--dashboard-port P [--dashboard-host H]]
 
 Runs a stand-alone controller until SIGINT or SIGTERM.
 With neither --host nor --port it listens on the UNIX socket <DIR>/.sock (default <tmp>/daffi/.sock).
 --metrics-port P: serve Prometheus metrics at http://127.0.0.1:P/metrics (0: a free port, logged); --metrics-host to bind another interface.
+--dashboard-port P: a live page of the topology at http://127.0.0.1:P/ (this process then runs a node of its own to read the
+  others' figures); with --auth the page asks for $DAFFI_DASHBOARD_TOKEN (required then).
 --log-format json: one JSON object per log line (time, level, component, process, message, fields).
 --no-direct: no tickets for direct links, so every call between nodes goes through this controller.
 --auth FILE: JSON { "identities": { NAME: { "token": "env:VAR", "processNames": [...], "serve": [...], "call": [...] } } }.`;
@@ -33,6 +35,8 @@ const options = {
   "log-format": { type: "string" },
   "metrics-port": { type: "string" },
   "metrics-host": { type: "string" },
+  "dashboard-port": { type: "string" },
+  "dashboard-host": { type: "string" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -44,9 +48,14 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const { values } = line;
   const text = (flag: string) => values[flag] as string | undefined;
   const number = (flag: string, min: number, max: number) => wholeNumber("controller", flag, text(flag), min, max, controllerUsage);
+  const dashboard = text("dashboard-port") === undefined ? undefined : { port: number("dashboard-port", 0, 65535)!, host: text("dashboard-host"), token: process.env.DAFFI_DASHBOARD_TOKEN || undefined };
+  if (text("metrics-host") !== undefined && text("metrics-port") === undefined) throw new UsageError("daffi controller: --metrics-host needs --metrics-port", controllerUsage);
+  if (text("dashboard-host") !== undefined && !dashboard) throw new UsageError("daffi controller: --dashboard-host needs --dashboard-port", controllerUsage);
   const started = Global.start({
     initController: true,
-    initNode: false,
+    // The dashboard reads the other processes' figures with calls: a node of this process makes them.
+    initNode: dashboard !== undefined,
+    dashboard,
     host: text("host"),
     port: number("port", 0, 65535),
     unixSockPath: text("unix-sock-path"),

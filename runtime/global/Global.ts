@@ -32,6 +32,9 @@ import { checkOptions, directEnabled, natsOf, type GlobalOptions, type Lifecycle
 import { stopOnSignals } from "./signals";
 import { Metrics } from "../observe/Metrics";
 import { checkMetricsOptions } from "../observe/MetricsOptions";
+import { Dashboard } from "../observe/Dashboard";
+import { checkDashboardOptions } from "../observe/DashboardOptions";
+import { SystemView } from "../observe/SystemView";
 
 const nodes = new WeakMap<Global, Node>();
 
@@ -51,6 +54,8 @@ export class Global implements AsyncDisposable {
   private readonly node?: Node;
   /** Prometheus metrics (`metrics`): this Global's node and controller in a prom-client registry. */
   private readonly metricsOf?: Metrics;
+  /** The live topology page (`dashboard`). */
+  private readonly dashboard?: Dashboard;
   private readonly log: Logger;
   private readonly ready: Promise<void>;
   private readonly stopped: Promise<void>;
@@ -108,6 +113,11 @@ export class Global implements AsyncDisposable {
     this.registry = this.node?.registry ?? new RegistryView();
     const metrics = checkMetricsOptions(options.metrics);
     if (metrics) this.metricsOf = new Metrics(metrics, { process: this.processName, node: this.node, router: this.controller?.router });
+    const dashboard = checkDashboardOptions(options.dashboard);
+    if (dashboard && this.node) {
+      const view = new SystemView(this, this.node, new Set(), this.controller ? this.processName : undefined);
+      this.dashboard = new Dashboard(dashboard, view, () => this.registry.version, this.log);
+    }
     if (this.node && options.contract !== "off") this.contracts = new ContractCheck(this.registry, this.readContract, options.contract ?? "strict", this.log);
     this.call = callProxy(this.invoker);
     if (this.node) activate(this.invoker);
@@ -160,6 +170,11 @@ export class Global implements AsyncDisposable {
   async metrics(): Promise<string> {
     if (!this.metricsOf) throw new ConfigurationError("this Global has no metrics: start it with metrics: {} (or metrics: { port })");
     return this.metricsOf.text();
+  }
+
+  /** The port of the live topology page (`dashboard: { port }`; the one picked for 0), undefined without one. */
+  get dashboardPort(): number | undefined {
+    return this.dashboard?.port;
   }
 
   /** The port of the metrics server (`metrics: { port }`; the one picked for 0), undefined without one. */
@@ -225,6 +240,7 @@ export class Global implements AsyncDisposable {
       await this.controller?.stop();
       await this.hub?.stop();
       await this.metricsOf?.stop();
+      await this.dashboard?.stop();
       this.registry.abandon(new StoppedError("the Global was stopped"));
       this.releaseGrpcLogs();
       this.markStopped();
@@ -292,6 +308,10 @@ export class Global implements AsyncDisposable {
       await this.metricsOf.listen();
       const { port } = this.metricsOf;
       if (port !== undefined) this.log.info(`Metrics served at http://${hostInUrl(options.metrics?.host ?? "127.0.0.1")}:${port}/metrics`);
+    }
+    if (this.dashboard) {
+      await this.dashboard.listen();
+      this.log.info(`Dashboard at http://${hostInUrl(this.dashboard.host)}:${this.dashboard.port}/`);
     }
     if (this.controller) {
       await this.controller.start().catch((error: unknown) => {

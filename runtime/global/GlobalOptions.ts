@@ -11,6 +11,7 @@ import { MAX_NAME_LENGTH } from "../wire/limits";
 import { MAX_TIMER_MS } from "../call/LongTimeout";
 import { checkMetadata } from "../context/metadata";
 import { checkMetricsOptions, type MetricsOptions } from "../observe/MetricsOptions";
+import { checkDashboardOptions, type DashboardOptions } from "../observe/DashboardOptions";
 import { type Interceptor, interceptorChains } from "../context/Interceptor";
 import { checkTracingOption, type TracingOptions } from "../observe/TracingOptions";
 
@@ -96,6 +97,8 @@ export interface GlobalOptions extends TlsOptions {
   token?: string | undefined;
   /** Prometheus metrics with prom-client (README: Metrics): `{ port }` serves GET /metrics (loopback unless `host`); `{}` only for `g.metrics()`; `registry` to use the program's own. */
   metrics?: MetricsOptions | undefined;
+  /** A live page of the system's topology (README: Dashboard): `{ port, host?, token? }`; loopback unless `host`; with auth (or a node token) `token` is required. */
+  dashboard?: DashboardOptions | undefined;
   /** "silent" silences daffi's logs; default $DAFFI_LOG_LEVEL or "info". */
   logLevel?: LogLevel | undefined;
   /** "text" (default: the spec's lines) or "json" (one JSON object per line on stderr); default $DAFFI_LOG_FORMAT (README: Logs). */
@@ -148,6 +151,7 @@ const known = new Set<string>([
   "logLevel",
   "logFormat",
   "metrics",
+  "dashboard",
   "logger",
   "handleSignals",
   "auth",
@@ -192,6 +196,13 @@ export function checkOptions(options: GlobalOptions): void {
   checkBalancing(options.balancing, "balancing");
   checkMetadata(options.metadata, "metadata");
   checkMetricsOptions(options.metrics);
+  const dashboard = checkDashboardOptions(options.dashboard);
+  if (dashboard && initNode === false) {
+    throw new ConfigurationError("dashboard needs a node in this process, to read the other processes' figures: initNode must not be false (daffi controller --dashboard-port runs one)");
+  }
+  if (dashboard && dashboard.token === undefined && (options.auth !== undefined || options.token !== undefined)) {
+    throw new ConfigurationError("with auth (or a node token) the dashboard needs dashboard.token: the secret its page asks for");
+  }
   interceptorChains(options.interceptors);
   checkTracingOption(options.tracing);
   if (options.direct !== undefined && typeof options.direct !== "boolean") throw new ConfigurationError(`direct must be true or false, got ${passed(options.direct)}`);

@@ -26,6 +26,7 @@ export interface CallbackView {
   meanMs?: number | undefined;
 }
 
+/** One process of a Topology: its callbacks, or why it gave no figures. */
 export interface ProcessView {
   name: string;
   /** The controller's own process (the dashboard's), not one of its nodes. */
@@ -45,6 +46,7 @@ export interface EdgeView {
   rate: number;
 }
 
+/** The running system as `daffi inspect` and the dashboard show it (one sample). */
 export interface Topology {
   /** When sampled, epoch ms. */
   at: number;
