@@ -1,7 +1,7 @@
 // daffi client: the workloads through the controller to the worker(s). Prints one JSON measurement.
 import { BROADCAST, fetcher, Global } from "../runtime";
 import { connection } from "../examples/connection";
-import { benchInterceptors } from "./interceptors";
+import { benchOptions } from "./variants";
 import { MIB, rate, SMALL, spent, units, type Workload } from "./workloads";
 
 const [workload, secondsText] = process.argv.slice(2) as [Workload | "slow_consumer", string];
@@ -61,7 +61,7 @@ async function measure(g: Global): Promise<{ value: number; unit: string }> {
   }
 }
 
-void Global.start({ logLevel: "silent", interceptors: benchInterceptors, ...connection() }).then(async (g) => {
+void Global.start({ logLevel: "silent", ...benchOptions, ...connection() }).then(async (g) => {
   await g.waitFunction("echo", { timeout: 20 });
   if (process.env.DAFFI_BENCH_DIRECT === "1") {
     // A link to each provider before measuring: the first calls to one go through the controller while its link is made.

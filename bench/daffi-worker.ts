@@ -1,7 +1,7 @@
 // The daffi side's executing node: echo, a stream, and its own heap for the memory workload.
 import { callback, Global } from "../runtime";
 import { connection } from "../examples/connection";
-import { benchInterceptors } from "./interceptors";
+import { benchOptions } from "./variants";
 
 callback(function echo(value: unknown): unknown {
   return value;
@@ -15,4 +15,4 @@ callback(function heap(): number {
   return process.memoryUsage().heapUsed;
 });
 
-void Global.start({ processName: process.env.DAFFI_NAME, logLevel: "silent", interceptors: benchInterceptors, ...connection() }).then(() => console.log("READY"));
+void Global.start({ processName: process.env.DAFFI_NAME, logLevel: "silent", ...benchOptions, ...connection() }).then(() => console.log("READY"));

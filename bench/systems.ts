@@ -1,5 +1,6 @@
 // The processes a measurement runs against, started fresh for each run so that runs are
 // independent samples (the scheduler places the processes anew each time).
+import type { Variant } from "./variants";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -55,8 +56,8 @@ export class DaffiSystem {
 
   /** With `trace`, the controller's role is "controller" and each worker's is its name. */
   /** `direct`: the nodes call each other on direct links (else, with --no-direct, every call crosses the controller). */
-  /** `intercepted`: every daffi process of the system runs a no-op interceptor on each side (bench/interceptors.ts). */
-  static async start(transport: Transport, workerNames = ["worker-1"], trace?: Trace, direct = false, intercepted = false): Promise<DaffiSystem> {
+  /** `variant`: the worker and the client run with a no-op interceptor on each side, or with metrics on (bench/variants.ts). */
+  static async start(transport: Transport, workerNames = ["worker-1"], trace?: Trace, direct = false, variant?: Variant): Promise<DaffiSystem> {
     const folder = freshFolder();
     const address = transport === "unix" ? ["--unix-sock-path", folder] : ["--host", "127.0.0.1", "--port", "0"];
     const tracing = traced(trace, "controller");
@@ -65,7 +66,7 @@ export class DaffiSystem {
     const env: Record<string, string> = transport === "unix" ? { DAFFI_UNIX_SOCK_PATH: folder } : { DAFFI_HOST: "127.0.0.1", DAFFI_PORT: port! };
     // The client makes its direct links before it measures (a stream's one call would otherwise start before them).
     if (direct) env.DAFFI_BENCH_DIRECT = "1";
-    if (intercepted) env.DAFFI_BENCH_INTERCEPT = "1";
+    if (variant) env.DAFFI_BENCH_VARIANT = variant;
     const workers = workerNames.map((name) => {
       const worker = traced(trace, name);
       return Spawned.script("bench/daffi-worker.js", { ...env, DAFFI_NAME: name, ...worker.env }, [], worker.nodeArgs);
