@@ -6,27 +6,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { NatsServer } from "./helpers/NatsServer";
+import { type CliOutcome, runCli } from "./helpers/runCli";
 import { freePort, startController, tempSocketFolder } from "./helpers/system";
 
 afterAll(killAll);
 
-interface Outcome {
-  code: number | null;
-  stdout: string[];
-  stderr: string[];
-  /** Milliseconds from start to exit. */
-  took: number;
-}
-
-async function daffiCall(...args: string[]): Promise<Outcome> {
-  const started = Date.now();
-  const cli = new Spawned("daffi call", [CLI, "call", ...args]);
-  const { code } = await cli.waitForExit(20_000);
-  return { code, stdout: cli.stdout.filter(Boolean), stderr: cli.stderr.filter(Boolean), took: Date.now() - started };
+async function daffiCall(...args: string[]): Promise<CliOutcome> {
+  const outcome = await runCli(["call", ...args]);
+  return { ...outcome, stdout: outcome.stdout.filter(Boolean) };
 }
 
 /** The outcome of a call that succeeded: its stdout lines, parsed. */
-function printed(outcome: Outcome): unknown[] {
+function printed(outcome: CliOutcome): unknown[] {
   expect({ code: outcome.code, stderr: outcome.stderr }).toEqual({ code: 0, stderr: [] });
   return outcome.stdout.map((line) => JSON.parse(line) as unknown);
 }

@@ -86,6 +86,14 @@ describe("ContractCheck", () => {
     expect(check.admit("add", expected, false)).toEqual({ accept: `${expected.fingerprint} ${other.fingerprint}` });
   });
 
+  it("signatures: two callbacks of the same shape (one fingerprint) are each printed with their own name", async () => {
+    const registry = new RegistryView();
+    const check = new ContractCheck(registry, async () => expected.text, "strict", silent);
+    registry.update({ processes: ["p"], callbacks: [["add", ["p"], [expected.fingerprint]], ["negate", ["p"], [expected.fingerprint]]] });
+    expect(await check.signatures("add")).toEqual({ p: "add(a: number): number" });
+    expect(await check.signatures("negate")).toEqual({ p: "negate(a: number): number" });
+  });
+
   it("a hostile provider's malformed contract does not make the fetcher's calls fail (it is not checked)", async () => {
     const registry = new RegistryView();
     // What the fetcher expects: point(): { x: number }

@@ -1,32 +1,28 @@
 // `daffi call NAME [JSON_ARG…]`: one remote call from the command line (daffi's grpcurl), its result as JSON on stdout.
-import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
 import type { AsyncResult } from "../call/AsyncResult";
 import { type Admit, carryOut } from "../call/carryOut";
 import { LongTimeout } from "../call/LongTimeout";
 import { BG, BROADCAST, FG, type Modifier } from "../call/modifiers";
 import { StreamReader } from "../call/StreamReader";
 import { DaffiError, RemoteError, TimeoutError } from "../errors/DaffiError";
-import { Global, nodeOf } from "../global/Global";
-import { type GlobalOptions, natsOf } from "../global/GlobalOptions";
-import type { NatsOptions } from "../nats/NatsOptions";
+import { type Global, nodeOf } from "../global/Global";
+import { connectionHelp, connectionOf, connectionOptions, connectionUsage, NATS_DISCOVERY_SECONDS } from "./connectionFlags";
 import { jsonLine } from "./jsonForm";
-import { type CommandLine, parseCommandLine, seconds, wholeNumber } from "./parseCommandLine";
+import { output, watchOutput, write } from "./output";
+import { type CommandLine, parseCommandLine, seconds } from "./parseCommandLine";
 import { UsageError } from "./UsageError";
+import { said, sayOnStderr, withGlobal } from "./withGlobal";
 
 export const callUsage = `usage: daffi call NAME [JSON_ARG…] [--timeout SECONDS] [--bg | --broadcast | --stream] [--process NAME]
-                  [--metadata KEY=VALUE]… [--host H] [--port P] [--unix-sock-path DIR] [--token TOKEN]
-                  [--ssl-certificate FILE] [--ssl-key FILE] [--ssl-ca FILE] [--ssl-server-name NAME]
-                  [--nats URL[,URL] [--nats-user USER --nats-pass PASS | --nats-token TOKEN]]
-                  [--process-name NAME] [--connect-timeout SECONDS] [--verbose]
+                  [--metadata KEY=VALUE]…
+                  ${connectionUsage("                  ")}
 
 Calls the callback NAME once, each JSON_ARG parsed as JSON (daffi call add 1 2, daffi call greet '"bob"';
 arguments starting with '-' go after --: daffi call add -- -1 2), and prints the result as one line of JSON.
 --bg: sent as BG, then its result awaited. --broadcast: every provider runs it; { PROCESS: result } is printed.
 --stream: a generator callback's items, one line of JSON each (without it they come as one array).
 --process: only that process may run it. --timeout: seconds for the answer (for a stream, for all of it).
-With neither --host, --port, --unix-sock-path nor --nats: the default UNIX socket, or NATS when $DAFFI_NATS is set.
---token: default $DAFFI_TOKEN. --connect-timeout: default 5. --verbose: daffi's logs on stderr.
+${connectionHelp}
 A failed call says CODE: message on stderr (exit code 1).`;
 
 const options = {
@@ -36,30 +32,9 @@ const options = {
   stream: { type: "boolean", default: false },
   process: { type: "string" },
   metadata: { type: "string", multiple: true },
-  host: { type: "string" },
-  port: { type: "string" },
-  "unix-sock-path": { type: "string" },
-  token: { type: "string" },
-  "ssl-certificate": { type: "string" },
-  "ssl-key": { type: "string" },
-  "ssl-ca": { type: "string" },
-  "ssl-server-name": { type: "string" },
-  nats: { type: "string" },
-  "nats-user": { type: "string" },
-  "nats-pass": { type: "string" },
-  "nats-token": { type: "string" },
-  "process-name": { type: "string" },
-  "connect-timeout": { type: "string" },
-  verbose: { type: "boolean", default: false },
+  ...connectionOptions,
   help: { type: "boolean", short: "h", default: false },
 } as const;
-
-/** Seconds `daffi call` waits for its controller (or a NATS server) unless --connect-timeout says. */
-const CONNECT_TIMEOUT_SECONDS = 5;
-/** On NATS a process learns the others from their announcements: a call waits this long for its callback to be heard of. */
-const NATS_DISCOVERY_SECONDS = 1;
-/** After the Global stopped, the process exits within this long even if something still holds its event loop. */
-const EXIT_GRACE_MS = 2000;
 
 type Flags = CommandLine["values"];
 
@@ -83,26 +58,9 @@ export async function callCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const request = requestOf(values, positionals);
+  const connection = connectionOf("call", values, callUsage);
   watchOutput();
-  const globalOptions = globalOptionsOf(values);
-  try {
-    let g: Global;
-    try {
-      g = await Global.start(globalOptions);
-    } catch (error) {
-      return failed(error, values); // a failed start has stopped the Global
-    }
-    try {
-      return await carryOutRequest(g, request, natsOf(globalOptions) !== undefined);
-    } catch (error) {
-      return failed(error, values);
-    } finally {
-      await g.stop();
-    }
-  } finally {
-    // Nothing of daffi's is left; should anything else hold the event loop, the process still ends.
-    setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
-  }
+  return withGlobal(connection, (g) => carryOutRequest(g, request, connection.onNats));
 }
 
 /** The flags and positionals; a negative number not after `--` is said to go there. */
@@ -159,52 +117,6 @@ function metadataOf(pairs: string[] | undefined): Record<string, string> | undef
   return Object.fromEntries(metadata);
 }
 
-const CONTROLLER_FLAGS = ["host", "port", "unix-sock-path", "token", "ssl-certificate", "ssl-key", "ssl-ca", "ssl-server-name"] as const;
-
-function globalOptionsOf(values: Flags): GlobalOptions {
-  const text = (flag: string) => values[flag] as string | undefined;
-  const nats = natsOptionsOf(values);
-  const linkFlag = CONTROLLER_FLAGS.find((flag) => text(flag) !== undefined);
-  if (nats && linkFlag) throw new UsageError(`daffi call: --${linkFlag} is a flag of the link to a controller, not of --nats`, callUsage);
-  const options: GlobalOptions = {
-    processName: text("process-name") ?? `daffi-call-${randomBytes(4).toString("hex")}`,
-    connectTimeout: seconds("call", "connect-timeout", text("connect-timeout"), callUsage) ?? CONNECT_TIMEOUT_SECONDS,
-    logLevel: values.verbose === true ? undefined : "silent",
-  };
-  if (nats) return { ...options, nats };
-  const link: GlobalOptions = {
-    host: text("host"),
-    port: wholeNumber("call", "port", text("port"), 1, 65535, callUsage),
-    unixSockPath: text("unix-sock-path"),
-    sslCertificate: text("ssl-certificate"),
-    sslKey: text("ssl-key"),
-    sslCa: text("ssl-ca"),
-    sslServerName: text("ssl-server-name"),
-  };
-  if (link.unixSockPath !== undefined && (link.host !== undefined || link.port !== undefined)) {
-    throw new UsageError("daffi call: --unix-sock-path or --host/--port, not both", callUsage);
-  }
-  // $DAFFI_NATS (read by Global) applies when no controller is named: there, the token has no place.
-  const onNats = natsOf({ ...link, ...options }) !== undefined;
-  // A link that is not asked for stays off: one call needs no direct links (it goes through the controller).
-  return { ...options, ...link, token: text("token") ?? (onNats ? undefined : process.env.DAFFI_TOKEN || undefined), direct: onNats ? undefined : false };
-}
-
-/** `--nats URL[,URL]` with `--nats-user`/`--nats-pass` or `--nats-token`; undefined without --nats. */
-function natsOptionsOf(values: Flags): NatsOptions | undefined {
-  const text = (flag: string) => values[flag] as string | undefined;
-  const [servers, user, pass, token] = [text("nats"), text("nats-user"), text("nats-pass"), text("nats-token")];
-  if (servers === undefined) {
-    const loose = ["nats-user", "nats-pass", "nats-token"].find((flag) => text(flag) !== undefined);
-    if (loose) throw new UsageError(`daffi call: --${loose} goes with --nats URL`, callUsage);
-    return undefined;
-  }
-  const list = servers.split(",").map((server) => server.trim()).filter(Boolean);
-  if (list.length === 0) throw new UsageError(`daffi call: --nats takes NATS server URLs, comma-separated, got ${JSON.stringify(servers)}`, callUsage);
-  if ((user === undefined) !== (pass === undefined)) throw new UsageError("daffi call: --nats-user and --nats-pass go together", callUsage);
-  return { servers: list, ...(user !== undefined ? { user, pass } : {}), ...(token !== undefined ? { token } : {}) };
-}
-
 /** Makes the call and prints what it gives; the exit code. */
 async function carryOutRequest(g: Global, request: Request, onNats: boolean): Promise<number> {
   const { name, args, kind, modifier, process: target } = request;
@@ -259,36 +171,6 @@ async function readStream(reader: StreamReader<unknown>, name: string, timeout: 
   }
 }
 
-/** stdout, which the reader may close before the end (`daffi call ticks --stream | head -3`): then nothing more is written. */
-const output = Object.assign(new EventEmitter(), { closed: false });
-
-function watchOutput(): void {
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-    output.closed = true;
-    output.emit("closed");
-  });
-}
-
 function print(value: unknown): void {
-  if (!output.closed) process.stdout.write(`${jsonLine(value)}\n`);
-}
-
-function sayOnStderr(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-/** `CODE: message`; a remote error names the class thrown and its process. */
-function said(error: Error): string {
-  if (!(error instanceof DaffiError)) return `${error.name}: ${error.message}`;
-  if (error instanceof RemoteError) return `${error.code}: ${error.remoteName}: ${error.message} (in process '${error.processName}')`;
-  return `${error.code}: ${error.message}`;
-}
-
-/** A DaffiError is said as CODE: message (exit code 1); anything else goes on to daffi's own handler. */
-function failed(error: unknown, values: Flags): number {
-  if (!(error instanceof DaffiError)) throw error;
-  sayOnStderr(said(error));
-  if (values.verbose === true && error instanceof RemoteError && error.remoteStack) sayOnStderr(error.remoteStack);
-  return 1;
+  write(`${jsonLine(value)}\n`);
 }

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// The `daffi` command: `daffi controller [options]`, `daffi call NAME [JSON_ARG…]`, `daffi generate [options]`, `daffi --version`, `daffi --help`.
+// The `daffi` command: `daffi controller [options]`, `daffi call NAME [JSON_ARG…]`, `daffi inspect [options]`, `daffi generate [options]`, `daffi --version`, `daffi --help`.
 import * as path from "node:path";
 import { callCommand, callUsage } from "./callCommand";
 import { controllerCommand, controllerUsage } from "./controllerCommand";
 import { didYouMean } from "./didYouMean";
 import { generateCommand, generateUsage } from "./generateCommand";
+import { inspectCommand, inspectUsage } from "./inspectCommand";
 import { UsageError } from "./UsageError";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string; summary: string }> = {
   controller: { run: controllerCommand, usage: controllerUsage, summary: "run a stand-alone controller until SIGINT or SIGTERM" },
   call: { run: callCommand, usage: callUsage, summary: "call a callback once, its result as JSON on stdout (daffi's grpcurl)" },
+  inspect: { run: inspectCommand, usage: inspectUsage, summary: "show the running system: processes, callbacks with signatures, calls in flight, rates, errors" },
   generate: { run: generateCommand, usage: generateUsage, summary: "write the transformed sources, for builds without tspc (esbuild, tsx, vitest, bun)" },
 };
 
@@ -26,6 +28,8 @@ ${Object.entries(commands)
 ${controllerUsage}
 
 ${callUsage}
+
+${inspectUsage}
 
 ${generateUsage}`;
 

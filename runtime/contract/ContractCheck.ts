@@ -73,6 +73,7 @@ export class ContractCheck {
   /** Providers whose contract could not be read or judged, by `fingerprint process`: until when they are not tried again. */
   private readonly unreadable = new Map<string, number>();
   private readonly reading = new Map<string, Promise<void>>();
+  /** Signatures as printed, by `fingerprint name`: the fingerprint is the shape's alone, the text names the callback. */
   private readonly printed = new Map<string, string>();
   private readonly warned = new Set<string>();
 
@@ -235,13 +236,14 @@ export class ContractCheck {
   }
 
   private async printedContract(process: string, name: string, fingerprint: string): Promise<string | undefined> {
-    const known = this.printed.get(fingerprint);
+    const key = `${fingerprint} ${name}`;
+    const known = this.printed.get(key);
     if (known !== undefined) return known;
     const served = await this.readText(process, name, fingerprint, undefined);
     if (!served) return undefined;
     try {
       const text = kept(printContract(name, served), 2000);
-      remember(this.printed, fingerprint, text);
+      remember(this.printed, key, text);
       return text;
     } catch {
       return undefined;
