@@ -105,8 +105,8 @@ describe("metrics of a controller and a node, scraped over HTTP", () => {
       expect(sample(text, 'daffi_node_connected{process="worker"}')).toBe(1);
       expect(sample(text, 'daffi_node_reconnects_total{process="worker"}')).toBe(0);
       expect(sample(text, 'daffi_node_queued_bytes{process="worker"}')).toBe(0);
-      expect(sample(text, 'daffi_sent_bytes_total{process="worker"}')).toBeGreaterThan(0);
-      expect(sample(text, 'daffi_received_bytes_total{process="worker"}')).toBeGreaterThan(0);
+      expect(sample(text, "daffi_sent_bytes_total")).toBeGreaterThan(0);
+      expect(sample(text, "daffi_received_bytes_total")).toBeGreaterThan(0);
       // Labels are names and codes, never arguments.
       expect(text).not.toContain("secret-argument-4711");
 

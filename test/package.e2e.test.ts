@@ -24,6 +24,12 @@ const APP = calculatorApp(`
     await (calculator.add as unknown as (a: string, b: number) => Promise<number>)("2", 3);
   } catch (error) {
     console.log(error instanceof ValidationError ? "ValidationError" : String(error));
+  }
+  // prom-client is an optional peer dependency (README: Metrics): without it, metrics say what to install.
+  try {
+    new Global({ initController: true, unixSockPath: process.argv[2] + "-metrics", metrics: {}, logLevel: "silent" });
+  } catch (error) {
+    console.log(error instanceof Error ? error.message : String(error));
   }`);
 
 describe("daffi as a dependency", () => {
@@ -47,15 +53,16 @@ describe("daffi as a dependency", () => {
       const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
       throw new Error(`tspc failed: ${String(stdout ?? "")}${String(stderr ?? error)}`);
     }
-    // @opentelemetry/api is an optional peer dependency (README: Traces): the project has none, and daffi runs without it.
+    // @opentelemetry/api and prom-client are optional peer dependencies (README: Traces, Metrics): the project has neither, and daffi runs without them.
     expect(fs.existsSync(path.join(project, "node_modules", "@opentelemetry"))).toBe(false);
+    expect(fs.existsSync(path.join(project, "node_modules", "prom-client"))).toBe(false);
     const compiled = fs.readFileSync(path.join(project, "out", "app.js"), "utf8");
     expect(compiled).toContain("__daffi_typia__validateReport"); // the transformer ran: validators are in the output
     expect(/^import |\nimport /.test(compiled)).toBe(type === "module"); // ESM output for "type": "module", CommonJS otherwise
 
     const app = new Spawned("user-app", [path.join(project, "out", "app.js"), tempSocketFolder()], {});
     await app.succeeds(20_000);
-    expect(app.stdout).toEqual(["5", "ValidationError"]);
+    expect(app.stdout).toEqual(["5", "ValidationError", "metrics need prom-client, an optional peer dependency of daffi: npm i prom-client@15"]);
     expect(app.stderr.join("\n")).not.toMatch(/without the daffi transformer/);
   }, 60_000);
 

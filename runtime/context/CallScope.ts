@@ -6,6 +6,8 @@ export class CallScope {
   readonly deadline: number | undefined;
   /** When the call arrived (performance.now()), for its duration. */
   readonly startedAt = performance.now();
+  /** Its code runs on the executor (counted in maxConcurrentCalls and the stats) until it is done, once. */
+  running = false;
   /** Created when somebody asks for the signal (most calls never do). */
   private controller?: AbortController;
   private reason?: Error;

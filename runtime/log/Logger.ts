@@ -123,12 +123,14 @@ export class Logger {
     return record;
   }
 
-  /** A user's logger: called with the message and the fields; a logger that throws does not break the call that logged. */
+  /** A user's logger: called with the message and the fields; a logger that throws (or rejects) does not break the call that logged. */
   private toSink(level: Exclude<LogLevel, "silent">, message: string, fields: LogFields | undefined): void {
     const { message: text, ...rest } = this.record(level, message, fields);
     delete rest.level;
     try {
-      this.sink![level](text as string, rest);
+      const result: unknown = this.sink![level](text as string, rest);
+      // An async logger's rejection is handled too: it must not become an unhandled rejection that ends the process.
+      if (typeof (result as PromiseLike<unknown> | null)?.then === "function") (result as Promise<unknown>).then(undefined, () => undefined);
     } catch {
       // The program's logger failed: nothing daffi can log it to.
     }

@@ -98,12 +98,18 @@ export class CallExecutor {
 
   /** A call's code starts running here: it takes a place in maxConcurrentCalls, and counts in the stats. */
   private began(scope: CallScope): void {
+    scope.running = true;
     this.active++;
     this.stats.began(scope);
   }
 
-  /** A call's code is done (returned, threw, or its stream is over). */
+  /**
+   * A call's code is done (returned, threw, or its stream is over). Once per call: an incoming
+   * interceptor that answered before its `next()` ran the callback may end it a second time.
+   */
   private ended(scope: CallScope, failed: boolean, error?: unknown): void {
+    if (!scope.running) return;
+    scope.running = false;
     this.active--;
     this.stats.ended(scope, failed, error);
   }

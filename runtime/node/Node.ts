@@ -150,7 +150,7 @@ export class Node {
       // The answer goes back on the link the call came on: a direct link's, or the controller's.
       (frame) => ((frame.incarnation ?? 0) >= DIRECT_INCARNATION_BASE ? this.direct?.server.send(frame) : this.writer?.send(frame)),
       log,
-      new CallStats(),
+      new CallStats((process) => this.registry.hasProcess(process)),
     );
   }
 

@@ -4,7 +4,7 @@
 import { codeOf } from "../errors/DaffiError";
 import type { CallScope } from "../context/CallScope";
 
-/** Distinct callers counted per callback; later ones count under OTHER_CALLER (bounded memory whoever calls). */
+/** Distinct callers counted per callback; when full, those not connected any more make room, else later ones count under OTHER_CALLER (bounded memory whoever calls). */
 export const MAX_CALLERS_PER_CALLBACK = 256;
 /** Distinct callback names counted (transferAndCall and built-ins have one name each); beyond, under OTHER_CALLBACK. */
 export const MAX_CALLBACKS = 4096;
@@ -40,6 +40,22 @@ export class CallStats {
   private readonly byCallback = new Map<string, CallbackStats>();
   private readonly listeners = new Set<CallEnded>();
 
+  constructor(
+    /** Whether a process is connected now (the node's registry): a full callers map drops the others. */
+    private readonly connected: (process: string) => boolean = () => true,
+  ) {}
+
+  /** When a callers map was last pruned (at most once a second: a scan of the whole map). */
+  private prunedAt = 0;
+
+  /** Drops the callers not connected now (their calls still count in the outcomes). */
+  private prune(callers: Map<string, number>): void {
+    const now = Date.now();
+    if (now - this.prunedAt < 1000) return;
+    this.prunedAt = now;
+    for (const caller of callers.keys()) if (caller !== OTHER_CALLER && !this.connected(caller)) callers.delete(caller);
+  }
+
   /** Adds a listener of calls ended; returns its removal. */
   onEnded(listener: CallEnded): () => void {
     this.listeners.add(listener);
@@ -49,10 +65,13 @@ export class CallStats {
   /** A callback's figures (made at its first call). */
   of(callback: string): CallbackStats {
     let stats = this.byCallback.get(callback);
+    if (stats) return stats;
+    // Beyond the bound, one entry counts for all later names (made whatever the count: it is the last one).
+    const name = this.byCallback.size >= MAX_CALLBACKS ? OTHER_CALLBACK : callback;
+    stats = this.byCallback.get(name);
     if (!stats) {
-      if (this.byCallback.size >= MAX_CALLBACKS) return this.of(OTHER_CALLBACK);
       stats = { inFlight: 0, outcomes: Object.create(null) as Record<string, number>, seconds: 0, callers: new Map() };
-      this.byCallback.set(callback, stats);
+      this.byCallback.set(name, stats);
     }
     return stats;
   }
@@ -75,6 +94,8 @@ export class CallStats {
     const seconds = (performance.now() - scope.startedAt) / 1000;
     stats.seconds += seconds;
     const callers = stats.callers;
+    // Full: the callers gone (a `daffi call` run, a client restarted under a new name) make room; else later ones count together.
+    if (!callers.has(scope.caller) && callers.size >= MAX_CALLERS_PER_CALLBACK) this.prune(callers);
     const caller = callers.has(scope.caller) || callers.size < MAX_CALLERS_PER_CALLBACK ? scope.caller : OTHER_CALLER;
     callers.set(caller, (callers.get(caller) ?? 0) + 1);
     if (this.listeners.size === 0) return;

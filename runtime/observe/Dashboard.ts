@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { ConfigurationError } from "../errors/DaffiError";
 import type { Logger } from "../log/Logger";
 import type { DashboardOptions } from "./DashboardOptions";
+import { hostAllowed, isLoopback } from "./hostCheck";
 import type { SystemView, Topology } from "./SystemView";
 
 /** Pages watching at once; more are refused (503): each costs a connection and a write per second. */
@@ -27,8 +28,6 @@ const SECURITY_HEADERS = {
   "referrer-policy": "no-referrer",
   "cache-control": "no-store",
 };
-/** Host headers a loopback server answers (a page of another site reaching it through DNS rebinding does not send these). */
-const LOOPBACK_HOSTS = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 
 export class Dashboard {
   private server?: http.Server;
@@ -72,8 +71,16 @@ export class Dashboard {
   }
 
   private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
-    const url = new URL(request.url ?? "/", "http://dashboard");
-    if (isLoopback(this.host) && !LOOPBACK_HOSTS.test(request.headers.host ?? "")) return void plain(response, 421, "this dashboard answers only as localhost\n");
+    // Whatever a request says, it is answered (400 for a target that is no path), never thrown: this may be the controller's process.
+    let url: URL;
+    try {
+      url = new URL(request.url ?? "/", "http://dashboard");
+    } catch {
+      return void plain(response, 400, "bad request target\n");
+    }
+    if (!hostAllowed(request.headers.host, this.host, this.tokenDigest !== undefined)) {
+      return void plain(response, 421, isLoopback(this.host) ? "this dashboard answers only as localhost\n" : "without a token this dashboard answers only when addressed by its IP address\n");
+    }
     if (request.method !== "GET" && request.method !== "HEAD") return void plain(response, 405, "only GET\n", { allow: "GET, HEAD" });
     const asset = ASSETS[url.pathname];
     if (asset) {
@@ -165,10 +172,6 @@ export class Dashboard {
 
 function digest(token: string): Buffer {
   return createHash("sha256").update(token).digest();
-}
-
-function isLoopback(host: string): boolean {
-  return host === "127.0.0.1" || host === "::1" || host === "localhost";
 }
 
 function plain(response: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

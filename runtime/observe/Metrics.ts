@@ -6,8 +6,9 @@ import * as http from "node:http";
 import type * as promClient from "prom-client";
 import type { Router } from "../controller/Router";
 import { ConfigurationError } from "../errors/DaffiError";
-import type { CallStats } from "./CallStats";
+import { type CallStats, OTHER_CALLER } from "./CallStats";
 import { traffic } from "../wire/traffic";
+import { hostAllowed, isLoopback } from "./hostCheck";
 import type { MetricsOptions } from "./MetricsOptions";
 
 /** What one Global shows: its process name, its node's figures, its controller's router. */
@@ -16,6 +17,9 @@ export interface MetricSource {
   readonly node?: { readonly stats: CallStats; readonly isConnected: boolean; readonly connections: number; readonly queuedBytes: number } | undefined;
   readonly router?: Router | undefined;
 }
+
+/** Distinct callers named in the labels of one callback's series; later ones count as "_other" (Prometheus keeps every series). */
+export const MAX_CALLER_LABELS = 64;
 
 /** Call durations, in seconds: from half a millisecond to ten seconds. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -73,13 +77,10 @@ class MetricSet {
       eachNode((source, node) => set({ process: source.process }, Math.max(0, node.connections - 1))),
     );
     gauge("daffi_node_queued_bytes", "Bytes written for the controller that its link has not taken yet", ["process"], (set) => eachNode((source, node) => set({ process: source.process }, node.queuedBytes)));
-    const everySource = (read: (source: MetricSource) => void) => {
-      for (const source of sources) read(source);
-    };
-    counter("daffi_sent_bytes_total", "Bytes of daffi messages this OS process sent (controller and direct links, NATS)", ["process"], (set) => everySource((source) => set({ process: source.process }, traffic.sent)));
-    counter("daffi_received_bytes_total", "Bytes of daffi messages this OS process received (controller and direct links, NATS)", ["process"], (set) =>
-      everySource((source) => set({ process: source.process }, traffic.received)),
-    );
+    // The OS process's, whichever Globals it runs: one series, with no process label (summing over Globals would count it again).
+    const once = (read: () => number) => (set: (labels: Record<never, string>, value: number) => void) => sources.size > 0 && set({}, read());
+    counter("daffi_sent_bytes_total", "Bytes of daffi messages this OS process sent (controller and direct links, NATS), all its Globals together", [], once(() => traffic.sent));
+    counter("daffi_received_bytes_total", "Bytes of daffi messages this OS process received (controller and direct links, NATS), all its Globals together", [], once(() => traffic.received));
     const eachRouter = (read: (source: MetricSource, router: Router) => void) => {
       for (const source of sources) if (source.router) read(source, source.router);
     };
@@ -99,9 +100,20 @@ class MetricSet {
 
 const sets = new WeakMap<object, MetricSet>();
 
+/** prom-client, an optional peer dependency: loaded only by a Global with `metrics` (a process without them pays nothing). */
+function loadPromClient(): Prom {
+  try {
+    return require("prom-client") as Prom;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw error;
+    throw new ConfigurationError("metrics need prom-client, an optional peer dependency of daffi: npm i prom-client@15");
+  }
+}
+
 /** A Global's metrics: its registry, the calls of its node counted into it, and the HTTP server of `port`. */
 export class Metrics {
-  readonly registry: promClient.Registry;
+  /** Private, as every prom-client type here: daffi's declarations never name prom-client (an optional peer). */
+  private readonly registry: promClient.Registry;
   private readonly detach: () => void;
   private server?: http.Server;
   /** The port the server bound (0 asked: the one picked); undefined without a server. */
@@ -111,8 +123,7 @@ export class Metrics {
     private readonly options: MetricsOptions,
     source: MetricSource,
   ) {
-    // Loaded only by a Global with `metrics`: a process without them pays nothing.
-    const prom = require("prom-client") as Prom;
+    const prom = loadPromClient();
     this.registry = (options.registry as promClient.Registry | undefined) ?? new prom.Registry();
     let set = sets.get(this.registry);
     if (!set) {
@@ -129,10 +140,17 @@ export class Metrics {
     // The labelled children, kept: no label hashing per call.
     const counted = new Map<string, promClient.Counter.Internal>();
     const timed = new Map<string, promClient.Histogram.Internal<"process" | "callback">>();
+    /** The callers named in labels, per callback, for the process's lifetime (a series is never taken back): later ones are "_other". */
+    const named = new Map<string, Set<string>>();
     const stop = source.node?.stats.onEnded((callback, caller, code, seconds) => {
       const key = `${callback}\u0000${caller}\u0000${code}`;
       let child = counted.get(key);
-      if (!child) counted.set(key, (child = calls.labels({ process, callback, caller, code })));
+      if (!child) {
+        const callers = named.get(callback) ?? named.set(callback, new Set()).get(callback)!;
+        if (!callers.has(caller) && callers.size >= MAX_CALLER_LABELS) return void this.countAsOther(counted, calls, process, callback, code, timed, duration, seconds);
+        callers.add(caller);
+        counted.set(key, (child = calls.labels({ process, callback, caller, code })));
+      }
       child.inc();
       let timer = timed.get(callback);
       if (!timer) timed.set(callback, (timer = duration.labels({ process, callback })));
@@ -141,7 +159,33 @@ export class Metrics {
     this.detach = () => {
       stop?.();
       set.sources.delete(source);
+      // A stopped Global's series leave the registry (a shared one would keep every restart's).
+      for (const key of counted.keys()) {
+        const [callback, caller, code] = key.split("\u0000") as [string, string, string];
+        calls.remove({ process, callback, caller, code });
+      }
+      for (const callback of timed.keys()) duration.remove({ process, callback });
     };
+  }
+
+  /** A call of a caller beyond the labels' bound: counted under caller "_other". */
+  private countAsOther(
+    counted: Map<string, promClient.Counter.Internal>,
+    calls: promClient.Counter<"process" | "callback" | "caller" | "code">,
+    process: string,
+    callback: string,
+    code: string,
+    timed: Map<string, promClient.Histogram.Internal<"process" | "callback">>,
+    duration: promClient.Histogram<"process" | "callback">,
+    seconds: number,
+  ): void {
+    const key = `${callback}\u0000${OTHER_CALLER}\u0000${code}`;
+    let child = counted.get(key);
+    if (!child) counted.set(key, (child = calls.labels({ process, callback, caller: OTHER_CALLER, code })));
+    child.inc();
+    let timer = timed.get(callback);
+    if (!timer) timed.set(callback, (timer = duration.labels({ process, callback })));
+    timer.observe(seconds);
   }
 
   /** The metrics in Prometheus's text format. */
@@ -165,6 +209,12 @@ export class Metrics {
   }
 
   private async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    // On loopback, only requests addressed as loopback (a page of another site reaching the port by DNS rebinding is not answered).
+    const host = this.options.host ?? "127.0.0.1";
+    if (isLoopback(host) && !hostAllowed(request.headers.host, host, false)) {
+      response.writeHead(421, { "content-type": "text/plain" }).end("these metrics answer only as localhost\n");
+      return;
+    }
     const path = (request.url ?? "/").split("?")[0];
     if (path !== "/metrics") {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found: metrics are at /metrics\n");

@@ -7,7 +7,7 @@ import type { Global } from "../global/Global";
 import type { Node } from "../node/Node";
 import { BUILTIN } from "../node/builtins";
 import { Mode } from "../wire/Kind";
-import { MAX_CALLBACKS, MAX_CALLERS_PER_CALLBACK, type StatsSnapshot } from "./CallStats";
+import { MAX_CALLERS_PER_CALLBACK, type StatsSnapshot } from "./CallStats";
 
 /** One callback of one process. */
 export interface CallbackView {
@@ -151,23 +151,31 @@ export class SystemView {
 }
 
 /** A peer's figures, taken only as far as they are what they should be (numbers, bounded counts): a peer may send anything. */
-function cleanSnapshot(value: unknown): StatsSnapshot | undefined {
+export function cleanSnapshot(value: unknown): StatsSnapshot | undefined {
   const answer = value as Partial<StatsSnapshot> | null;
   if (typeof answer !== "object" || answer === null || typeof answer.callbacks !== "object" || answer.callbacks === null || !finite(answer.at)) return undefined;
   const callbacks: StatsSnapshot["callbacks"] = {};
-  for (const name of Object.keys(answer.callbacks).slice(0, MAX_CALLBACKS)) {
+  // In all, not only per callback: what one process's figures make the view (and the page) hold stays small.
+  let entries = 0;
+  for (const name of Object.keys(answer.callbacks).slice(0, MAX_CALLBACKS_SHOWN)) {
     const stats = (answer.callbacks as Record<string, unknown>)[name] as Partial<StatsSnapshot["callbacks"][string]> | null;
     if (typeof stats !== "object" || stats === null) continue;
-    callbacks[name] = {
-      inFlight: count(stats.inFlight),
-      queued: count(stats.queued),
-      outcomes: counts(stats.outcomes, 64),
-      seconds: count(stats.seconds),
-      callers: counts(stats.callers, MAX_CALLERS_PER_CALLBACK + 1),
-    };
+    const room = Math.max(0, MAX_ENTRIES_PER_PROCESS - entries);
+    const outcomes = counts(stats.outcomes, Math.min(32, room));
+    const callers = counts(stats.callers, Math.min(MAX_CALLERS_PER_CALLBACK + 1, room - Object.keys(outcomes).length));
+    entries += 1 + Object.keys(outcomes).length + Object.keys(callers).length;
+    callbacks[name.slice(0, MAX_NAME_SHOWN)] = { inFlight: count(stats.inFlight), queued: count(stats.queued), outcomes, seconds: count(stats.seconds), callers };
+    if (entries >= MAX_ENTRIES_PER_PROCESS) break;
   }
-  return { process: String(answer.process), at: answer.at as number, callbacks };
+  return { process: String(answer.process).slice(0, MAX_NAME_SHOWN), at: answer.at as number, callbacks };
 }
+
+/** Callbacks taken of one process's figures. */
+const MAX_CALLBACKS_SHOWN = 1024;
+/** Entries (callbacks, outcome codes, callers) taken of one process's figures, in all. */
+const MAX_ENTRIES_PER_PROCESS = 8192;
+/** Longest name taken (names are shorter: the wire's own bound). */
+const MAX_NAME_SHOWN = 256;
 
 function finite(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);
@@ -179,8 +187,8 @@ function count(value: unknown): number {
 
 function counts(value: unknown, most: number): Record<string, number> {
   const clean = Object.create(null) as Record<string, number>;
-  if (typeof value !== "object" || value === null) return clean;
-  for (const key of Object.keys(value).slice(0, most)) clean[key] = count((value as Record<string, unknown>)[key]);
+  if (typeof value !== "object" || value === null || most <= 0) return clean;
+  for (const key of Object.keys(value).slice(0, most)) clean[key.slice(0, MAX_NAME_SHOWN)] = count((value as Record<string, unknown>)[key]);
   return clean;
 }
 
