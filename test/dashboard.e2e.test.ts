@@ -46,6 +46,13 @@ function status(url: string, headers: Record<string, string> = {}): Promise<numb
   });
 }
 
+/** An auth file with one identity, beta (its token from $BETA_TOKEN), allowed everything. */
+function betaAuthFile(): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "daffi-test-")), "auth.json");
+  fs.writeFileSync(file, JSON.stringify({ identities: { beta: { token: "env:BETA_TOKEN", processNames: ["beta"], serve: ["*"], call: ["*"] } } }));
+  return file;
+}
+
 /** Fails the test when the page raises a dialog (an injected script would) or logs an error. */
 function watchPage(page: Page): string[] {
   const problems: string[] = [];
@@ -113,8 +120,7 @@ describe("the dashboard in Chromium", () => {
 
   it("with auth, the page and its data need the token", async () => {
     const folder = tempSocketFolder();
-    const authFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "daffi-test-")), "auth.json");
-    fs.writeFileSync(authFile, JSON.stringify({ identities: { beta: { token: "env:BETA_TOKEN", processNames: ["beta"], serve: ["*"], call: ["*"] } } }));
+    const authFile = betaAuthFile();
     const token = "dashboard-secret-42";
     const hub = await controller(folder, ["--auth", authFile], { BETA_TOKEN: "beta-secret-1234", DAFFI_DASHBOARD_TOKEN: token });
     const beta = node(folder, "beta", { DAFFI_TOKEN: "beta-secret-1234" });
@@ -139,8 +145,7 @@ describe("the dashboard in Chromium", () => {
 
   it("refuses a dashboard under auth without a token", async () => {
     const folder = tempSocketFolder();
-    const authFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "daffi-test-")), "auth.json");
-    fs.writeFileSync(authFile, JSON.stringify({ identities: { beta: { token: "env:BETA_TOKEN", processNames: ["beta"], serve: ["*"], call: ["*"] } } }));
+    const authFile = betaAuthFile();
     const cli = new Spawned("controller", [CLI, "controller", "--unix-sock-path", folder, "--dashboard-port", "0", "--auth", authFile], { BETA_TOKEN: "beta-secret-1234", DAFFI_DASHBOARD_TOKEN: "" });
     const exit = await cli.waitForExit();
     expect(exit.code).toBe(1);

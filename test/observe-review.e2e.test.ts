@@ -1,5 +1,5 @@
 // Defects an adversarial review of issue 20 (observability) proved, each shown by a test first.
-import { afterAll, describe, expect, it } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
@@ -12,8 +12,10 @@ import { CallScope } from "../runtime/context/CallScope";
 import { cleanSnapshot, SystemView } from "../runtime/observe/SystemView";
 import { nodeOf } from "../runtime/global/Global";
 import { hostAllowed } from "../runtime/observe/hostCheck";
-import { DIST, killAll, Spawned } from "./helpers/Spawned";
-import { tempSocketFolder } from "./helpers/system";
+import { CLI, DIST, killAll, Spawned } from "./helpers/Spawned";
+import { runCli } from "./helpers/runCli";
+import { topologyText } from "../runtime/cli/topologyText";
+import { startController, tempSocketFolder } from "./helpers/system";
 import { eventually } from "./helpers/eventually";
 
 afterAll(killAll);
@@ -184,5 +186,105 @@ describe("a logger of the program's own", () => {
     const child = new Spawned("async-logger", [file]);
     await child.succeeds();
     expect(child.stdout).toEqual(["DONE"]);
+  });
+});
+
+describe("a second review: the CLI tools and the figures they read", () => {
+  it("a peer's figures sharing one huge object (CBOR's shared references) are read in bounded time", () => {
+    const huge = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, 1]));
+    const callbacks = Object.fromEntries(Array.from({ length: 1024 }, (_, i) => [`cb${i}`, { inFlight: 0, queued: 0, outcomes: huge, seconds: 0, callers: huge }]));
+    const started = performance.now();
+    const clean = cleanSnapshot({ process: "p", at: 1, callbacks })!;
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(Object.keys(clean.callbacks).length).toBeGreaterThan(0);
+    expect(cleanSnapshot({ process: "p", at: 1, callbacks: { cb: { outcomes: [1, 2, 3], callers: new Uint8Array(4) } } })!.callbacks.cb).toMatchObject({ outcomes: {}, callers: {} });
+    // Counts beyond 2^53 are taken as 2^53: their sums stay numbers.
+    expect(cleanSnapshot({ process: "p", at: 1, callbacks: { cb: { outcomes: { OK: 1e308, REMOTE: 1e308 } } } })!.callbacks.cb!.outcomes).toEqual({ OK: Number.MAX_SAFE_INTEGER, REMOTE: Number.MAX_SAFE_INTEGER });
+  });
+
+  it("inspect's text holds many edges (no spread of a huge array)", () => {
+    const edges = Array.from({ length: 200_000 }, (_, i) => ({ from: `caller-${i}`, to: "p", calls: 1, rate: 0 }));
+    expect(() => topologyText({ at: 1, processes: [], edges, errors: {} })).not.toThrow();
+  });
+
+  describe("through a controller", () => {
+    let where: string[];
+    beforeAll(async () => {
+      const { connection } = await startController("unix");
+      where = ["--unix-sock-path", connection.options.unixSockPath!];
+      const peer = Spawned.script("test/fixtures/call-peer.js", { ...connection.env, DAFFI_NAME: "peer-\u001b[31m" });
+      await peer.waitForLine(/^READY$/);
+    }, 30_000);
+
+    it("daffi call says a remote error escaped: a terminal's escape codes from another process stay text", async () => {
+      const outcome = await runCli(["call", ...where, "fail", JSON.stringify("boom\u001b]0;PWNED\u0007\u001b[2J")]);
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr.join("\n")).not.toMatch(/\u001b|\u0007/);
+      expect(outcome.stderr).toEqual([expect.stringContaining("REMOTE: TypeError: boom\\u001b]0;PWNED\\u0007\\u001b[2J (in process 'peer-\\u001b[31m')")]);
+    });
+
+    it("JSON output writes C1 controls and bidirectional overrides as \\u escapes (the same JSON)", async () => {
+      const outcome = await runCli(["call", ...where, "greet", JSON.stringify({ name: "a\u009b31mb\u202ec\u2028d" })]);
+      expect(outcome.code).toBe(0);
+      expect(outcome.stdout[0]).toBe('"hello, a\\u009b31mb\\u202ec\\u2028d"');
+      expect(JSON.parse(outcome.stdout[0]!)).toBe("hello, a\u009b31mb\u202ec\u2028d");
+      const inspected = await runCli(["inspect", ...where, "--json", "--interval", "0.1"]);
+      expect(inspected.code).toBe(0);
+      expect(inspected.stdout[0]).toContain("peer-\\u001b[31m");
+      expect(inspected.stdout[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    });
+  });
+
+  it("inspect --watch ends at once, with 0, on a signal while it is still connecting", async () => {
+    const cli = new Spawned("inspect", [CLI, "inspect", "--watch", "--unix-sock-path", tempSocketFolder(), "--connect-timeout", "20"]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const sent = Date.now();
+    cli.kill("SIGTERM");
+    const exit = await cli.waitForExit(5000);
+    expect(exit.code).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(2000);
+  });
+
+  it("inspect --interval is from 0.1 to 3600 seconds", async () => {
+    for (const interval of ["3000000", "0.0001"]) {
+      const outcome = await runCli(["inspect", "--interval", interval]);
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr[0]).toMatch(/--interval must be from 0\.1 to 3600 seconds/);
+    }
+  });
+
+  it("an interceptor that answers before the callback returns does not free its place in maxConcurrentCalls; one calling next() after it answered runs nothing", async () => {
+    const folder = tempSocketFolder();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "daffi-test-")), "early.js");
+    fs.writeFileSync(
+      file,
+      `const daffi = require(${JSON.stringify(path.join(DIST, "runtime"))});
+       let running = 0, peak = 0, late = 0;
+       daffi.callback("slow", async () => { running++; peak = Math.max(peak, running); await new Promise((r) => setTimeout(r, 300)); running--; });
+       daffi.callback("late", () => { late++; });
+       daffi.callback("peak", () => ({ peak, late }));
+       const early = { incoming: (call, next) => {
+         if (call.name === "slow") { next(call).catch(() => {}); return Promise.resolve("early"); }
+         if (call.name === "late") { setTimeout(() => next(call).catch(() => {}), 20); return Promise.resolve("early"); }
+         return next(call);
+       } };
+       daffi.Global.start({ processName: "early", unixSockPath: ${JSON.stringify(folder)}, direct: false, logLevel: "silent", interceptors: [early], maxConcurrentCalls: 2 }).then(() => console.log("READY"));`,
+    );
+    const g = await Global.start({ processName: "driver", initController: true, unixSockPath: folder, direct: false, logLevel: "silent" });
+    const worker = new Spawned("early", [file]);
+    await worker.waitForLine(/^READY$/);
+    try {
+      await g.waitFunction("slow");
+      const outcomes: string[] = [];
+      for (let i = 0; i < 8; i++) outcomes.push(await g.call.slow().fg().then(() => "ok", (error: unknown) => (error instanceof OverloadedError ? "overloaded" : String(error))));
+      expect(outcomes.filter((outcome) => outcome === "ok")).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the two slow callbacks return
+      await g.call.late().fg();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await g.call.peak()).toEqual({ peak: 2, late: 0 });
+    } finally {
+      worker.kill();
+      await g.stop();
+    }
   });
 });

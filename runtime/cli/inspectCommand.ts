@@ -5,6 +5,8 @@ import { SystemView, type Topology } from "../observe/SystemView";
 import { connectionHelp, connectionOf, connectionOptions, connectionUsage, NATS_DISCOVERY_SECONDS } from "./connectionFlags";
 import { output, watchOutput, write } from "./output";
 import { commandLine, seconds } from "./parseCommandLine";
+import { UsageError } from "./UsageError";
+import { safeJson } from "./jsonForm";
 import { topologyText } from "./topologyText";
 import { withGlobal } from "./withGlobal";
 
@@ -28,8 +30,10 @@ const options = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-/** Seconds between two samples unless --interval says. */
+/** Seconds between two samples unless --interval says; what it may say. */
 const INTERVAL_SECONDS = 1;
+const MIN_INTERVAL_SECONDS = 0.1;
+const MAX_INTERVAL_SECONDS = 3600;
 /** Through a controller the registry comes right after the welcome: this long at the most for it to name a process. */
 const REGISTRY_SECONDS = 1;
 /** Clears a terminal and puts the cursor home (--watch on a TTY). */
@@ -41,17 +45,29 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   if (!line) return 0; // --help
   const { values } = line;
   const interval = seconds("inspect", "interval", values.interval as string | undefined, inspectUsage) ?? INTERVAL_SECONDS;
+  if (interval < MIN_INTERVAL_SECONDS || interval > MAX_INTERVAL_SECONDS) {
+    throw new UsageError(`daffi inspect: --interval must be from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS} seconds, got ${interval}`, inspectUsage);
+  }
   const connection = connectionOf("inspect", values, inspectUsage);
   const watch = values.watch === true;
   const json = values.json === true;
   watchOutput();
   // In before the start: a signal at any time ends the watch with exit code 0.
   const stop = new AbortController();
+  let started = () => undefined as unknown;
   if (watch) {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
+    let connected = false;
+    const onSignal = () => {
+      // Still connecting: nothing to stop but the start itself, which cannot be taken back — the watch ends now, as asked.
+      if (!connected) process.exit(0);
+      stop.abort();
+    };
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, onSignal);
+    started = () => (connected = true);
   }
   output.once("closed", () => stop.abort());
   return withGlobal(connection, async (g) => {
+    started();
     const view = new SystemView(g, nodeOf(g)!, new Set([g.processName]));
     await untilStopped(discovered(g, connection.onNats), stop.signal);
     await untilStopped(view.sample(), stop.signal);
@@ -69,7 +85,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
 
 /** One sample as printed: JSON on one line, or the text, redrawn on a terminal or after a blank line. */
 function shown(topology: Topology, json: boolean, watch: boolean, count: number): string {
-  if (json) return `${JSON.stringify(topology)}\n`;
+  if (json) return `${safeJson(JSON.stringify(topology))}\n`;
   const text = topologyText(topology);
   if (!watch) return text;
   if (process.stdout.isTTY) return CLEAR_SCREEN + text;

@@ -52,7 +52,16 @@ export function jsonForm(value: unknown, within: Set<object> = new Set()): unkno
 
 /** One line of JSON. */
 export function jsonLine(value: unknown): string {
-  return JSON.stringify(jsonForm(value));
+  return safeJson(JSON.stringify(jsonForm(value)));
+}
+
+/**
+ * JSON text with the characters a terminal or an editor would act on — C1 controls, line and
+ * paragraph separators, bidirectional overrides — written as \u escapes (JSON.stringify leaves them
+ * raw): still the same JSON, and what comes from another process stays text.
+ */
+export function safeJson(text: string): string {
+  return text.replace(/[\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** A remote error's name is the class thrown there ("TypeError"); its code says it is remote. */

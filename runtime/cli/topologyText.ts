@@ -13,8 +13,13 @@ const NUMERIC = new Set([2, 3, 4, 5, 6]);
 export function topologyText(topology: Topology): string {
   const lines = [summary(topology)];
   if (topology.processes.length === 0) lines.push("", "no process is connected");
-  for (const process of topology.processes) lines.push("", ...processLines(process));
-  lines.push("", ...edgeLines(topology.edges));
+  // Pushed one by one: a spread of a long list would pass its length as arguments (and overflow the stack).
+  for (const process of topology.processes) {
+    lines.push("");
+    for (const line of processLines(process)) lines.push(line);
+  }
+  lines.push("");
+  for (const line of edgeLines(topology.edges)) lines.push(line);
   return `${lines.join("\n")}\n`;
 }
 
@@ -55,7 +60,7 @@ function callbackRow(callback: CallbackView, answered: boolean): string[] {
 function edgeLines(edges: EdgeView[]): string[] {
   if (edges.length === 0) return ["edges: none yet"];
   const from = edges.map((edge) => escapeLine(edge.from));
-  const width = Math.max(...from.map((name) => [...name].length));
+  const width = from.reduce((widest, name) => Math.max(widest, [...name].length), 0);
   const rows = edges.map((edge, i) => [`${pad(from[i]!, width, "end")} → ${escapeLine(edge.to)}`, `${edge.calls} ${edge.calls === 1 ? "call" : "calls"}`, `${edge.rate.toFixed(1)}/s`]);
   return ["edges", ...table(rows, new Set([1, 2]), false).map((line) => `  ${line}`)];
 }

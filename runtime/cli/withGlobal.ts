@@ -1,6 +1,7 @@
 // A CLI tool's own Global (`daffi call`, `daffi inspect`): started, used, stopped; a failure said as `CODE: message`, exit code 1.
 import { DaffiError, RemoteError } from "../errors/DaffiError";
 import { Global } from "../global/Global";
+import { escapeLine } from "../log/Logger";
 import type { Connection } from "./connectionFlags";
 
 /** After the Global stopped, the process exits within this long even if something still holds its event loop. */
@@ -31,12 +32,18 @@ export async function withGlobal(connection: Connection, work: (g: Global) => Pr
   }
 }
 
-/** `CODE: message`; a remote error names the class thrown and its process. */
+/**
+ * `CODE: message`; a remote error names the class thrown and its process. One line, bounded, its
+ * control characters escaped: the text comes from another process (a terminal's escape codes stay text).
+ */
 export function said(error: Error): string {
-  if (!(error instanceof DaffiError)) return `${error.name}: ${error.message}`;
-  if (error instanceof RemoteError) return `${error.code}: ${error.remoteName}: ${error.message} (in process '${error.processName}')`;
-  return `${error.code}: ${error.message}`;
+  if (!(error instanceof DaffiError)) return escapeLine(`${error.name}: ${error.message}`);
+  if (error instanceof RemoteError) return escapeLine(`${error.code}: ${error.remoteName}: ${error.message} (in process '${error.processName}')`);
+  return escapeLine(`${error.code}: ${error.message}`);
 }
+
+/** Lines of a remote stack shown (--verbose), each escaped. */
+const MAX_STACK_LINES = 50;
 
 export function sayOnStderr(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -46,6 +53,6 @@ export function sayOnStderr(line: string): void {
 function failed(error: unknown, verbose: boolean): number {
   if (!(error instanceof DaffiError)) throw error;
   sayOnStderr(said(error));
-  if (verbose && error instanceof RemoteError && error.remoteStack) sayOnStderr(error.remoteStack);
+  if (verbose && error instanceof RemoteError && error.remoteStack) for (const line of error.remoteStack.split("\n").slice(0, MAX_STACK_LINES)) sayOnStderr(escapeLine(line));
   return 1;
 }

@@ -220,6 +220,8 @@ export class CallExecutor {
     let started = false;
     /** Errors the callback itself threw: a DaffiError among them is still the callback's (RemoteError), not daffi's. */
     let thrown: unknown = NOT_THROWN;
+    /** While the callback's own promise is pending: an interceptor that answers before it returns does not end its count. */
+    let inner: Promise<unknown> | undefined;
     // A stream written to it exists from now (its end may come while the steps run), and is opened by the last step.
     let inbound: InboundStream | undefined;
     let finished: (() => void) | undefined;
@@ -243,6 +245,8 @@ export class CallExecutor {
     const last = once((passed: InterceptedCall) => {
       // Cancelled, past its deadline or its caller gone while the steps ran: the callback does not start.
       if (scope.aborted) return Promise.reject(scope.aborted);
+      // An interceptor that answered the call already, and calls next() only now: the callback does not run (it would, counted nowhere).
+      if (!scope.running) return Promise.reject(new ConfigurationError(`an incoming interceptor of '${shown(header.name)}' called next() after it answered the call: the callback does not run`));
       if (inbound?.isOver) return Promise.reject(new ProtocolError(`the stream of '${shown(header.name)}' ended before its callback started`));
       started = true;
       scope.setMetadata(metadataOf(passed.metadata, `the metadata of '${shown(header.name)}' (as incoming interceptors left it)`) ?? NO_METADATA);
@@ -273,7 +277,12 @@ export class CallExecutor {
         return this.stream(header, result, scope);
       }
       if (!isPromiseLike(result)) return Promise.resolve(result);
-      return Promise.resolve(result).catch((error: unknown) => {
+      const running = Promise.resolve(result);
+      inner = running.then(
+        () => (inner = undefined),
+        () => (inner = undefined),
+      );
+      return running.catch((error: unknown) => {
         thrown = error;
         throw error;
       });
@@ -291,10 +300,10 @@ export class CallExecutor {
     };
     callStorage.run(scope, runSteps, steps, seen, last, 0).then(
       (value) => {
-        if (!streamed) this.settle(call, value, false);
+        if (!streamed) this.settleWhenDone(inner, call, value, false);
       },
       (error: unknown) => {
-        if (!streamed) return this.settle(call, error, true, error !== thrown && error instanceof DaffiError, !started && refusal(error));
+        if (!streamed) return this.settleWhenDone(inner, call, error, true, error !== thrown && error instanceof DaffiError, !started && refusal(error));
         if (error !== thrown) this.log.warn(`An incoming interceptor of '${shown(header.name)}' failed after its stream ended: ${shown(error instanceof Error ? error.message : String(error), 400)}`);
       },
     );
@@ -366,8 +375,8 @@ export class CallExecutor {
   }
 
   /** A plain call finished: its answer (or error) goes out unless it was ended meanwhile. */
-  private settle(call: Tracked, outcome: unknown, failed: boolean, raisedByDaffi = false, notStarted = false): void {
-    this.ended(call.scope!, failed, outcome);
+  private settle(call: Tracked, outcome: unknown, failed: boolean, raisedByDaffi = false, notStarted = false, count = true): void {
+    if (count) this.ended(call.scope!, failed, outcome);
     if (this.silent.delete(call)) {
       if (failed) this.answerError(call.header, outcome, raisedByDaffi); // logged: nothing goes back
       return;
@@ -375,6 +384,16 @@ export class CallExecutor {
     if (!this.release(call.header, call)) return;
     if (failed) this.answerError(call.header, outcome, raisedByDaffi, notStarted);
     else this.answer(call.header, outcome);
+  }
+
+  /**
+   * An intercepted call's answer, the interceptors' outcome: sent now; the call counts (maxConcurrentCalls,
+   * in flight) until its callback's own promise settles too, should an interceptor have answered first.
+   */
+  private settleWhenDone(inner: Promise<unknown> | undefined, call: Tracked, outcome: unknown, failed: boolean, raisedByDaffi = false, notStarted = false): void {
+    if (!inner) return this.settle(call, outcome, failed, raisedByDaffi, notStarted);
+    this.settle(call, outcome, failed, raisedByDaffi, notStarted, false);
+    void inner.then(() => this.ended(call.scope!, failed, outcome));
   }
 
   private builtin(header: CallHeader, payload: Uint8Array, frame: ReceivedFrame): void {

@@ -45,14 +45,14 @@ export class CallStats {
     private readonly connected: (process: string) => boolean = () => true,
   ) {}
 
-  /** When a callers map was last pruned (at most once a second: a scan of the whole map). */
-  private prunedAt = 0;
+  /** When each callers map was last pruned (at most once a second each: a scan of the whole map). */
+  private readonly prunedAt = new WeakMap<Map<string, number>, number>();
 
   /** Drops the callers not connected now (their calls still count in the outcomes). */
   private prune(callers: Map<string, number>): void {
     const now = Date.now();
-    if (now - this.prunedAt < 1000) return;
-    this.prunedAt = now;
+    if (now - (this.prunedAt.get(callers) ?? 0) < 1000) return;
+    this.prunedAt.set(callers, now);
     for (const caller of callers.keys()) if (caller !== OTHER_CALLER && !this.connected(caller)) callers.delete(caller);
   }
 

@@ -56,6 +56,9 @@ export interface Topology {
   errors: Record<string, number>;
 }
 
+/** Edges a sample shows at most (the busiest). */
+export const MAX_EDGES = 2048;
+
 /** Seconds a process has to answer for its figures. */
 const STATS_TIMEOUT_SECONDS = 2;
 
@@ -122,7 +125,9 @@ export class SystemView {
       topology.processes.push(view);
     });
     this.previous = next;
-    topology.edges = [...edges.values()].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+    // The busiest edges, at most MAX_EDGES (hostile processes could make one per pair of names).
+    const kept = [...edges.values()].sort((a, b) => b.rate - a.rate || b.calls - a.calls).slice(0, MAX_EDGES);
+    topology.edges = kept.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
     return topology;
   }
 
@@ -157,7 +162,7 @@ export function cleanSnapshot(value: unknown): StatsSnapshot | undefined {
   const callbacks: StatsSnapshot["callbacks"] = {};
   // In all, not only per callback: what one process's figures make the view (and the page) hold stays small.
   let entries = 0;
-  for (const name of Object.keys(answer.callbacks).slice(0, MAX_CALLBACKS_SHOWN)) {
+  for (const name of keysUpTo(answer.callbacks, MAX_CALLBACKS_SHOWN)) {
     const stats = (answer.callbacks as Record<string, unknown>)[name] as Partial<StatsSnapshot["callbacks"][string]> | null;
     if (typeof stats !== "object" || stats === null) continue;
     const room = Math.max(0, MAX_ENTRIES_PER_PROCESS - entries);
@@ -181,14 +186,29 @@ function finite(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);
 }
 
+/** A count as a peer gives it: a number from 0 to 2^53 (sums of a bounded number of them stay finite), else 0. */
 function count(value: unknown): number {
-  return finite(value) && value >= 0 ? value : 0;
+  return finite(value) && value >= 0 ? Math.min(value, Number.MAX_SAFE_INTEGER) : 0;
+}
+
+/**
+ * At most `most` own keys of a plain object, read one by one (never all of them first: a decoder's
+ * shared references make a small answer hold one huge object many times); none of an array.
+ */
+function keysUpTo(value: unknown, most: number): string[] {
+  const keys: string[] = [];
+  if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value) || most <= 0) return keys;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    keys.push(key);
+    if (keys.length >= most) break;
+  }
+  return keys;
 }
 
 function counts(value: unknown, most: number): Record<string, number> {
   const clean = Object.create(null) as Record<string, number>;
-  if (typeof value !== "object" || value === null || most <= 0) return clean;
-  for (const key of Object.keys(value).slice(0, most)) clean[key.slice(0, MAX_NAME_SHOWN)] = count((value as Record<string, unknown>)[key]);
+  for (const key of keysUpTo(value, most)) clean[key.slice(0, MAX_NAME_SHOWN)] = count((value as Record<string, unknown>)[key]);
   return clean;
 }
 
