@@ -193,9 +193,15 @@ async function compareVariant(
     const measured = await using(start(), (system) => runOnce("bench/daffi-client.js", args, system.env));
     return (options.providers ? withProviders(name, side, measured, options.providers) : measured).value;
   };
+  // In turns, the one that goes first alternating: whatever favours the first (or second) run of a pair weighs on both sides alike.
   for (let i = 0; i < repetitions; i++) {
-    values.variant.push(await run("the variant", variant));
-    values.plain.push(await run("plain daffi", plain));
+    if (i % 2 === 0) {
+      values.variant.push(await run("the variant", variant));
+      values.plain.push(await run("plain daffi", plain));
+    } else {
+      values.plain.push(await run("plain daffi", plain));
+      values.variant.push(await run("the variant", variant));
+    }
   }
   const ratios = values.variant.map((value, i) => value / values.plain[i]!);
   const value = median(values.variant);
