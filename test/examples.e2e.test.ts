@@ -163,10 +163,10 @@ describe("observability (README: Metrics, Logs): a service's metrics scraped wit
     const client = Spawned.script("examples/observability/client.js", env, [url!]);
     await client.succeeds(30_000);
     expect(client.stdout.filter((line) => line.startsWith("daffi_"))).toEqual([
-      'daffi_callback_calls_total{process="pricing",callback="price",caller="shop",code="OK"} 3',
-      'daffi_callback_calls_total{process="pricing",callback="price",caller="shop",code="REMOTE"} 2',
-      'daffi_callback_calls_total{process="pricing",callback="restock",caller="shop",code="OK"} 4',
-      'daffi_callback_duration_seconds_count{process="pricing",callback="price"} 5',
+      'daffi_calls_total{process="pricing",side="server",callback="price",code="OK"} 3',
+      'daffi_calls_total{process="pricing",side="server",callback="price",code="REMOTE"} 2',
+      'daffi_calls_total{process="pricing",side="server",callback="restock",code="OK"} 4',
+      'daffi_call_duration_seconds_count{process="pricing",side="server",callback="price"} 5',
     ]);
     const logged = service.stderr.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { process: string; message: string });
     expect(logged.find((record) => record.message === "Node 'pricing' has been connected to Controller")).toMatchObject({ process: "pricing" });

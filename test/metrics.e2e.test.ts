@@ -79,29 +79,31 @@ describe("metrics of a controller and a node, scraped over HTTP", () => {
       let text = "";
       await eventually(async () => {
         text = (await get(workerUrl)).body;
-        return sample(text, 'daffi_callback_in_flight{process="worker",callback="slow"}') === 3 && sample(text, 'daffi_callback_queued{process="worker",callback="limited"}') === 2;
+        return sample(text, 'daffi_calls_in_flight{process="worker",side="server",callback="slow"}') === 3 && sample(text, 'daffi_calls_queued{process="worker",callback="limited"}') === 2;
       }, 5000, "three slow calls in flight, two limited ones queued");
-      expect(sample(text, 'daffi_callback_in_flight{process="worker",callback="limited"}')).toBe(3); // the queued count as in flight
+      expect(sample(text, 'daffi_calls_in_flight{process="worker",side="server",callback="limited"}')).toBe(3); // the queued count as in flight
       expect(await g.call.releaseAll()).toBe(5); // the timed-out one ended already; the two queued have not started
       await Promise.all(running);
-      await eventually(async () => (await g.call.releaseAll()) === 0 && sample((await get(workerUrl)).body, 'daffi_callback_in_flight{process="worker",callback="limited"}') === 0, 5000, "the limited calls to end");
+      await eventually(async () => (await g.call.releaseAll()) === 0 && sample((await get(workerUrl)).body, 'daffi_calls_in_flight{process="worker",side="server",callback="limited"}') === 0, 5000, "the limited calls to end");
       await Promise.all(limited);
 
       const scraped = await get(workerUrl);
       expect(scraped.status).toBe(200);
       expect(scraped.type).toMatch(/^text\/plain; version=0\.0\.4/);
       text = scraped.body;
-      expect(sample(text, 'daffi_callback_calls_total{process="worker",callback="ok",caller="driver",code="OK"}')).toBe(3);
-      expect(sample(text, 'daffi_callback_calls_total{process="worker",callback="fails",caller="driver",code="REMOTE"}')).toBe(2);
+      expect(sample(text, 'daffi_calls_total{process="worker",side="server",callback="ok",code="OK"}')).toBe(3);
+      expect(sample(text, 'daffi_calls_total{process="worker",side="server",callback="fails",code="REMOTE"}')).toBe(2);
       // The caller gave up: counted under its reason once the callback's code is done.
-      await eventually(async () => sample((await get(workerUrl)).body, 'daffi_callback_calls_total{process="worker",callback="slow",caller="driver",code="TIMEOUT"}') === 1, 5000, "the timed-out call");
+      await eventually(async () => sample((await get(workerUrl)).body, 'daffi_calls_total{process="worker",side="server",callback="slow",code="TIMEOUT"}') === 1, 5000, "the timed-out call");
       text = (await get(workerUrl)).body;
-      expect(sample(text, 'daffi_callback_calls_total{process="worker",callback="slow",caller="driver",code="OK"}')).toBe(3);
-      expect(sample(text, 'daffi_callback_calls_total{process="worker",callback="limited",caller="driver",code="OK"}')).toBe(3);
-      expect(sample(text, 'daffi_callback_duration_seconds_count{process="worker",callback="ok"}')).toBe(3);
-      expect(sample(text, 'daffi_callback_duration_seconds_count{process="worker",callback="slow"}')).toBe(4);
-      expect(sample(text, 'daffi_callback_duration_seconds_bucket{le="+Inf",process="worker",callback="slow"}')).toBe(4);
-      expect(sample(text, 'daffi_callback_in_flight{process="worker",callback="slow"}')).toBe(0);
+      expect(sample(text, 'daffi_calls_total{process="worker",side="server",callback="slow",code="OK"}')).toBe(3);
+      expect(sample(text, 'daffi_calls_total{process="worker",side="server",callback="limited",code="OK"}')).toBe(3);
+      expect(sample(text, 'daffi_call_duration_seconds_count{process="worker",side="server",callback="ok"}')).toBe(3);
+      // By caller, for the edges between processes.
+      expect(sample(text, 'daffi_calls_by_caller_total{process="worker",callback="ok",caller="driver"}')).toBe(3);
+      expect(sample(text, 'daffi_call_duration_seconds_count{process="worker",side="server",callback="slow"}')).toBe(4);
+      expect(sample(text, 'daffi_call_duration_seconds_bucket{le="+Inf",process="worker",side="server",callback="slow"}')).toBe(4);
+      expect(sample(text, 'daffi_calls_in_flight{process="worker",side="server",callback="slow"}')).toBe(0);
       expect(sample(text, 'daffi_node_connected{process="worker"}')).toBe(1);
       expect(sample(text, 'daffi_node_reconnects_total{process="worker"}')).toBe(0);
       expect(sample(text, 'daffi_node_queued_bytes{process="worker"}')).toBe(0);

@@ -126,7 +126,8 @@ describe("bounded figures", () => {
       await b.call.reviewEcho(1);
       const text = await registry.metrics();
       expect(text.split("\n").filter((line) => line.startsWith("daffi_sent_bytes_total"))).toEqual([expect.stringMatching(/^daffi_sent_bytes_total \d+$/)]);
-      expect(text).toMatch(/daffi_callback_calls_total\{process="review-(a|b)",callback="reviewEcho"/);
+      expect(text).toMatch(/daffi_calls_total\{process="review-(a|b)",side="server",callback="reviewEcho"/);
+      expect(text).toMatch(/daffi_calls_total\{process="review-b",side="client",callback="reviewEcho",code="OK"\} 1/);
     } finally {
       await b.stop();
       await a.stop();

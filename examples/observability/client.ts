@@ -26,9 +26,9 @@ async function main(): Promise<void> {
   const text = await get(metricsUrl);
   // Only the lines of daffi's call counters, as they are served.
   for (const line of text.split("\n")) {
-    if (line.startsWith("daffi_callback_calls_total{")) console.log(line);
+    if (line.startsWith("daffi_calls_total{")) console.log(line);
   }
-  const count = text.split("\n").find((line) => line.startsWith('daffi_callback_duration_seconds_count{process="pricing",callback="price"}'));
+  const count = text.split("\n").find((line) => line.startsWith('daffi_call_duration_seconds_count{process="pricing",side="server",callback="price"}'));
   console.log(count);
   await g.stop();
 }

@@ -11,7 +11,7 @@ callback(function price(item: string): number {
   return found;
 });
 
-// At most 2 at once, 10 more wait: daffi_callback_queued shows the queue.
+// At most 2 at once, 10 more wait: daffi_calls_queued shows the queue.
 callback("restock", async (item: string): Promise<string> => {
   await new Promise((resolve) => setTimeout(resolve, 50));
   return `${item} restocked`;

@@ -6,7 +6,8 @@ import { MAX_TICKET_BYTES, publicKeyOf, readTicket } from "../direct/Ticket";
 import { Identity } from "../auth/Identity";
 import * as grpc from "@grpc/grpc-js";
 import { LongTimeout } from "../call/LongTimeout";
-import { CancelledError, DaffiError, NodeDisconnectedError, OverloadedError, PayloadTooLargeError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
+import { CancelledError, codeOf, DaffiError, NodeDisconnectedError, OverloadedError, PayloadTooLargeError, ProtocolError, StoppedError, TimeoutError } from "../errors/DaffiError";
+import { BUILTIN, BUILTIN_PREFIX } from "./builtins";
 import { fromWireError, type WireError } from "../errors/wireError";
 import type { Logger } from "../log/Logger";
 import { shown } from "../log/shown";
@@ -53,6 +54,12 @@ function shownSeconds(seconds: number): string {
 }
 
 /** A call that never left: its promise rejects with the reason. */
+/** What a node tells of the calls it makes: one started, one ended (its outcome code, its seconds). */
+export interface CallObserver {
+  started(name: string): void;
+  ended(name: string, code: string, seconds: number): void;
+}
+
 function refused(error: Error): OpenCall {
   return { id: 0, done: Promise.reject(error) };
 }
@@ -209,8 +216,26 @@ export class Node {
     return this.open(name, args, options).done;
   }
 
+  /** Told of each call this node makes (metrics): set by the Global's metrics, undefined without. */
+  callObserver?: CallObserver;
+
   /** Sends a call; the id lets the caller send more frames on it (stream items, credit). */
   open(name: string, args: unknown[], options: CallOptions): OpenCall {
+    const opened = this.openCall(name, args, options);
+    const observer = this.callObserver;
+    // daffi's own built-in calls (inspect's, the contract checks') are not the program's: transferAndCall is.
+    if (observer && (!name.startsWith(BUILTIN_PREFIX) || name === BUILTIN.transfer)) {
+      const began = performance.now();
+      observer.started(name);
+      opened.done.then(
+        () => observer.ended(name, "OK", (performance.now() - began) / 1000),
+        (error: unknown) => observer.ended(name, codeOf(error), (performance.now() - began) / 1000),
+      );
+    }
+    return opened;
+  }
+
+  private openCall(name: string, args: unknown[], options: CallOptions): OpenCall {
     if (this.life.closed || this.life.state === "draining" || this.stopping) return refused(this.life.refusal ?? new StoppedError(`cannot call '${name}': the node is stopped`));
     if (options.signal?.aborted) return refused(new CancelledError(`the call to '${name}' was cancelled`));
     // The rules of this node's own ticket are the controller's: a call they refuse is refused here, at once, as the controller would.

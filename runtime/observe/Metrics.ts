@@ -5,8 +5,9 @@
 import * as http from "node:http";
 import type * as promClient from "prom-client";
 import type { Router } from "../controller/Router";
+import type { CallObserver } from "../node/Node";
 import { ConfigurationError } from "../errors/DaffiError";
-import { type CallStats, OTHER_CALLER } from "./CallStats";
+import { type CallStats, OTHER_CALLBACK, OTHER_CALLER } from "./CallStats";
 import { traffic } from "../wire/traffic";
 import { hostAllowed, isLoopback } from "./hostCheck";
 import type { MetricsOptions } from "./MetricsOptions";
@@ -14,7 +15,7 @@ import type { MetricsOptions } from "./MetricsOptions";
 /** What one Global shows: its process name, its node's figures, its controller's router. */
 export interface MetricSource {
   readonly process: string;
-  readonly node?: { readonly stats: CallStats; readonly isConnected: boolean; readonly connections: number; readonly queuedBytes: number } | undefined;
+  readonly node?: { readonly stats: CallStats; readonly isConnected: boolean; readonly connections: number; readonly queuedBytes: number; callObserver?: CallObserver | undefined } | undefined;
   readonly router?: Router | undefined;
 }
 
@@ -26,11 +27,17 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 
 type Prom = typeof promClient;
 
+/** What a Global's metrics count themselves: the calls its node makes that are in flight, by callback. */
+interface Attached {
+  readonly outgoing: Map<string, number>;
+}
+
 /** The metrics of one registry, shared by the Globals that use it (a metric name is registered once). */
 class MetricSet {
-  readonly sources = new Set<MetricSource>();
-  readonly calls: promClient.Counter<"process" | "callback" | "caller" | "code">;
-  readonly duration: promClient.Histogram<"process" | "callback">;
+  readonly sources = new Map<MetricSource, Attached>();
+  readonly calls: promClient.Counter<"process" | "side" | "callback" | "code">;
+  readonly byCaller: promClient.Counter<"process" | "callback" | "caller">;
+  readonly duration: promClient.Histogram<"process" | "side" | "callback">;
 
   constructor(prom: Prom, registry: promClient.Registry) {
     const registers = [registry];
@@ -58,19 +65,32 @@ class MetricSet {
           read((labels, value) => this.inc(labels as promClient.LabelValues<L>, value));
         },
       });
-    this.calls = new prom.Counter({ name: "daffi_callback_calls_total", help: "Calls of this process's callbacks ended, by outcome code (OK, or the error code its caller got)", labelNames: ["process", "callback", "caller", "code"], registers });
-    this.duration = new prom.Histogram({ name: "daffi_callback_duration_seconds", help: "Time from a call's arrival to its end (answer, stream over, or given up)", labelNames: ["process", "callback"], buckets: DURATION_BUCKETS, registers });
+    this.calls = new prom.Counter({
+      name: "daffi_calls_total",
+      help: "Calls ended, by side (server: of this process's callbacks; client: made by this process) and outcome code (OK, or the error code the caller got)",
+      labelNames: ["process", "side", "callback", "code"],
+      registers,
+    });
+    this.byCaller = new prom.Counter({ name: "daffi_calls_by_caller_total", help: "Calls of this process's callbacks ended, by calling process", labelNames: ["process", "callback", "caller"], registers });
+    this.duration = new prom.Histogram({
+      name: "daffi_call_duration_seconds",
+      help: "Server: from a call's arrival to its end (answer, stream over, or given up); client: from the call to its outcome",
+      labelNames: ["process", "side", "callback"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
     const eachCallback = (read: (source: MetricSource, name: string, stats: ReturnType<CallStats["of"]>) => void) => {
-      for (const source of sources) if (source.node) for (const [name, stats] of source.node.stats.entries()) read(source, name, stats);
+      for (const source of sources.keys()) if (source.node) for (const [name, stats] of source.node.stats.entries()) read(source, name, stats);
     };
-    gauge("daffi_callback_in_flight", "Calls of the callback running now (those waiting in its concurrency limit's queue included)", ["process", "callback"], (set) =>
-      eachCallback((source, callback, stats) => set({ process: source.process, callback }, stats.inFlight)),
-    );
-    gauge("daffi_callback_queued", "Calls waiting in the callback's concurrency limit's queue (callbacks with a limit)", ["process", "callback"], (set) =>
+    gauge("daffi_calls_in_flight", "Calls in flight: server, of the callback running here (those waiting in its concurrency limit's queue included); client, made by this process", ["process", "side", "callback"], (set) => {
+      eachCallback((source, callback, stats) => set({ process: source.process, side: "server", callback }, stats.inFlight));
+      for (const [source, attached] of sources) for (const [callback, count] of attached.outgoing) set({ process: source.process, side: "client", callback }, count);
+    });
+    gauge("daffi_calls_queued", "Calls waiting in the callback's concurrency limit's queue (callbacks with a limit)", ["process", "callback"], (set) =>
       eachCallback((source, callback, stats) => stats.queued && set({ process: source.process, callback }, stats.queued())),
     );
     const eachNode = (read: (source: MetricSource, node: NonNullable<MetricSource["node"]>) => void) => {
-      for (const source of sources) if (source.node) read(source, source.node);
+      for (const source of sources.keys()) if (source.node) read(source, source.node);
     };
     gauge("daffi_node_connected", "1 while the node is connected to its controller (or NATS), else 0", ["process"], (set) => eachNode((source, node) => set({ process: source.process }, node.isConnected ? 1 : 0)));
     counter("daffi_node_reconnects_total", "Times the node connected again after losing its controller", ["process"], (set) =>
@@ -82,7 +102,7 @@ class MetricSet {
     counter("daffi_sent_bytes_total", "Bytes of daffi messages this OS process sent (controller and direct links, NATS), all its Globals together", [], once(() => traffic.sent));
     counter("daffi_received_bytes_total", "Bytes of daffi messages this OS process received (controller and direct links, NATS), all its Globals together", [], once(() => traffic.received));
     const eachRouter = (read: (source: MetricSource, router: Router) => void) => {
-      for (const source of sources) if (source.router) read(source, source.router);
+      for (const source of sources.keys()) if (source.router) read(source, source.router);
     };
     gauge("daffi_controller_nodes", "Nodes connected to the controller", ["process"], (set) => eachRouter((source, router) => set({ process: source.process }, router.nodeCount)));
     counter("daffi_controller_calls_routed_total", "Calls the controller sent on to their executors", ["process"], (set) => eachRouter((source, router) => set({ process: source.process }, router.counters.routed)));
@@ -99,6 +119,40 @@ class MetricSet {
 }
 
 const sets = new WeakMap<object, MetricSet>();
+
+/** Callback names a process's own calls are labelled with; later ones as "_other". */
+const MAX_CALLED_LABELS = 4096;
+
+/** The labelled children of one metric for one Global, kept (no label hashing per call), taken out of the registry when it stops. */
+class Children<L extends string, C> {
+  private readonly made = new Map<string, C>();
+  private readonly labels = new Map<string, Partial<Record<L, string>>>();
+
+  constructor(private readonly metric: { readonly labelNames?: readonly L[]; labels(labels: Partial<Record<L, string>>): C; remove(labels: Partial<Record<L, string>>): void }, private readonly names = labelNamesOf(metric)) {}
+
+  /** The child of these label values, in the metric's label order. */
+  of(values: string[]): C {
+    const key = values.join("\u0000");
+    let child = this.made.get(key);
+    if (!child) {
+      const labels = Object.fromEntries(this.names.map((name, i) => [name, values[i]])) as Partial<Record<L, string>>;
+      child = this.metric.labels(labels);
+      this.made.set(key, child);
+      this.labels.set(key, labels);
+    }
+    return child;
+  }
+
+  removeAll(): void {
+    for (const labels of this.labels.values()) this.metric.remove(labels);
+    this.made.clear();
+    this.labels.clear();
+  }
+}
+
+function labelNamesOf<L extends string>(metric: { readonly labelNames?: readonly L[] }): readonly L[] {
+  return metric.labelNames ?? [];
+}
 
 /** prom-client, an optional peer dependency: loaded only by a Global with `metrics` (a process without them pays nothing). */
 function loadPromClient(): Prom {
@@ -134,58 +188,48 @@ export class Metrics {
       }
       sets.set(this.registry, set);
     }
-    set.sources.add(source);
-    const { calls, duration } = set;
+    const outgoing = new Map<string, number>();
+    set.sources.set(source, { outgoing });
     const process = source.process;
-    // The labelled children, kept: no label hashing per call.
-    const counted = new Map<string, promClient.Counter.Internal>();
-    const timed = new Map<string, promClient.Histogram.Internal<"process" | "callback">>();
+    const calls = new Children(set.calls);
+    const byCaller = new Children(set.byCaller);
+    const duration = new Children(set.duration);
     /** The callers named in labels, per callback, for the process's lifetime (a series is never taken back): later ones are "_other". */
     const named = new Map<string, Set<string>>();
     const stop = source.node?.stats.onEnded((callback, caller, code, seconds) => {
-      const key = `${callback}\u0000${caller}\u0000${code}`;
-      let child = counted.get(key);
-      if (!child) {
-        const callers = named.get(callback) ?? named.set(callback, new Set()).get(callback)!;
-        if (!callers.has(caller) && callers.size >= MAX_CALLER_LABELS) return void this.countAsOther(counted, calls, process, callback, code, timed, duration, seconds);
-        callers.add(caller);
-        counted.set(key, (child = calls.labels({ process, callback, caller, code })));
-      }
-      child.inc();
-      let timer = timed.get(callback);
-      if (!timer) timed.set(callback, (timer = duration.labels({ process, callback })));
-      timer.observe(seconds);
+      calls.of([process, "server", callback, code]).inc();
+      duration.of([process, "server", callback]).observe(seconds);
+      const callers = named.get(callback) ?? named.set(callback, new Set()).get(callback)!;
+      if (!callers.has(caller) && callers.size >= MAX_CALLER_LABELS) caller = OTHER_CALLER;
+      else callers.add(caller);
+      byCaller.of([process, callback, caller]).inc();
     });
+    const node = source.node;
+    /** The callbacks this process calls, as labels: those of the program, bounded all the same. */
+    const called = (name: string) => (outgoing.has(name) || outgoing.size < MAX_CALLED_LABELS ? name : OTHER_CALLBACK);
+    if (node) {
+      node.callObserver = {
+        started: (name) => {
+          const callback = called(name);
+          outgoing.set(callback, (outgoing.get(callback) ?? 0) + 1);
+        },
+        ended: (name, code, seconds) => {
+          const callback = called(name);
+          outgoing.set(callback, Math.max(0, (outgoing.get(callback) ?? 1) - 1));
+          calls.of([process, "client", callback, code]).inc();
+          duration.of([process, "client", callback]).observe(seconds);
+        },
+      };
+    }
     this.detach = () => {
       stop?.();
+      if (node) node.callObserver = undefined;
       set.sources.delete(source);
       // A stopped Global's series leave the registry (a shared one would keep every restart's).
-      for (const key of counted.keys()) {
-        const [callback, caller, code] = key.split("\u0000") as [string, string, string];
-        calls.remove({ process, callback, caller, code });
-      }
-      for (const callback of timed.keys()) duration.remove({ process, callback });
+      calls.removeAll();
+      byCaller.removeAll();
+      duration.removeAll();
     };
-  }
-
-  /** A call of a caller beyond the labels' bound: counted under caller "_other". */
-  private countAsOther(
-    counted: Map<string, promClient.Counter.Internal>,
-    calls: promClient.Counter<"process" | "callback" | "caller" | "code">,
-    process: string,
-    callback: string,
-    code: string,
-    timed: Map<string, promClient.Histogram.Internal<"process" | "callback">>,
-    duration: promClient.Histogram<"process" | "callback">,
-    seconds: number,
-  ): void {
-    const key = `${callback}\u0000${OTHER_CALLER}\u0000${code}`;
-    let child = counted.get(key);
-    if (!child) counted.set(key, (child = calls.labels({ process, callback, caller: OTHER_CALLER, code })));
-    child.inc();
-    let timer = timed.get(callback);
-    if (!timer) timed.set(callback, (timer = duration.labels({ process, callback })));
-    timer.observe(seconds);
   }
 
   /** The metrics in Prometheus's text format. */

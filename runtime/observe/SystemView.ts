@@ -162,12 +162,14 @@ export function cleanSnapshot(value: unknown): StatsSnapshot | undefined {
   const callbacks: StatsSnapshot["callbacks"] = {};
   // In all, not only per callback: what one process's figures make the view (and the page) hold stays small.
   let entries = 0;
-  for (const name of keysUpTo(answer.callbacks, MAX_CALLBACKS_SHOWN)) {
+  const listed = new WeakMap<object, string[]>();
+  const callbackNames = Object.keys(answer.callbacks).slice(0, MAX_CALLBACKS_SHOWN);
+  for (const name of Array.isArray(answer.callbacks) ? [] : callbackNames) {
     const stats = (answer.callbacks as Record<string, unknown>)[name] as Partial<StatsSnapshot["callbacks"][string]> | null;
     if (typeof stats !== "object" || stats === null) continue;
     const room = Math.max(0, MAX_ENTRIES_PER_PROCESS - entries);
-    const outcomes = counts(stats.outcomes, Math.min(32, room));
-    const callers = counts(stats.callers, Math.min(MAX_CALLERS_PER_CALLBACK + 1, room - Object.keys(outcomes).length));
+    const outcomes = counts(stats.outcomes, Math.min(32, room), listed);
+    const callers = counts(stats.callers, Math.min(MAX_CALLERS_PER_CALLBACK + 1, room - Object.keys(outcomes).length), listed);
     entries += 1 + Object.keys(outcomes).length + Object.keys(callers).length;
     callbacks[name.slice(0, MAX_NAME_SHOWN)] = { inFlight: count(stats.inFlight), queued: count(stats.queued), outcomes, seconds: count(stats.seconds), callers };
     if (entries >= MAX_ENTRIES_PER_PROCESS) break;
@@ -191,24 +193,27 @@ function count(value: unknown): number {
   return finite(value) && value >= 0 ? Math.min(value, Number.MAX_SAFE_INTEGER) : 0;
 }
 
+/** The most keys read of any one object of a peer's figures (the largest bound asked of one). */
+const MAX_KEYS_READ = MAX_CALLERS_PER_CALLBACK + 1;
+
 /**
- * At most `most` own keys of a plain object, read one by one (never all of them first: a decoder's
- * shared references make a small answer hold one huge object many times); none of an array.
+ * At most `most` own keys of a plain object; none of an array. Each object's keys are listed once per
+ * answer (`listed`): a decoder's shared references can make a small answer hold one huge object many
+ * times, and listing an object's keys costs its size whatever is taken of them.
  */
-function keysUpTo(value: unknown, most: number): string[] {
-  const keys: string[] = [];
-  if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value) || most <= 0) return keys;
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    keys.push(key);
-    if (keys.length >= most) break;
+function keysUpTo(value: unknown, most: number, listed: WeakMap<object, string[]>): string[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value) || most <= 0) return [];
+  let keys = listed.get(value);
+  if (!keys) {
+    keys = Object.keys(value).slice(0, MAX_KEYS_READ);
+    listed.set(value, keys);
   }
-  return keys;
+  return keys.length <= most ? keys : keys.slice(0, most);
 }
 
-function counts(value: unknown, most: number): Record<string, number> {
+function counts(value: unknown, most: number, listed: WeakMap<object, string[]>): Record<string, number> {
   const clean = Object.create(null) as Record<string, number>;
-  for (const key of keysUpTo(value, most)) clean[key.slice(0, MAX_NAME_SHOWN)] = count((value as Record<string, unknown>)[key]);
+  for (const key of keysUpTo(value, most, listed)) clean[key.slice(0, MAX_NAME_SHOWN)] = count((value as Record<string, unknown>)[key]);
   return clean;
 }
 
