@@ -14,6 +14,7 @@ import { nodeOf } from "../runtime/global/Global";
 import { hostAllowed } from "../runtime/observe/hostCheck";
 import { CLI, DIST, killAll, Spawned } from "./helpers/Spawned";
 import { runCli } from "./helpers/runCli";
+import { makeCertificates } from "./helpers/certificates";
 import { topologyText } from "../runtime/cli/topologyText";
 import { startController, tempSocketFolder } from "./helpers/system";
 import { eventually } from "./helpers/eventually";
@@ -288,4 +289,26 @@ describe("a second review: the CLI tools and the figures they read", () => {
       await g.stop();
     }
   });
+});
+
+describe("the CLI tools over TLS, with the node's flags", () => {
+  it("daffi call and daffi inspect reach a TLS controller with --ssl-ca (and mutual TLS with --ssl-certificate/--ssl-key); without the CA they fail, exit 1", async () => {
+    const certs = makeCertificates();
+    const controller = new Spawned("controller", [CLI, "controller", "--host", "127.0.0.1", "--port", "0", "--ssl-certificate", certs.server.cert, "--ssl-key", certs.server.key, "--ssl-client-ca", certs.ca.cert]);
+    const [, port] = (await controller.waitForLine(/port: (\d+) \] \(TLS\)/))!;
+    const tls = { DAFFI_SSL_CERTIFICATE: certs.client.cert, DAFFI_SSL_KEY: certs.client.key, DAFFI_SSL_CA: certs.ca.cert };
+    const peer = Spawned.script("test/fixtures/call-peer.js", { ...tls, DAFFI_NAME: "tls-peer", DAFFI_HOST: "127.0.0.1", DAFFI_PORT: port! });
+    await peer.waitForLine(/^READY$/);
+    // localhost, not 127.0.0.1: Node warns (DEP0123) when TLS is given an IP address as server name.
+    const where = ["--host", "localhost", "--port", port!, "--ssl-ca", certs.ca.cert, "--ssl-certificate", certs.client.cert, "--ssl-key", certs.client.key];
+    const sum = await runCli(["call", ...where, "add", "2", "40"]);
+    expect({ code: sum.code, stdout: sum.stdout.filter(Boolean), stderr: sum.stderr }).toEqual({ code: 0, stdout: ["42"], stderr: [] });
+    const inspected = await runCli(["inspect", ...where, "--json", "--interval", "0.1"]);
+    expect(inspected.code).toBe(0);
+    expect((JSON.parse(inspected.stdout[0]!) as { processes: Array<{ name: string }> }).processes.map((p) => p.name)).toContain("tls-peer");
+    const untrusted = await runCli(["call", "--host", "127.0.0.1", "--port", port!, "add", "1", "1", "--connect-timeout", "2"]);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr[0]).toMatch(/^TIMEOUT: no controller answered within 2s/);
+    controller.kill();
+  }, 40_000);
 });
