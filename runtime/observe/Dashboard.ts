@@ -6,10 +6,10 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
-import { ConfigurationError } from "../errors/DaffiError";
 import type { Logger } from "../log/Logger";
 import type { DashboardOptions } from "./DashboardOptions";
 import { hostAllowed, isLoopback } from "./hostCheck";
+import { closeHttp, listenHttp } from "./httpServer";
 import type { SystemView, Topology } from "./SystemView";
 
 /** Pages watching at once; more are refused (503): each costs a connection and a write per second. */
@@ -59,15 +59,7 @@ export class Dashboard {
   async listen(): Promise<void> {
     const folder = path.join(__dirname, "dashboard");
     for (const file of new Set(Object.values(ASSETS))) this.assets.set(file, fs.readFileSync(path.join(folder, file)));
-    const server = http.createServer((request, response) => this.handle(request, response));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", (error: NodeJS.ErrnoException) =>
-        reject(new ConfigurationError(error.code === "EADDRINUSE" ? `dashboard: port ${this.options.port} on ${this.host} is in use: give another, or 0 for a free one` : `dashboard: cannot listen on ${this.host}:${this.options.port}: ${error.message}`)),
-      );
-      server.listen(this.options.port, this.host, resolve);
-    });
-    this.server = server;
-    this.port = (server.address() as { port: number }).port;
+    ({ server: this.server, port: this.port } = await listenHttp("dashboard", this.host, this.options.port, (request, response) => this.handle(request, response)));
   }
 
   private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
@@ -164,9 +156,7 @@ export class Dashboard {
     this.watchers.clear();
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeHttp(server);
   }
 }
 

@@ -10,6 +10,7 @@ import { ConfigurationError } from "../errors/DaffiError";
 import { type CallStats, OTHER_CALLBACK, OTHER_CALLER } from "./CallStats";
 import { traffic } from "../wire/traffic";
 import { hostAllowed, isLoopback } from "./hostCheck";
+import { closeHttp, listenHttp } from "./httpServer";
 import type { MetricsOptions } from "./MetricsOptions";
 
 /** What one Global shows: its process name, its node's figures, its controller's router. */
@@ -42,29 +43,18 @@ class MetricSet {
   constructor(prom: Prom, registry: promClient.Registry) {
     const registers = [registry];
     const sources = this.sources;
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[], read: (set: (labels: Record<L, string>, value: number) => void) => void) =>
-      new prom.Gauge<L>({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect(this: promClient.Gauge<L>) {
-          this.reset();
-          read((labels, value) => this.set(labels as promClient.LabelValues<L>, value));
-        },
-      });
-    // A counter whose value lives elsewhere (a node's, a router's): read at each scrape.
-    const counter = <L extends string>(name: string, help: string, labelNames: L[], read: (set: (labels: Record<L, string>, value: number) => void) => void) =>
-      new prom.Counter<L>({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect(this: promClient.Counter<L>) {
-          this.reset();
-          read((labels, value) => this.inc(labels as promClient.LabelValues<L>, value));
-        },
-      });
+    // A gauge or a counter whose values live elsewhere (a node's, a router's): read afresh at each scrape.
+    type Read<L extends string> = (set: (labels: Record<L, string>, value: number) => void) => void;
+    const readAtScrape = <L extends string>(type: "gauge" | "counter", name: string, help: string, labelNames: L[], read: Read<L>) => {
+      const collect = function (this: promClient.Gauge<L> | promClient.Counter<L>) {
+        this.reset();
+        // A counter has no set: counted up from 0 to the value, after the reset.
+        read((labels, value) => (this instanceof prom.Gauge ? this.set(labels as promClient.LabelValues<L>, value) : this.inc(labels as promClient.LabelValues<L>, value)));
+      };
+      return type === "gauge" ? new prom.Gauge<L>({ name, help, labelNames, registers, collect }) : new prom.Counter<L>({ name, help, labelNames, registers, collect });
+    };
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[], read: Read<L>) => readAtScrape("gauge", name, help, labelNames, read);
+    const counter = <L extends string>(name: string, help: string, labelNames: L[], read: Read<L>) => readAtScrape("counter", name, help, labelNames, read);
     this.calls = new prom.Counter({
       name: "daffi_calls_total",
       help: "Calls ended, by side (server: of this process's callbacks; client: made by this process) and outcome code (OK, or the error code the caller got)",
@@ -240,16 +230,7 @@ export class Metrics {
   /** Starts the server of `port`, if one is asked; a port in use is a ConfigurationError. */
   async listen(): Promise<void> {
     if (this.options.port === undefined) return;
-    const host = this.options.host ?? "127.0.0.1";
-    const server = http.createServer((request, response) => void this.serve(request, response));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", (error: NodeJS.ErrnoException) =>
-        reject(new ConfigurationError(error.code === "EADDRINUSE" ? `metrics: port ${this.options.port} on ${host} is in use: give another, or 0 for a free one` : `metrics: cannot listen on ${host}:${this.options.port}: ${error.message}`)),
-      );
-      server.listen(this.options.port, host, resolve);
-    });
-    this.server = server;
-    this.port = (server.address() as { port: number }).port;
+    ({ server: this.server, port: this.port } = await listenHttp("metrics", this.options.host ?? "127.0.0.1", this.options.port, (request, response) => void this.serve(request, response)));
   }
 
   private async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -282,8 +263,6 @@ export class Metrics {
     this.detach();
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeHttp(server);
   }
 }

@@ -163,8 +163,7 @@ export function cleanSnapshot(value: unknown): StatsSnapshot | undefined {
   // In all, not only per callback: what one process's figures make the view (and the page) hold stays small.
   let entries = 0;
   const listed = new WeakMap<object, string[]>();
-  const callbackNames = Object.keys(answer.callbacks).slice(0, MAX_CALLBACKS_SHOWN);
-  for (const name of Array.isArray(answer.callbacks) ? [] : callbackNames) {
+  for (const name of keysUpTo(answer.callbacks, MAX_CALLBACKS_SHOWN, listed)) {
     const stats = (answer.callbacks as Record<string, unknown>)[name] as Partial<StatsSnapshot["callbacks"][string]> | null;
     if (typeof stats !== "object" || stats === null) continue;
     const room = Math.max(0, MAX_ENTRIES_PER_PROCESS - entries);
@@ -194,7 +193,7 @@ function count(value: unknown): number {
 }
 
 /** The most keys read of any one object of a peer's figures (the largest bound asked of one). */
-const MAX_KEYS_READ = MAX_CALLERS_PER_CALLBACK + 1;
+const MAX_KEYS_READ = Math.max(MAX_CALLERS_PER_CALLBACK + 1, MAX_CALLBACKS_SHOWN);
 
 /**
  * At most `most` own keys of a plain object; none of an array. Each object's keys are listed once per
