@@ -180,6 +180,61 @@ describe("proto/daffi.proto", () => {
     expect(Buffer.compare(Buffer.from(result!.payload), payload)).toBe(0);
   });
 
+  describe("large payloads (codec's presized encoding, written in place)", () => {
+    const big = (size: number, seed: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
+    const header = { kind: Kind.CALL, callId: 77, name: "echo", source: "caller", target: "worker-1", mode: Mode.FG, timeoutMs: 5000 } as const;
+
+    it("encodes a large value into one buffer of about its size (not cbor-x's fourfold growth), and back", () => {
+      const value = [big(1024 * 1024, 1), "and", { small: 2 }];
+      const payload = encode(value);
+      expect(payload.buffer.byteLength).toBeLessThan(1024 * 1024 + 32 * 1024);
+      expect(decode(payload)).toEqual(value);
+      // An estimate too low (the large part is deeper than one level) still encodes right.
+      const nested = { outer: { inner: big(600 * 1024, 2) }, tag: big(300 * 1024, 3) };
+      expect(decode(encode(nested))).toEqual(nested);
+    });
+
+    it("sends a lone large frame without copying its payload; the frame reads the same, by protobufjs too", () => {
+      const payload = encode([big(512 * 1024, 4)]);
+      const message = encodeBatch({ frames: [{ ...header, payload }] });
+      expect(message.buffer).toBe(payload.buffer); // the header went in front of the payload, in its buffer
+      const [frame] = decodeBatch(message);
+      expect(frame).toMatchObject(header);
+      expect(Buffer.compare(Buffer.from(frame!.payload), payload)).toBe(0);
+      const [viaReference] = reference.decode(message);
+      expect(viaReference).toMatchObject({ ...header, payload: expect.anything() });
+      expect(Buffer.compare(Buffer.from((viaReference as { payload: Uint8Array }).payload), payload)).toBe(0);
+    });
+
+    it("writes in front of a payload once: a second send of it (a broadcast, a retry) is a copy, and the first message stays whole", () => {
+      const payload = encode([big(400 * 1024, 5)]);
+      const first = encodeBatch({ frames: [{ ...header, target: "worker-1", payload }] });
+      const firstBytes = Buffer.from(first);
+      const second = encodeBatch({ frames: [{ ...header, callId: 78, target: "worker-22", payload }] });
+      expect(second.buffer).not.toBe(payload.buffer);
+      expect(Buffer.compare(first, firstBytes)).toBe(0);
+      expect(decodeBatch(first)[0]).toMatchObject({ callId: 77, target: "worker-1" });
+      expect(decodeBatch(second)[0]).toMatchObject({ callId: 78, target: "worker-22" });
+      expect(Buffer.compare(Buffer.from(decodeBatch(second)[0]!.payload), payload)).toBe(0);
+    });
+
+    it("copies when the frame is not alone or its header does not fit in front of the payload", () => {
+      const payload = encode([big(300 * 1024, 6)]);
+      const metadata = { "x-long": "v".repeat(2000) };
+      const withLongHeader = encodeBatch({ frames: [{ ...header, metadata, payload }] });
+      expect(withLongHeader.buffer).not.toBe(payload.buffer);
+      expect(decodeBatch(withLongHeader)[0]).toMatchObject({ ...header, metadata });
+      const other = encode([big(300 * 1024, 7)]);
+      const two = encodeBatch({ frames: [{ kind: Kind.PING, callId: 1 }, { ...header, payload: other }] });
+      expect(two.buffer).not.toBe(other.buffer);
+      const frames = decodeBatch(two);
+      expect(frames.map((f) => f.kind)).toEqual([Kind.PING, Kind.CALL]);
+      expect(Buffer.compare(Buffer.from(frames[1]!.payload), other)).toBe(0);
+      // The room is still unclaimed: sent alone later, it goes in place.
+      expect(encodeBatch({ frames: [{ ...header, payload: other }] }).buffer).toBe(other.buffer);
+    });
+  });
+
   it("refuses to encode a field outside uint32", () => {
     expect(() => encodeBatch({ frames: [{ kind: Kind.CALL, callId: 2 ** 32 }] })).toThrow(ProtocolError);
     expect(() => encodeBatch({ frames: [{ kind: Kind.CALL, credit: -1 }] })).toThrow(ProtocolError);

@@ -5,6 +5,7 @@ import { traffic } from "./traffic";
 import { type Frame, NO_METADATA, type ReceivedFrame, withDefaults } from "./Frame";
 import { Kind, type Mode } from "./Kind";
 import { ProtocolError } from "../errors/DaffiError";
+import { claimHeadroom, HEADROOM } from "./codec";
 
 export interface Batch {
   frames: Frame[];
@@ -212,34 +213,64 @@ export function encodeBatch(batch: Batch): Buffer {
   let total = 0;
   for (const { size } of sized) total += 1 + varintSize(size) + size;
   traffic.sent += total;
+  if (sized.length === 1) {
+    const inPlace = encodeAroundPayload(sized[0]!);
+    if (inPlace) return inPlace;
+  }
   const out = new Output(Buffer.allocUnsafe(total));
-  for (const { frame, size, name, source, target, accept, identity, metadata } of sized) {
+  for (const one of sized) {
     out.buffer[out.offset++] = FRAMES;
-    out.varint(size);
-    if (frame.wire) {
-      out.raw(frame.wire);
+    out.varint(one.size);
+    if (one.frame.wire) {
+      const { frame, source, identity } = one;
+      out.raw(frame.wire!);
       out.stringField(SOURCE, frame.source ?? "", source);
       out.uint(INCARNATION, frame.incarnation);
       if (identity >= 0) out.identity(frame.identity!, identity);
       continue;
     }
-    out.uint(KIND, frame.kind);
-    out.uint(CALL_ID, frame.callId);
-    out.string(NAME, frame.name, name);
-    out.string(SOURCE, frame.source, source);
-    out.string(TARGET, frame.target, target);
-    out.uint(MODE, frame.mode);
-    out.bytes(PAYLOAD, frame.payload);
-    out.uint(CREDIT, frame.credit);
-    out.uint(TIMEOUT_MS, frame.timeoutMs);
-    out.flag(ITEM_STREAM, frame.itemStream);
-    out.flag(RETURN_RESULT, frame.returnResult);
-    out.uint(INCARNATION, frame.incarnation);
-    out.string(ACCEPT, frame.accept, accept);
-    out.flag(PREFERRED, frame.preferred);
-    if (metadata) out.metadata(frame.metadata!, metadata);
-    if (identity !== 0) out.identity(frame.identity!, identity);
+    writeFields(out, one, true);
   }
+  return out.buffer;
+}
+
+/** The fields of a frame in field order (as protobufjs writes them), its payload left out unless `payload`. */
+function writeFields(out: Output, { frame, name, source, target, accept, identity, metadata }: Sized, payload: boolean): void {
+  out.uint(KIND, frame.kind);
+  out.uint(CALL_ID, frame.callId);
+  out.string(NAME, frame.name, name);
+  out.string(SOURCE, frame.source, source);
+  out.string(TARGET, frame.target, target);
+  out.uint(MODE, frame.mode);
+  if (payload) out.bytes(PAYLOAD, frame.payload);
+  out.uint(CREDIT, frame.credit);
+  out.uint(TIMEOUT_MS, frame.timeoutMs);
+  out.flag(ITEM_STREAM, frame.itemStream);
+  out.flag(RETURN_RESULT, frame.returnResult);
+  out.uint(INCARNATION, frame.incarnation);
+  out.string(ACCEPT, frame.accept, accept);
+  out.flag(PREFERRED, frame.preferred);
+  if (metadata) out.metadata(frame.metadata!, metadata);
+  if (identity !== 0) out.identity(frame.identity!, identity);
+}
+
+/**
+ * A batch of one frame whose payload was encoded with free bytes before it (codec's HEADROOM): its
+ * header is written there and the message is a view ending with the payload, which is not copied.
+ * Undefined when it cannot be (no such room, or a header larger than it).
+ */
+function encodeAroundPayload(one: Sized): Buffer | undefined {
+  const payload = one.frame.payload;
+  if (one.frame.wire || !payload || payload.length === 0) return undefined;
+  const header = 1 + varintSize(one.size) + one.size - payload.length;
+  if (header > HEADROOM || payload.byteOffset < header || !claimHeadroom(payload)) return undefined;
+  const out = new Output(Buffer.from(payload.buffer, payload.byteOffset - header, header + payload.length));
+  out.buffer[out.offset++] = FRAMES;
+  out.varint(one.size);
+  writeFields(out, one, false); // protobuf takes fields in any order: the payload comes last here
+  out.buffer[out.offset++] = PAYLOAD;
+  out.varint(payload.length);
+  if (out.offset !== header) throw new ProtocolError(`a frame header took ${out.offset} bytes where ${header} were measured`);
   return out.buffer;
 }
 
