@@ -194,6 +194,33 @@ describe("proto/daffi.proto", () => {
       expect(decode(encode(nested))).toEqual(nested);
     });
 
+    it("never writes over a payload still held: small values encoded between large ones keep their bytes", () => {
+      const held: Array<[Buffer, Buffer, unknown]> = [];
+      for (let round = 0; round < 4; round++) {
+        encode([big(300 * 1024, round)]); // large: presized, in a buffer of its own
+        const value = { callId: round, text: `caller ${round}'s own payload` };
+        const payload = encode(value);
+        held.push([payload, Buffer.from(payload), value]);
+        encode("x".repeat(1024 * 1024 + round)); // large the other way: cbor-x's own growth
+      }
+      for (const [payload, copy, value] of held) {
+        expect(Buffer.compare(payload, copy)).toBe(0);
+        expect(decode(payload)).toEqual(value);
+      }
+      expect(new Set(held.map(([payload]) => payload.buffer)).size).toBe(held.length);
+    });
+
+    it("pins at most twice a large encoding's size, whatever the estimate said", () => {
+      const view = new DataView(new ArrayBuffer(4 * 1024 * 1024)); // binary to look at, an empty map to cbor-x
+      const tiny = encode([view]);
+      expect(tiny.buffer.byteLength).toBeLessThan(64 * 1024);
+      const outgrown = encode([big(300 * 1024, 8), { deeper: big(600 * 1024, 9) }]);
+      expect(outgrown.buffer.byteLength).toBeLessThanOrEqual(outgrown.length * 2);
+      const text = encode("é".repeat(600 * 1024));
+      expect(text.buffer.byteLength).toBeLessThanOrEqual(text.length * 2);
+      expect(decode(text)).toBe("é".repeat(600 * 1024));
+    });
+
     it("sends a lone large frame without copying its payload; the frame reads the same, by protobufjs too", () => {
       const payload = encode([big(512 * 1024, 4)]);
       const message = encodeBatch({ frames: [{ ...header, payload }] });

@@ -263,15 +263,19 @@ function encodeAroundPayload(one: Sized): Buffer | undefined {
   const payload = one.frame.payload;
   if (one.frame.wire || !payload || payload.length === 0) return undefined;
   const header = 1 + varintSize(one.size) + one.size - payload.length;
-  if (header > HEADROOM || payload.byteOffset < header || !claimHeadroom(payload)) return undefined;
-  const out = new Output(Buffer.from(payload.buffer, payload.byteOffset - header, header + payload.length));
+  if (header > HEADROOM || payload.byteOffset < header) return undefined;
+  // Written apart first: bytes past a header longer than measured would land in the payload.
+  const out = new Output(Buffer.allocUnsafe(header));
   out.buffer[out.offset++] = FRAMES;
   out.varint(one.size);
   writeFields(out, one, false); // protobuf takes fields in any order: the payload comes last here
   out.buffer[out.offset++] = PAYLOAD;
   out.varint(payload.length);
   if (out.offset !== header) throw new ProtocolError(`a frame header took ${out.offset} bytes where ${header} were measured`);
-  return out.buffer;
+  if (!claimHeadroom(payload)) return undefined;
+  const message = Buffer.from(payload.buffer, payload.byteOffset - header, header + payload.length);
+  message.set(out.buffer, 0);
+  return message;
 }
 
 class Input {

@@ -11,13 +11,24 @@ const { Encoder } = require("cbor-x") as CborX;
 // Plain CBOR (no cbor-x records) so other implementations can read it; Map, Set,
 // Date, typed arrays, bigint, undefined and null all keep their identity.
 const newEncoder = () => new Encoder({ useRecords: false, mapsAsObjects: true });
-let encoder = newEncoder();
+/** cbor-x has `useBuffer` (write the next values into this buffer), its type declarations do not. */
+const encoder = newEncoder() as ReturnType<typeof newEncoder> & { useBuffer(buffer: Uint8Array): void };
 const decoder = newEncoder();
 
 /**
- * cbor-x writes every value into one growing buffer and returns views of it; after a large value its
- * next buffers are as large, and any small payload kept (a call waiting, an answer in a queue) would
- * pin megabytes. So after a large value the encoder starts afresh.
+ * cbor-x writes every value into one growing buffer and returns views of it, the next value after
+ * the last. That buffer is cbor-x's module state, shared by all its encoders: handing it a buffer
+ * (`useBuffer`) moves where every encoder writes next, so it is only ever handed a buffer nobody has
+ * seen — a buffer given twice would have small payloads still in use (queued, waiting for credit,
+ * kept for a retry) written over.
+ */
+function writeNextIntoFresh(): void {
+  encoder.useBuffer(Buffer.allocUnsafeSlow(8192));
+}
+
+/**
+ * After a value this large the encoder moves to a fresh buffer: else the next small payloads would
+ * be views of the large one's buffer, and any of them kept would pin megabytes.
  */
 const LARGE_ENCODING = 1024 * 1024;
 
@@ -46,26 +57,27 @@ export function claimHeadroom(payload: Uint8Array): boolean {
   return withHeadroom.delete(payload);
 }
 
+/** Bytes cbor-x writes as they are: typed arrays and Buffers (a DataView is encoded as an empty map). */
+function binaryLength(value: unknown): number {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) ? value.byteLength : 0;
+}
+
 /**
  * Bytes of `value` when it is binary, or of its binary items when it is an array (a call's
  * arguments): a lower bound of its CBOR size. Objects are not looked into (that could run a getter
  * twice); strings are left to cbor-x (it asks for three bytes per character before it writes one).
  */
 function largeParts(value: unknown): number {
-  if (ArrayBuffer.isView(value)) return value.byteLength;
-  if (!Array.isArray(value)) return 0;
+  if (!Array.isArray(value)) return binaryLength(value);
   let total = 0;
-  for (let i = 0; i < value.length && i < 64; i++) {
-    const item: unknown = value[i];
-    if (ArrayBuffer.isView(item)) total += item.byteLength;
-  }
+  for (let i = 0; i < value.length && i < 64; i++) total += binaryLength(value[i]);
   return total;
 }
 
-/** cbor-x has `useBuffer` (write the next value into this buffer), its type declarations do not. */
-const presizer = newEncoder() as ReturnType<typeof newEncoder> & { useBuffer(buffer: Uint8Array): void };
-/** What the presizing encoder holds between two uses (each use hands it a buffer of its own). */
-const SPARE = Buffer.alloc(8192);
+/** A large encoding that takes less than half of its buffer is copied out, so it never pins more than twice its size. */
+function ownBytes(bytes: Buffer): Buffer {
+  return bytes.length * 2 < bytes.buffer.byteLength ? Buffer.from(bytes) : bytes;
+}
 
 /**
  * CBOR of `value`. An object with an own `__proto__` key is refused (ValidationError at `root`…):
@@ -76,17 +88,21 @@ export function encode(value: unknown, root?: string | (() => string)): Buffer {
   let bytes: Buffer;
   if (estimate >= PRESIZE_FROM) {
     const buffer = Buffer.allocUnsafeSlow(HEADROOM + estimate + PRESIZE_SLACK);
-    presizer.useBuffer(buffer.subarray(HEADROOM));
+    encoder.useBuffer(buffer.subarray(HEADROOM));
     try {
-      bytes = presizer.encode(value);
+      bytes = encoder.encode(value);
     } finally {
-      presizer.useBuffer(SPARE); // the encoder keeps no large buffer alive after it
+      writeNextIntoFresh(); // nothing else is written after it into its buffer
     }
-    // Outgrown (the estimate was low): cbor-x moved it to a buffer of its own, without the headroom.
-    if (bytes.buffer === buffer.buffer) withHeadroom.add(bytes);
+    // Outgrown (the estimate was low), cbor-x moved it to a larger buffer of its own, without the room.
+    if (bytes.buffer === buffer.buffer && bytes.length * 2 >= buffer.length) withHeadroom.add(bytes);
+    else bytes = ownBytes(bytes);
   } else {
     bytes = encoder.encode(value);
-    if (bytes.length >= LARGE_ENCODING) encoder = newEncoder();
+    if (bytes.length >= LARGE_ENCODING) {
+      writeNextIntoFresh();
+      bytes = ownBytes(bytes);
+    }
   }
   refuseOwnProtoKey(value, bytes, root);
   return bytes;
