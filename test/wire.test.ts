@@ -1,6 +1,6 @@
 // The wire protocol: the TypeScript mirror of proto/daffi.proto, batch framing, CBOR payloads, errors.
 import { describe, expect, it } from "@jest/globals";
-import { CallbackNotFoundError, DaffiError, RemoteError, ValidationError } from "../runtime";
+import { CallbackNotFoundError, ConfigurationError, DaffiError, RemoteError, ValidationError } from "../runtime";
 import { fromWireError, toWireError } from "../runtime/errors/wireError";
 import { resolveAddress, grpcTarget } from "../runtime/wire/address";
 import { decode, encode } from "../runtime/wire/codec";
@@ -219,6 +219,23 @@ describe("proto/daffi.proto", () => {
       const text = encode("é".repeat(600 * 1024));
       expect(text.buffer.byteLength).toBeLessThanOrEqual(text.length * 2);
       expect(decode(text)).toBe("é".repeat(600 * 1024));
+    });
+
+    it("refuses an encode from inside an encode (a getter making a call), and nothing held is touched", () => {
+      const held = encode({ mine: "held bytes" });
+      const copy = Buffer.from(held);
+      const tricky = { get inner() { return encode("inner"); } };
+      expect(() => encode([big(300 * 1024, 10), tricky])).toThrow(ConfigurationError);
+      expect(() => encode(tricky)).toThrow(ConfigurationError);
+      expect(Buffer.compare(held, copy)).toBe(0);
+      expect(decode(encode({ after: 1 }))).toEqual({ after: 1 });
+    });
+
+    it("a mid-size string, or a value that fails half-way, leaves no grown buffer under later payloads", () => {
+      encode("x".repeat(600 * 1024));
+      expect(encode({ small: 1 }).buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
+      expect(() => encode(["z".repeat(3 * 1024 * 1024), { get boom(): never { throw new Error("boom"); } }])).toThrow("boom");
+      expect(encode({ small: 2 }).buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
     });
 
     it("sends a lone large frame without copying its payload; the frame reads the same, by protobufjs too", () => {

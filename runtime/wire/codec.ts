@@ -1,5 +1,6 @@
 // CBOR encoding of payloads (arguments, results, errors, control data) with cbor-x.
 
+import { ConfigurationError } from "../errors/DaffiError";
 import { refuseOwnProtoKey } from "./ownProtoKey";
 
 // cbor-x is an ES module package whose CommonJS build TypeScript cannot see through its
@@ -25,12 +26,6 @@ const decoder = newEncoder();
 function writeNextIntoFresh(): void {
   encoder.useBuffer(Buffer.allocUnsafeSlow(8192));
 }
-
-/**
- * After a value this large the encoder moves to a fresh buffer: else the next small payloads would
- * be views of the large one's buffer, and any of them kept would pin megabytes.
- */
-const LARGE_ENCODING = 1024 * 1024;
 
 /**
  * A value whose binary parts (itself, or an array's items) come to at least this much is encoded
@@ -79,30 +74,48 @@ function ownBytes(bytes: Buffer): Buffer {
   return bytes.length * 2 < bytes.buffer.byteLength ? Buffer.from(bytes) : bytes;
 }
 
+/** Set while cbor-x encodes: its write position is module state, so an encode inside an encode would corrupt both. */
+let encoding = false;
+
+/** Past this size cbor-x's write buffer was grown for one value: the encoder moves to a fresh one, and the value is copied out if small in it. */
+const GROWN_BUFFER = 64 * 1024;
+
 /**
  * CBOR of `value`. An object with an own `__proto__` key is refused (ValidationError at `root`…):
- * the decoder would rename the key rather than let it set a prototype.
+ * the decoder would rename the key rather than let it set a prototype. A getter of the value that
+ * encodes (makes a daffi call) while it is being encoded gets a ConfigurationError.
  */
 export function encode(value: unknown, root?: string | (() => string)): Buffer {
+  if (encoding) throw new ConfigurationError("a value being sent ran code (a getter, an iterator) that sends a daffi call or answer itself: make that call before or after");
   const estimate = largeParts(value);
   let bytes: Buffer;
-  if (estimate >= PRESIZE_FROM) {
-    const buffer = Buffer.allocUnsafeSlow(HEADROOM + estimate + PRESIZE_SLACK);
-    encoder.useBuffer(buffer.subarray(HEADROOM));
-    try {
-      bytes = encoder.encode(value);
-    } finally {
-      writeNextIntoFresh(); // nothing else is written after it into its buffer
+  encoding = true;
+  try {
+    if (estimate >= PRESIZE_FROM) {
+      const buffer = Buffer.allocUnsafeSlow(HEADROOM + estimate + PRESIZE_SLACK);
+      encoder.useBuffer(buffer.subarray(HEADROOM));
+      try {
+        bytes = encoder.encode(value);
+      } finally {
+        writeNextIntoFresh(); // nothing else is written after it into its buffer
+      }
+      // Outgrown (the estimate was low), cbor-x moved it to a larger buffer of its own, without the room.
+      if (bytes.buffer === buffer.buffer && bytes.length * 2 >= buffer.length) withHeadroom.add(bytes);
+      else bytes = ownBytes(bytes);
+    } else {
+      try {
+        bytes = encoder.encode(value);
+      } catch (error) {
+        writeNextIntoFresh(); // the buffer may have grown for the value that failed
+        throw error;
+      }
+      if (bytes.buffer.byteLength > GROWN_BUFFER) {
+        writeNextIntoFresh();
+        bytes = ownBytes(bytes);
+      }
     }
-    // Outgrown (the estimate was low), cbor-x moved it to a larger buffer of its own, without the room.
-    if (bytes.buffer === buffer.buffer && bytes.length * 2 >= buffer.length) withHeadroom.add(bytes);
-    else bytes = ownBytes(bytes);
-  } else {
-    bytes = encoder.encode(value);
-    if (bytes.length >= LARGE_ENCODING) {
-      writeNextIntoFresh();
-      bytes = ownBytes(bytes);
-    }
+  } finally {
+    encoding = false;
   }
   refuseOwnProtoKey(value, bytes, root);
   return bytes;
