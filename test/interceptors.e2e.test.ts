@@ -121,6 +121,13 @@ describe("interceptors across processes", () => {
     expect(there.ms as number).toBeGreaterThanOrEqual(90);
   });
 
+  it("a generator called as a plain call: the array of its items is the result they see, and may change", async () => {
+    expect(await g.call.secrets!()).toEqual(["a", "***", "b"]);
+    const items: string[] = [];
+    for await (const item of g.call.secrets!() as AsyncIterable<string>) items.push(item);
+    expect(items).toEqual(["a", "secret", "b"]); // read as a stream, its items go as they come
+  });
+
   it("a stream written is one call to them; a fetcher's static metadata is sent under the modifier's", async () => {
     const streams = new Streams();
     await streams.sink(3);

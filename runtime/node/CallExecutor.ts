@@ -265,6 +265,20 @@ export class CallExecutor {
         thrown = error;
         throw error;
       }
+      if (isIterator(result) && header.credit === 0 && header.mode !== Mode.NO_RETURN) {
+        // A generator called as a plain call: the array of its items is its result, which the interceptors may change as any other.
+        const collector = new Collector(result, this.settings.maxPayload);
+        call.running = collector;
+        const collecting = callStorage.run(scope, () => collector.collect());
+        inner = collecting.then(
+          () => (inner = undefined),
+          () => (inner = undefined),
+        );
+        return collecting.catch((error: unknown) => {
+          if (error !== collector.ownError) thrown = error;
+          throw error;
+        });
+      }
       if (isIterator(result)) {
         streamed = true;
         this.silent.delete(call);

@@ -88,6 +88,8 @@ const CHUNK_ITEMS = 1024;
 
 export class Collector implements Running {
   private cancelled = false;
+  /** The error the collector itself raised (too many bytes): daffi's, not the generator's. */
+  ownError: Error | undefined;
 
   constructor(
     private readonly iterator: AnyIterator,
@@ -99,6 +101,25 @@ export class Collector implements Running {
     // Items are joined in chunks as they come (not one Buffer each), and counted with what holding them costs.
     const chunks: Buffer[] = [];
     let pending: Buffer[] = [];
+    const count = await this.gather((item) => {
+      pending.push(item);
+      if (pending.length === CHUNK_ITEMS) {
+        chunks.push(Buffer.concat(pending));
+        pending = [];
+      }
+    });
+    return count === undefined ? undefined : encodeArrayOf(count, [...chunks, ...pending]);
+  }
+
+  /** The items themselves, within the same bounds (an incoming interceptor sees them as the callback's result); undefined when cancelled. */
+  async collect(): Promise<unknown[] | undefined> {
+    const values: unknown[] = [];
+    const count = await this.gather((_, value) => values.push(value));
+    return count === undefined ? undefined : values;
+  }
+
+  /** Reads the generator to its end, each item encoded (and counted) as it comes; the count, or undefined when cancelled. */
+  private async gather(take: (item: Buffer, value: unknown) => void): Promise<number | undefined> {
     let count = 0;
     let bytes = 0;
     // The array's own header takes up to 5 bytes of the message.
@@ -110,16 +131,12 @@ export class Collector implements Running {
         const item = encode(next.value, () => `$result[${at}]`);
         bytes += item.length + ITEM_COST;
         if (bytes > limit) {
-          throw new PayloadTooLargeError(`the items of this generator take more than ${this.maxBytes} bytes, above maxMessageSize: read it as a stream (for await)`);
+          this.ownError = new PayloadTooLargeError(`the items of this generator take more than ${this.maxBytes} bytes, above maxMessageSize: read it as a stream (for await)`);
+          throw this.ownError;
         }
-        pending.push(item);
-        count++;
-        if (pending.length === CHUNK_ITEMS) {
-          chunks.push(Buffer.concat(pending));
-          pending = [];
-          // A generator that never waits would hold the event loop (heartbeats, CANCEL, deadlines): let it breathe.
-          await new Promise((resolve) => setImmediate(resolve));
-        }
+        take(item, next.value);
+        // A generator that never waits would hold the event loop (heartbeats, CANCEL, deadlines): let it breathe.
+        if (++count % CHUNK_ITEMS === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       await this.end();
@@ -129,7 +146,7 @@ export class Collector implements Running {
       await this.end();
       return undefined;
     }
-    return encodeArrayOf(count, [...chunks, ...pending]);
+    return count;
   }
 
   cancel(): void {
