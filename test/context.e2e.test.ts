@@ -109,6 +109,14 @@ describe("deadlines and cancellation run down a chain of calls", () => {
     expect(inner.deadline! - Date.now()).toBeLessThan(2_100);
   });
 
+  it("a nested call's deadline is a little past the current call's: a chain ends from its first caller, who gets its own TimeoutError", async () => {
+    for (let i = 0; i < 10; i++) {
+      const { own, inner } = (await on("peer-a").deadlines!("context_peer-b").fg({ timeout: 2 })) as { own: number; inner: Seen };
+      expect(inner.deadline! - own).toBeGreaterThanOrEqual(48); // the grace (50 ms), less rounding
+      expect(inner.deadline! - own).toBeLessThan(1_000);
+    }
+  });
+
   it("a cancel runs down the chain too", async () => {
     const pending = on("peer-a").nested!("hold_peer-b", ["chain-cancel"]).bg();
     await sleep(400);

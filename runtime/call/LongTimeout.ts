@@ -25,4 +25,12 @@ export class LongTimeout {
   clear(): void {
     clearTimeout(this.handle);
   }
+
+  /** Its time has come but its timer has not run yet (a busy event loop): runs it now. True when it ran. */
+  expireIfDue(): boolean {
+    if (Date.now() < this.deadline) return false;
+    this.clear();
+    this.fn();
+    return true;
+  }
 }

@@ -43,6 +43,9 @@ export type { CallOptions, NodeEvents, OpenCall } from "./CallOptions";
 
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2000;
+/** What a call made inside a callback gets past the time left of that call (see call()). */
+export const NESTED_DEADLINE_GRACE_S = 0.05;
+
 /** The most callbacks listed in HELLO (well within the controller's MAX_HELLO_BYTES); more are sent in a REGISTER after WELCOME. */
 const HELLO_CALLBACKS = 500;
 /** The largest timeout_ms a frame carries (uint32): longer timeouts are kept locally, the executor sees this much. */
@@ -251,7 +254,9 @@ export class Node {
         return refused(new TimeoutError(`cannot call '${name}': the deadline of the call it is made in ('${within.callback}') has passed`));
       }
       if (within.aborted) return refused(new CancelledError(`cannot call '${name}': the call it is made in ('${within.callback}') has ended: ${within.aborted.message}`));
-      if (left !== undefined && (timeout === undefined || left < timeout)) timeout = left;
+      // A little past the time left: the call it is made in ends first and cancels it (a deadline stays a deadline), so a chain
+      // unwinds from its first caller, who sees its own TimeoutError — not an error its deadline caused further down, come back first.
+      if (left !== undefined && (timeout === undefined || left < timeout)) timeout = Math.min(timeout ?? Infinity, left + NESTED_DEADLINE_GRACE_S);
     }
     let payload: Buffer;
     let metadata: Metadata;
@@ -716,6 +721,8 @@ export class Node {
     if (from && !collector && frame.kind === Kind.ERROR && this.rerouted(frame, from)) return;
     // An executor says so of its own contract on a direct link: as the controller's `stale`, the caller judges again.
     if (from && frame.kind === Kind.ERROR && decode<WireError>(frame.payload)?.code === "CONTRACT_MISMATCH") frame.source = "";
+    // Its deadline passed while the answer was on its way (its timer not run yet: a busy event loop): the caller's TimeoutError.
+    if (frame.kind === Kind.ERROR && this.pending.get(frame.callId)?.timer?.expireIfDue()) return;
     const call = this.pending.take(frame.callId);
     if (!call) return;
     try {
