@@ -128,6 +128,13 @@ describe("interceptors across processes", () => {
     expect(items).toEqual(["a", "secret", "b"]); // read as a stream, its items go as they come
   });
 
+  it("a collected generator's items are as they were yielded; one cut short by its deadline rejects next()", async () => {
+    expect(await g.call.reused!()).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+    await expect(g.call.slowItems!().fg({ timeout: 0.2 })).rejects.toThrow("did not answer");
+    await eventually(async () => (await seen()).some((entry) => entry.callback === "slowItems"), 5_000, "slowItems to end there");
+    expect((await seen()).find((entry) => entry.callback === "slowItems")).toMatchObject({ outcome: "TimeoutError" });
+  });
+
   it("a stream written is one call to them; a fetcher's static metadata is sent under the modifier's", async () => {
     const streams = new Streams();
     await streams.sink(3);

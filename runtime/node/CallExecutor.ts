@@ -269,7 +269,8 @@ export class CallExecutor {
         // A generator called as a plain call: the array of its items is its result, which the interceptors may change as any other.
         const collector = new Collector(result, this.settings.maxPayload);
         call.running = collector;
-        const collecting = callStorage.run(scope, () => collector.collect());
+        // Cancelled or past its deadline while collecting: next() rejects with why, as for any callback that ends so.
+        const collecting = callStorage.run(scope, () => collector.collect()).then((items) => items ?? Promise.reject(scope.aborted ?? new CancelledError(`'${shown(header.name)}' ended before its items were all read`)));
         inner = collecting.then(
           () => (inner = undefined),
           () => (inner = undefined),

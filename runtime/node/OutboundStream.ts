@@ -1,7 +1,7 @@
 // The executing node's side of a generator callback: sends its items as the caller grants credit.
 import { PayloadTooLargeError } from "../errors/DaffiError";
 import { toWireError } from "../errors/wireError";
-import { encode, encodeArrayOf } from "../wire/codec";
+import { decode, encode, encodeArrayOf } from "../wire/codec";
 import type { Frame } from "../wire/Frame";
 import { Kind } from "../wire/Kind";
 import type { AnyIterator } from "../call/iteration";
@@ -111,15 +111,19 @@ export class Collector implements Running {
     return count === undefined ? undefined : encodeArrayOf(count, [...chunks, ...pending]);
   }
 
-  /** The items themselves, within the same bounds (an incoming interceptor sees them as the callback's result); undefined when cancelled. */
+  /**
+   * The items as the caller would read them (each decoded from its encoding, taken when it was
+   * yielded: a generator may change an object after yielding it), within the same bounds; an
+   * incoming interceptor sees them as the callback's result. Undefined when cancelled.
+   */
   async collect(): Promise<unknown[] | undefined> {
     const values: unknown[] = [];
-    const count = await this.gather((_, value) => values.push(value));
+    const count = await this.gather((item) => values.push(decode(item)));
     return count === undefined ? undefined : values;
   }
 
   /** Reads the generator to its end, each item encoded (and counted) as it comes; the count, or undefined when cancelled. */
-  private async gather(take: (item: Buffer, value: unknown) => void): Promise<number | undefined> {
+  private async gather(take: (item: Buffer) => void): Promise<number | undefined> {
     let count = 0;
     let bytes = 0;
     // The array's own header takes up to 5 bytes of the message.
@@ -134,7 +138,7 @@ export class Collector implements Running {
           this.ownError = new PayloadTooLargeError(`the items of this generator take more than ${this.maxBytes} bytes, above maxMessageSize: read it as a stream (for await)`);
           throw this.ownError;
         }
-        take(item, next.value);
+        take(item);
         // A generator that never waits would hold the event loop (heartbeats, CANCEL, deadlines): let it breathe.
         if (++count % CHUNK_ITEMS === 0) await new Promise((resolve) => setImmediate(resolve));
       }
