@@ -87,35 +87,26 @@ const GROWN_BUFFER = 64 * 1024;
  */
 export function encode(value: unknown, root?: string | (() => string)): Buffer {
   if (encoding) throw new ConfigurationError("a value being sent ran code (a getter, an iterator) that sends a daffi call or answer itself: make that call before or after");
+  // Large binary parts: written into a buffer of their size, with the room in front.
   const estimate = largeParts(value);
+  const presized = estimate >= PRESIZE_FROM ? Buffer.allocUnsafeSlow(HEADROOM + estimate + PRESIZE_SLACK) : undefined;
   let bytes: Buffer;
   encoding = true;
   try {
-    if (estimate >= PRESIZE_FROM) {
-      const buffer = Buffer.allocUnsafeSlow(HEADROOM + estimate + PRESIZE_SLACK);
-      encoder.useBuffer(buffer.subarray(HEADROOM));
-      try {
-        bytes = encoder.encode(value);
-      } finally {
-        writeNextIntoFresh(); // nothing else is written after it into its buffer
-      }
-      // Outgrown (the estimate was low), cbor-x moved it to a larger buffer of its own, without the room.
-      if (bytes.buffer === buffer.buffer && bytes.length * 2 >= buffer.length) withHeadroom.add(bytes);
-      else bytes = ownBytes(bytes);
-    } else {
-      try {
-        bytes = encoder.encode(value);
-      } catch (error) {
-        writeNextIntoFresh(); // the buffer may have grown for the value that failed
-        throw error;
-      }
-      if (bytes.buffer.byteLength > GROWN_BUFFER) {
-        writeNextIntoFresh();
-        bytes = ownBytes(bytes);
-      }
-    }
+    if (presized) encoder.useBuffer(presized.subarray(HEADROOM));
+    bytes = encoder.encode(value);
+  } catch (error) {
+    writeNextIntoFresh(); // the buffer may have grown for the value that failed
+    throw error;
   } finally {
     encoding = false;
+  }
+  // After a presized value, or one that grew cbor-x's buffer, nothing else is written into that buffer.
+  if (presized || bytes.buffer.byteLength > GROWN_BUFFER) {
+    writeNextIntoFresh();
+    // Outgrown (the estimate was low), cbor-x moved it to a larger buffer of its own, without the room.
+    if (presized && bytes.buffer === presized.buffer && bytes.length * 2 >= presized.length) withHeadroom.add(bytes);
+    else bytes = ownBytes(bytes);
   }
   refuseOwnProtoKey(value, bytes, root);
   return bytes;
