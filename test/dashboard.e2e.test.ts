@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { CLI, killAll, Spawned } from "./helpers/Spawned";
 import { tempSocketFolder } from "./helpers/system";
+import { eventually } from "./helpers/eventually";
 
 const CHROMIUM = "/usr/bin/chromium";
 let browser: Browser | undefined;
@@ -82,11 +83,13 @@ describe("the dashboard in Chromium", () => {
     // Calls flow from alpha to beta: the edge shows a rate above zero.
     const rate = page.locator('#graph [data-edge="alpha→beta"] text.rate');
     await rate.waitFor({ timeout: 10_000 });
-    await page.waitForFunction(`Number.parseFloat(document.querySelector('#graph [data-edge="alpha→beta"] text.rate')?.textContent ?? "") > 0`, undefined, { timeout: 10_000 });
+    // Polled from here: a string predicate that is not true at once is run by eval in the page, which its CSP forbids.
+    await eventually(async () => Number.parseFloat((await rate.textContent()) ?? "") > 0, 10_000, "the edge's rate above zero");
     // The callbacks with their signatures, counts and errors by code.
     const price = page.locator('#processes [data-process="beta"] tr[data-callback="price"]');
     await expect(price.locator("code").textContent()).resolves.toBe("price(item: string, quantity: number): number");
-    await page.waitForFunction(`/REMOTE×\\d+/.test(document.querySelector('#processes [data-process="beta"] tr[data-callback="fail"] td.bad')?.textContent ?? "")`, undefined, { timeout: 10_000 });
+    const failures = page.locator('#processes [data-process="beta"] tr[data-callback="fail"] td.bad');
+    await eventually(async () => /REMOTE×\d+/.test((await failures.textContent({ timeout: 1_000 }).catch(() => "")) ?? ""), 10_000, "fail's REMOTE errors counted");
     await page.locator('#errors [data-code="REMOTE"]').waitFor({ timeout: 5_000 });
     const screenshot = process.env.DAFFI_DASHBOARD_SCREENSHOT ?? path.join(os.tmpdir(), "daffi-dashboard.png");
     await page.screenshot({ path: screenshot });
