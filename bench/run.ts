@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { killAll, Spawned } from "../test/helpers/Spawned";
 import { type CpuPerCall, cpuMicros, type Role, type RolePids, ROLES } from "./cpu";
 import { Report } from "./report";
-import { DaffiSystem, MoleculerPeer, RawServer, type Transport, using } from "./systems";
+import { DaffiSystem, MoleculerPeer, RawServer, SIZED_HEAP, type Transport, using } from "./systems";
 import { tracedFgSeq } from "./trace/tracedRun";
 import { type Measurement, median, units, type Workload } from "./workloads";
 
@@ -23,9 +23,9 @@ const wanted = (name: string) => !only || only.test(name);
  * A client's run. With `roles`, also the CPU time each process used per step while the client
  * measured: the client counts its own, the others' is read when its warm-up ends and when it reports.
  */
-async function runClient(script: string, args: string[], env: Record<string, string>, roles?: RolePids): Promise<{ measurement: Measurement; cpu?: CpuPerCall }> {
+async function runClient(script: string, args: string[], env: Record<string, string>, roles?: RolePids, nodeArgs: string[] = []): Promise<{ measurement: Measurement; cpu?: CpuPerCall }> {
   const usage = (pids: RolePids) => Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpuMicros(pid)])) as CpuPerCall;
-  const child = Spawned.script(script, env, args);
+  const child = Spawned.script(script, env, args, nodeArgs);
   let before: CpuPerCall | undefined;
   let after: CpuPerCall | undefined;
   if (roles) {
@@ -106,23 +106,24 @@ async function compare(
   transport: Transport,
   workload: Workload,
   start: () => Promise<DaffiSystem>,
-  options: { watch?: (system: DaffiSystem) => void; relay?: boolean; direct?: boolean; providers?: number } = {},
+  options: { watch?: (system: DaffiSystem) => void; relay?: boolean; direct?: boolean; providers?: number; nodeArgs?: string[] } = {},
 ): Promise<void> {
   if (!wanted(name)) return;
   const args = [workload, String(seconds)];
   const counting = options.relay === true;
+  const { nodeArgs = [] } = options;
   const sides = {
     daffi: () =>
       using(start(), async (system) => {
-        const result = await runClient("bench/daffi-client.js", args, system.env, counting ? system.roles : undefined);
+        const result = await runClient("bench/daffi-client.js", args, system.env, counting ? system.roles : undefined, nodeArgs);
         if (options.direct) directOnly(name, result.measurement);
         if (options.providers) withProviders(name, "daffi", result.measurement, options.providers);
         options.watch?.(system);
         return result;
       }),
     raw: () =>
-      using(options.providers ? RawServer.many(transport, options.providers) : RawServer.start(transport), async (server) => {
-        const result = await runClient("bench/raw-client.js", [server.target, ...args], {}, counting ? server.roles : undefined);
+      using(options.providers ? RawServer.many(transport, options.providers) : RawServer.start(transport, undefined, nodeArgs), async (server) => {
+        const result = await runClient("bench/raw-client.js", [server.target, ...args], {}, counting ? server.roles : undefined, nodeArgs);
         if (options.providers) withProviders(name, "raw", result.measurement, options.providers);
         return result;
       }),
@@ -229,6 +230,9 @@ async function transportRun(transport: Transport): Promise<void> {
   // The same calls on direct links (one hop): the controller only tells who serves what.
   const startDirect = () => DaffiSystem.start(transport, undefined, undefined, true);
   for (const workload of ["fg_seq", "fg_par100", "stream", "payload_1mb"] as const) await compare(`${workload}_direct_${transport}`, transport, workload, startDirect, { direct: true });
+  // 1 MiB calls with every process (daffi's and the baseline's) started with a 64 MB first old generation: like for like in V8's collector.
+  const startSized = () => DaffiSystem.start(transport, undefined, undefined, true, undefined, SIZED_HEAP);
+  await compare(`payload_1mb_direct_heap64_${transport}`, transport, "payload_1mb", startSized, { direct: true, nodeArgs: SIZED_HEAP });
   for (const direct of [false, true]) for (const workload of ["fg_seq", "fg_par100", "payload_1mb"] as const) await comparePeer(transport, workload, 1, direct);
   // 100 calls in flight spread over N providers (brokered and direct), against Moleculer with as many server nodes.
   for (const direct of [false, true]) for (const providers of [2, 5, 20]) await comparePeer(transport, "fan_out_par100", providers, direct);

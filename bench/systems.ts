@@ -11,6 +11,13 @@ import type { RolePids } from "./cpu";
 
 export type Transport = "unix" | "tcp";
 
+/**
+ * The options of `node` for every process of the heap-sized rows (daffi's and the baseline's alike):
+ * a first old-generation size of 64 MB, so that V8 does not run a full collection every few 1 MiB
+ * calls in a process whose heap is a few MB (bench/NOTES.md, "Which processes V8 collects fully").
+ */
+export const SIZED_HEAP = ["--initial-old-space-size=64"];
+
 /** Where traced processes write their marks (bench/trace/marks.ts); each process has a role. */
 export interface Trace {
   folder: string;
@@ -57,11 +64,12 @@ export class DaffiSystem {
   /** With `trace`, the controller's role is "controller" and each worker's is its name. */
   /** `direct`: the nodes call each other on direct links (else, with --no-direct, every call crosses the controller). */
   /** `variant`: the worker and the client run with a no-op interceptor on each side, or with metrics on (bench/variants.ts). */
-  static async start(transport: Transport, workerNames = ["worker-1"], trace?: Trace, direct = false, variant?: Variant): Promise<DaffiSystem> {
+  /** `nodeArgs`: options of `node` for the controller and the workers (the heap-sized rows: see SIZED_HEAP). */
+  static async start(transport: Transport, workerNames = ["worker-1"], trace?: Trace, direct = false, variant?: Variant, nodeArgs: string[] = []): Promise<DaffiSystem> {
     const folder = freshFolder();
     const address = transport === "unix" ? ["--unix-sock-path", folder] : ["--host", "127.0.0.1", "--port", "0"];
     const tracing = traced(trace, "controller");
-    const controller = new Spawned("controller", [...tracing.nodeArgs, CLI, "controller", ...address, ...(direct ? [] : ["--no-direct"])], tracing.env);
+    const controller = new Spawned("controller", [...nodeArgs, ...tracing.nodeArgs, CLI, "controller", ...address, ...(direct ? [] : ["--no-direct"])], tracing.env);
     const [, port] = await controller.waitForLine(/Controller has been started.*?(?:port: (\d+) \]|$)/);
     const env: Record<string, string> = transport === "unix" ? { DAFFI_UNIX_SOCK_PATH: folder } : { DAFFI_HOST: "127.0.0.1", DAFFI_PORT: port! };
     // The client makes its direct links before it measures (a stream's one call would otherwise start before them).
@@ -69,7 +77,7 @@ export class DaffiSystem {
     if (variant) env.DAFFI_BENCH_VARIANT = variant;
     const workers = workerNames.map((name) => {
       const worker = traced(trace, name);
-      return Spawned.script("bench/daffi-worker.js", { ...env, DAFFI_NAME: name, ...worker.env }, [], worker.nodeArgs);
+      return Spawned.script("bench/daffi-worker.js", { ...env, DAFFI_NAME: name, ...worker.env }, [], [...nodeArgs, ...worker.nodeArgs]);
     });
     await Promise.all(workers.map((worker) => worker.waitForLine(/^READY$/)));
     const signal = trace ? "SIGTERM" : "SIGKILL";
@@ -121,10 +129,10 @@ export class RawServer {
     private readonly signal: NodeJS.Signals,
   ) {}
 
-  /** With `trace`, its role is "server". */
-  static async start(transport: Transport, trace?: Trace): Promise<RawServer> {
+  /** With `trace`, its role is "server"; `nodeArgs` are options of its `node`. */
+  static async start(transport: Transport, trace?: Trace, nodeArgs: string[] = []): Promise<RawServer> {
     const address = rawAddress(transport);
-    const server = Spawned.script("bench/raw-server.js", traced(trace, "server", false).env, [address.listen]);
+    const server = Spawned.script("bench/raw-server.js", traced(trace, "server", false).env, [address.listen], nodeArgs);
     const [, port] = await server.waitForLine(/^READY (\d+)$/);
     return new RawServer(address.target(port!), [server], trace ? "SIGTERM" : "SIGKILL");
   }

@@ -15,7 +15,7 @@ describe("benchmarks, quick mode", () => {
     const lines = bench.stdout.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
     const names = lines.map((line) => line.name).filter(Boolean);
     expect(names).toEqual(
-      expect.arrayContaining(["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "broadcast3_unix", "fg_seq_colocated_unix", "fg_seq_fetcher_unix", "rss_controller_unix", "producer_heap_slow_reader", "startup_node_joining", "fg_seq_vs_moleculer_unix", "fg_par100_vs_moleculer_unix", "payload_1mb_vs_moleculer_unix", "fan_out_par100_2_unix", "fan_out_par100_5_unix", "fan_out_par100_20_unix", "fg_seq_direct_unix", "fg_par100_direct_unix", "stream_direct_unix", "payload_1mb_direct_unix", "fan_out_par100_direct_vs_raw_2_unix", "fan_out_par100_direct_vs_raw_20_unix", "fg_seq_intercepted_unix", "fg_seq_direct_intercepted_unix", "fg_seq_metrics_unix", "fg_seq_direct_metrics_unix", "fg_seq_nats", "fg_par100_nats", "payload_1mb_nats", "fan_out_par100_nats3_vs_controller_2"]),
+      expect.arrayContaining(["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "broadcast3_unix", "fg_seq_colocated_unix", "fg_seq_fetcher_unix", "rss_controller_unix", "producer_heap_slow_reader", "startup_node_joining", "fg_seq_vs_moleculer_unix", "fg_par100_vs_moleculer_unix", "payload_1mb_vs_moleculer_unix", "fan_out_par100_2_unix", "fan_out_par100_5_unix", "fan_out_par100_20_unix", "fg_seq_direct_unix", "fg_par100_direct_unix", "stream_direct_unix", "payload_1mb_direct_unix", "payload_1mb_direct_heap64_unix", "fan_out_par100_direct_vs_raw_2_unix", "fan_out_par100_direct_vs_raw_20_unix", "fg_seq_intercepted_unix", "fg_seq_direct_intercepted_unix", "fg_seq_metrics_unix", "fg_seq_direct_metrics_unix", "fg_seq_nats", "fg_par100_nats", "payload_1mb_nats", "fan_out_par100_nats3_vs_controller_2"]),
     );
     // On a 3-server NATS cluster against the controller, in the same run, with as many providers on each side.
     expect(lines.find((line) => line.name === "fan_out_par100_nats3_vs_controller_2")).toMatchObject({ against: "controller" });
@@ -26,7 +26,7 @@ describe("benchmarks, quick mode", () => {
       expect(line.ratio).toBeCloseTo((line.value as number) / (line.baseline as number), 5);
     }
     // The compared rows give the range of the single turns' ratios, which holds the ratio of the medians.
-    for (const name of ["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "fg_seq_direct_unix", "fg_par100_direct_unix", "stream_direct_unix", "payload_1mb_direct_unix", "fan_out_par100_direct_vs_raw_2_unix", "fan_out_par100_direct_vs_raw_20_unix", "fg_seq_nats", "fg_par100_nats", "payload_1mb_nats"]) {
+    for (const name of ["fg_seq_unix", "fg_seq_relay_unix", "fg_seq_vs_relay_unix", "fg_par100_unix", "stream_unix", "payload_1mb_unix", "fg_seq_direct_unix", "fg_par100_direct_unix", "stream_direct_unix", "payload_1mb_direct_unix", "payload_1mb_direct_heap64_unix", "fan_out_par100_direct_vs_raw_2_unix", "fan_out_par100_direct_vs_raw_20_unix", "fg_seq_nats", "fg_par100_nats", "payload_1mb_nats"]) {
       const line = lines.find((l) => l.name === name)!;
       const [low, high] = line.ratioRange as [number, number];
       expect(low).toBeLessThanOrEqual((line.ratio as number) + 1e-9);

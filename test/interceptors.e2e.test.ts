@@ -2,7 +2,7 @@
 // (another process), in order, for every kind of call and for each stream as a whole; a throw is the
 // caller's error and the callback does not run.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { args, type Args, BROADCAST, ConfigurationError, Fetcher, FG, Global, NO_RETURN, PermissionDeniedError, RemoteError, type InterceptedCall } from "../runtime";
+import { args, type Args, BROADCAST, ConfigurationError, Fetcher, FG, Global, NO_RETURN, PermissionDeniedError, RemoteError, ValidationError, type InterceptedCall } from "../runtime";
 import { eventually } from "./helpers/eventually";
 import { settled } from "./helpers/settled";
 import { type Connection, startSystem, stopSystem } from "./helpers/system";
@@ -133,6 +133,10 @@ describe("interceptors across processes", () => {
     await expect(g.call.slowItems!().fg({ timeout: 0.2 })).rejects.toThrow("did not answer");
     await eventually(async () => (await seen()).some((entry) => entry.callback === "slowItems"), 5_000, "slowItems to end there");
     expect((await seen()).find((entry) => entry.callback === "slowItems")).toMatchObject({ outcome: "TimeoutError" });
+    // An item that cannot be encoded is daffi's refusal, as without interceptors: a ValidationError with its path.
+    const refused = await settled(g.call.protoItems!().fg());
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).path).toBe("$result[1].__proto__");
   });
 
   it("a stream written is one call to them; a fetcher's static metadata is sent under the modifier's", async () => {

@@ -491,7 +491,8 @@ export class CallExecutor {
         },
         (error: unknown) => {
           this.ended(scope, true, error);
-          if (this.release(header, collector)) this.answerError(header, error, error instanceof DaffiError);
+          // As on a stream: daffi's own failure (an item that cannot go) keeps its class, what the generator throws is a RemoteError.
+          if (this.release(header, collector)) this.answerError(header, error, error === collector.ownError);
         },
       );
     }

@@ -88,8 +88,8 @@ const CHUNK_ITEMS = 1024;
 
 export class Collector implements Running {
   private cancelled = false;
-  /** The error the collector itself raised (too many bytes): daffi's, not the generator's. */
-  ownError: Error | undefined;
+  /** The error daffi raised here (an item that cannot be encoded, too many bytes): daffi's, not the generator's. */
+  ownError: unknown;
 
   constructor(
     private readonly iterator: AnyIterator,
@@ -118,7 +118,9 @@ export class Collector implements Running {
    */
   async collect(): Promise<unknown[] | undefined> {
     const values: unknown[] = [];
-    const count = await this.gather((item) => values.push(decode(item)));
+    // Decoded from a copy of its own size: an item is a view of the codec's shared write buffer, and a decoded byte string
+    // is a view of what it is decoded from, so it would hold that whole buffer (8 KiB or more) where its bytes are counted.
+    const count = await this.gather((item) => values.push(decode(new Uint8Array(item))));
     return count === undefined ? undefined : values;
   }
 
@@ -132,7 +134,14 @@ export class Collector implements Running {
       for (let next = await this.iterator.next(); !next.done; next = await this.iterator.next()) {
         if (this.cancelled) break;
         const at = count;
-        const item = encode(next.value, () => `$result[${at}]`);
+        let item: Buffer;
+        try {
+          item = encode(next.value, () => `$result[${at}]`);
+        } catch (error) {
+          // daffi's own failure with this item (a value CBOR cannot carry as sent): the call fails with it, as a stream would.
+          this.ownError = error;
+          throw error;
+        }
         bytes += item.length + ITEM_COST;
         if (bytes > limit) {
           this.ownError = new PayloadTooLargeError(`the items of this generator take more than ${this.maxBytes} bytes, above maxMessageSize: read it as a stream (for await)`);
